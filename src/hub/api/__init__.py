@@ -1,0 +1,1 @@
+"""The HTTP API: thin litestar controllers over the services."""

@@ -1,0 +1,82 @@
+"""The litestar application: routes, auth, problem+json, and the hub's life cycle."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+from litestar import Litestar, Response, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from sqlalchemy import text
+
+from hub import __version__
+from hub.api.auth import PUBLIC_PATHS, BearerKeyMiddleware
+from hub.api.jobs import JobController
+from hub.api.orders import OrderController
+from hub.api.problems import exception_handlers
+from hub.bootstrap import Hub
+from hub.config import Settings
+from hub.worker import Worker
+
+
+class Health(msgspec.Struct):
+    status: str
+
+
+@get("/health", summary="The process is up", tags=["health"])
+async def health() -> Health:
+    return Health(status="ok")
+
+
+@get("/ready", summary="The database answers", tags=["health"])
+async def ready(hub: Hub) -> Response[Health]:
+    try:
+        async with hub.db.read() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception:
+        return Response(Health(status="database unavailable"), status_code=503)
+    return Response(Health(status="ready"))
+
+
+def _hub(state: State) -> Hub:
+    return state.hub
+
+
+def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
+    """The API app. With ``run_worker`` it also runs a job worker in the same process."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        hub = Hub.build(settings)
+        await hub.start()
+        app.state.hub = hub
+        stop = asyncio.Event()
+        task = None
+        if run_worker:
+            task = asyncio.create_task(Worker(hub.db, hub.registry, settings).run(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                await task
+            await hub.close()
+
+    handlers: list[Any] = [health, ready, OrderController, JobController]
+    return Litestar(
+        route_handlers=handlers,
+        lifespan=[lifespan],
+        dependencies={"hub": Provide(_hub, sync_to_thread=False)},
+        middleware=[DefineMiddleware(BearerKeyMiddleware, exclude=PUBLIC_PATHS)],
+        exception_handlers=exception_handlers,
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="hub", version=__version__, path="/schema", description=__doc__
+        ),
+    )

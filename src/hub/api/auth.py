@@ -1,0 +1,40 @@
+"""Bearer API keys: the middleware that resolves them and the guards that check scopes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from hub.errors import Forbidden
+from hub.services.keys import Principal
+
+PUBLIC_PATHS = ["^/health$", "^/ready$", "^/schema"]
+
+
+class BearerKeyMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthorizedException("send an API key as 'Authorization: Bearer <key>'")
+        principal = await connection.app.state.hub.keys.resolve(token.strip())
+        if principal is None:
+            raise NotAuthorizedException("the API key is unknown or revoked")
+        return AuthenticationResult(user=principal, auth=None)
+
+
+def requires(scope: str) -> Any:
+    """A guard: the caller's key must grant ``scope``."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal: Principal = connection.user
+        if not principal.allows(scope):
+            raise Forbidden(f"the key {principal.name!r} lacks the {scope!r} scope")
+
+    return guard

@@ -1,0 +1,212 @@
+"""The ``hub`` command: serve the API, run workers, migrate, and manage keys and jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from hub import config
+from hub.errors import HubError
+
+T = TypeVar("T")
+console = Console()
+
+
+def _settings() -> config.Settings:
+    try:
+        return config.load()
+    except config.ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _run(settings: config.Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run ``work(db)`` against the configured database and report errors on one line."""
+    from hub.store.database import Database
+
+    async def main() -> T:
+        db = Database(settings.database_url)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(main())
+    except HubError as exc:
+        raise click.ClickException(exc.detail) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot reach the database: {exc}") from None
+
+
+def _migrate_embedded(settings: config.Settings) -> None:
+    if settings.is_sqlite:
+        from hub.store.migrate import upgrade
+
+        upgrade(settings.database_url)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+def main(verbose: bool) -> None:
+    """The hub: one canonical order from every channel."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="Serve the API only (run `hub worker` elsewhere).")
+def serve(host: str, port: int, no_worker: bool) -> None:
+    """Serve the HTTP API, with an in-process job worker unless --no-worker."""
+    import uvicorn
+
+    from hub.api.app import create_app
+
+    settings = _settings()
+    _migrate_embedded(settings)
+    app = create_app(settings, run_worker=not no_worker)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+
+
+@main.command()
+def worker() -> None:
+    """Run a job worker on its own until SIGTERM or SIGINT."""
+    from hub.bootstrap import build_registry
+    from hub.worker import Worker
+
+    settings = _settings()
+    _migrate_embedded(settings)
+    registry = build_registry(settings)
+
+    async def work(db: Any) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        w = Worker(db, registry, settings)
+        click.echo(f"worker {w.name} started", err=True)
+        await w.run(stop)
+
+    _run(settings, work)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    from hub.store.migrate import upgrade
+
+    settings = _settings()
+    try:
+        upgrade(settings.database_url, revision)
+    except Exception as exc:
+        raise click.ClickException(f"migration failed: {type(exc).__name__}: {exc}") from None
+    click.echo(f"database at {revision}")
+
+
+@main.group()
+def keys() -> None:
+    """API keys."""
+
+
+@keys.command("create")
+@click.option("--name", required=True, help="A unique name, e.g. callcentre-ui.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    help="admin, orders:read, orders:write or channel:<code>; repeat for several.",
+)
+def keys_create(name: str, scopes: tuple[str, ...]) -> None:
+    """Create a key and print it once (only its hash is stored)."""
+    from hub.services import keys as key_service
+
+    settings = _settings()
+    _migrate_embedded(settings)
+    _, plain = _run(settings, lambda db: key_service.create(db, name, scopes))
+    click.echo(plain)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List keys (never the keys themselves)."""
+    from hub.services import keys as key_service
+
+    settings = _settings()
+    table = Table("name", "prefix", "scopes", "created", "revoked")
+    for k in _run(settings, key_service.list_keys):
+        table.add_row(
+            k.name, k.prefix, " ".join(k.scopes), k.created_at, "yes" if k.revoked else ""
+        )
+    console.print(table)
+
+
+@keys.command("revoke")
+@click.argument("name")
+def keys_revoke(name: str) -> None:
+    """Revoke the key called NAME."""
+    from hub.services import keys as key_service
+
+    _run(_settings(), lambda db: key_service.revoke(db, name))
+    click.echo(f"revoked {name}")
+
+
+@main.group()
+def jobs() -> None:
+    """The outbox: durable jobs."""
+
+
+@jobs.command("list")
+@click.option("--state", type=click.Choice(["pending", "running", "done", "dead"]))
+@click.option("--kind")
+@click.option("--limit", default=100, show_default=True)
+def jobs_list(state: str | None, kind: str | None, limit: int) -> None:
+    """List jobs, oldest first."""
+    from hub.services import jobs as job_service
+
+    items = _run(
+        _settings(),
+        lambda db: job_service.list_jobs(db, state=state, kind=kind, after=None, limit=limit),
+    )
+    table = Table("id", "kind", "state", "attempts", "run at", "last error")
+    for j in items:
+        table.add_row(
+            str(j.id),
+            j.kind,
+            j.state,
+            f"{j.attempts}/{j.max_attempts}",
+            j.run_at.isoformat(timespec="seconds"),
+            (j.last_error or "")[:80],
+        )
+    console.print(table)
+
+
+@jobs.command("replay")
+@click.argument("job_id", type=int)
+def jobs_replay(job_id: int) -> None:
+    """Run the dead job JOB_ID again."""
+    from hub.services import jobs as job_service
+
+    job = _run(_settings(), lambda db: job_service.replay(db, job_id))
+    click.echo(f"job {job.id} ({job.kind}) is pending again")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pure domain: canonical Structs and rules. No I/O, no database, no web framework."""

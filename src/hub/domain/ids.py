@@ -1,0 +1,33 @@
+"""Identifiers: time-ordered opaque ids, and unguessable public references for buyers."""
+
+from __future__ import annotations
+
+import secrets
+
+from ulid import ULID
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_id() -> str:
+    """A time-ordered, globally unique id (ULID, 26 characters); sorts by creation time."""
+    return str(ULID())
+
+
+def public_ref() -> str:
+    """An unguessable reference a buyer can type: 80 random bits, Crockford base32, in fours.
+
+    Example: ``K7QM-9XCD-2PFA-H3TW``. It carries no order data and cannot be enumerated.
+    """
+    value = secrets.randbits(80)
+    chars = []
+    for _ in range(16):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    raw = "".join(chars)
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def order_number(seq: int, prefix: str = "H") -> str:
+    """The human-friendly hub order number for sequence value ``seq`` (``H-100042``)."""
+    return f"{prefix}-{seq}"

@@ -1,0 +1,69 @@
+"""The order state machine: every allowed status change lives in one table."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrderStatus(StrEnum):
+    RECEIVED = "received"
+    ON_HOLD = "on_hold"
+    ACCEPTED = "accepted"
+    ALLOCATED = "allocated"
+    RELEASED = "released"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    CLOSED = "closed"
+
+
+S = OrderStatus
+
+#: from-status -> the statuses it may move to. Anything not listed is refused.
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    S.RECEIVED: frozenset({S.ACCEPTED, S.ON_HOLD, S.CANCELLED}),
+    S.ON_HOLD: frozenset({S.RECEIVED, S.ACCEPTED, S.ALLOCATED, S.CANCELLED}),
+    S.ACCEPTED: frozenset({S.ALLOCATED, S.ON_HOLD, S.CANCELLED}),
+    S.ALLOCATED: frozenset({S.RELEASED, S.ACCEPTED, S.ON_HOLD, S.CANCELLED}),
+    S.RELEASED: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCELLED}),
+    S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED}),
+    S.SHIPPED: frozenset({S.DELIVERED, S.CLOSED}),
+    S.DELIVERED: frozenset({S.CLOSED}),
+    S.CANCELLED: frozenset({S.CLOSED}),
+    S.CLOSED: frozenset(),
+}
+
+#: statuses an operator may put on hold, and to which a release returns.
+HOLDABLE: frozenset[OrderStatus] = frozenset(
+    s for s, targets in TRANSITIONS.items() if S.ON_HOLD in targets
+)
+
+
+class TransitionRefused(ValueError):
+    """A status change the state machine does not allow."""
+
+    def __init__(self, current: OrderStatus, target: OrderStatus) -> None:
+        allowed = ", ".join(sorted(TRANSITIONS[current])) or "nothing (final)"
+        super().__init__(
+            f"an order that is {current} cannot become {target}; from {current} it may become: "
+            f"{allowed}"
+        )
+        self.current = current
+        self.target = target
+
+
+def can_move(current: OrderStatus, target: OrderStatus) -> bool:
+    return target in TRANSITIONS[current]
+
+
+def require_move(current: OrderStatus, target: OrderStatus) -> None:
+    if not can_move(current, target):
+        raise TransitionRefused(current, target)
+
+
+def release_target(held_from: OrderStatus | None) -> OrderStatus:
+    """Where an order on hold returns when released: the status it was held from."""
+    if held_from is None or held_from not in HOLDABLE:
+        return S.RECEIVED
+    return held_from

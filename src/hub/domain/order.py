@@ -1,0 +1,199 @@
+"""The canonical order: the contract every channel maps into and every integrator codes against.
+
+Shape and field names follow DESIGN.md ("The canonical order, as JSON"). Money is integer
+minor units of ``currency``; datetimes are timezone-aware and normalised to UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+import msgspec
+import pycountry
+from msgspec import Meta, Struct
+
+from hub.domain.lifecycle import OrderStatus
+from hub.domain.money import MoneyError, exponent
+
+Money = Annotated[int, Meta(ge=0, le=10**15, description="integer minor units of the currency")]
+Quantity = Annotated[int, Meta(ge=1, le=1_000_000)]
+Text = Annotated[str, Meta(max_length=500)]
+ShortText = Annotated[str, Meta(max_length=200)]
+CountryCode = Annotated[str, Meta(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+CurrencyCode = Annotated[str, Meta(pattern="^[A-Z]{3}$", description="ISO 4217 code")]
+ChannelCode = Annotated[
+    str, Meta(pattern="^[a-z0-9][a-z0-9_-]{0,63}$", description="connection code")
+]
+UtcDatetime = Annotated[datetime, Meta(tz=True)]
+
+PaymentStatus = Literal[
+    "pending", "authorized", "paid", "partially_refunded", "refunded", "voided", "failed"
+]
+
+COUNTRIES: frozenset[str] = frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+class Customer(Struct, frozen=True, kw_only=True):
+    name: ShortText | None = None
+    email: ShortText | None = None
+    phone: Annotated[str, Meta(max_length=50)] | None = None
+
+
+class Address(Struct, frozen=True, kw_only=True):
+    name: ShortText | None = None
+    company: ShortText | None = None
+    line1: Text
+    line2: Text | None = None
+    city: ShortText
+    region: ShortText | None = None
+    postal_code: Annotated[str, Meta(max_length=20)] | None = None
+    country: CountryCode
+    phone: Annotated[str, Meta(max_length=50)] | None = None
+
+
+class Line(Struct, frozen=True, kw_only=True):
+    line_id: ShortText | None = None
+    sku: Annotated[str, Meta(min_length=1, max_length=100)]
+    name: Text | None = None
+    quantity: Quantity
+    unit_price: Money
+    discount: Money = 0
+    tax: Money = 0
+
+
+class Shipping(Struct, frozen=True, kw_only=True):
+    method: ShortText | None = None
+    price: Money = 0
+    discount: Money = 0
+    tax: Money = 0
+
+
+class Totals(Struct, frozen=True, kw_only=True):
+    subtotal: Money
+    discount: Money = 0
+    shipping: Money = 0
+    tax: Money = 0
+    tax_included: bool = False
+    total: Money
+
+
+class Payment(Struct, frozen=True, kw_only=True):
+    status: PaymentStatus = "pending"
+
+
+class OrderData(Struct, frozen=True, kw_only=True):
+    """The channel-supplied part of an order: the body of ``POST /orders``."""
+
+    channel: ChannelCode | None = None  # None: the key's own channel, else "callcentre"
+    external_id: ShortText | None = None
+    external_number: ShortText | None = None
+    placed_at: UtcDatetime | None = None
+    currency: CurrencyCode
+    customer: Customer = Customer()
+    shipping_address: Address | None = None
+    billing_address: Address | None = None
+    lines: Annotated[list[Line], Meta(min_length=1, max_length=500)]
+    shipping: Shipping = Shipping()
+    totals: Totals
+    payment: Payment = Payment()
+    tags: Annotated[list[ShortText], Meta(max_length=50)] = []
+    note: Annotated[str, Meta(max_length=5000)] | None = None
+
+
+class Order(OrderData, frozen=True, kw_only=True):
+    """A canonical order as the hub holds it, with the fields the hub assigns."""
+
+    id: str
+    number: str
+    public_ref: str
+    status: OrderStatus
+    received_at: datetime
+
+
+class FieldError(Struct, frozen=True):
+    field: str
+    reason: str
+
+
+class InvalidOrder(ValueError):
+    """An order that is well-formed JSON but breaks a rule; ``errors`` names each field."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.reason}" for e in errors))
+        self.errors = errors
+
+
+def check(order: OrderData) -> list[FieldError]:
+    """Every rule a canonical order must keep; an empty list means it is valid."""
+    errors: list[FieldError] = []
+    try:
+        exponent(order.currency)
+    except MoneyError as exc:
+        errors.append(FieldError("currency", str(exc)))
+    for name in ("shipping_address", "billing_address"):
+        address = getattr(order, name)
+        if address is not None and address.country not in COUNTRIES:
+            errors.append(
+                FieldError(f"{name}.country", f"{address.country!r} is not an ISO 3166 country")
+            )
+    subtotal = 0
+    line_discount = 0
+    line_tax = 0
+    for i, line in enumerate(order.lines):
+        gross = line.unit_price * line.quantity
+        if line.discount > gross:
+            errors.append(
+                FieldError(
+                    f"lines[{i}].discount",
+                    f"{line.discount} exceeds the line's value {gross}",
+                )
+            )
+        subtotal += gross
+        line_discount += line.discount
+        line_tax += line.tax
+    t = order.totals
+    if t.subtotal != subtotal:
+        errors.append(
+            FieldError(
+                "totals.subtotal",
+                f"{t.subtotal} is not the sum of unit_price x quantity over the lines ({subtotal})",
+            )
+        )
+    if t.shipping != order.shipping.price:
+        errors.append(
+            FieldError(
+                "totals.shipping",
+                f"{t.shipping} differs from shipping.price {order.shipping.price}",
+            )
+        )
+    if t.discount < line_discount + order.shipping.discount:
+        errors.append(
+            FieldError(
+                "totals.discount",
+                f"{t.discount} is less than the line and shipping discounts "
+                f"({line_discount + order.shipping.discount})",
+            )
+        )
+    if t.tax < line_tax + order.shipping.tax:
+        errors.append(
+            FieldError(
+                "totals.tax",
+                f"{t.tax} is less than the line and shipping taxes "
+                f"({line_tax + order.shipping.tax})",
+            )
+        )
+    expected = t.subtotal - t.discount + t.shipping + (0 if t.tax_included else t.tax)
+    if t.total != expected:
+        rule = "subtotal - discount + shipping" + ("" if t.tax_included else " + tax")
+        errors.append(FieldError("totals.total", f"{t.total} is not {rule} ({expected})"))
+    return errors
+
+
+def normalise(order: OrderData, *, now: datetime) -> OrderData:
+    """Validate ``order`` and return it with ``placed_at`` in UTC (``now`` when absent)."""
+    errors = check(order)
+    if errors:
+        raise InvalidOrder(errors)
+    placed = order.placed_at.astimezone(UTC) if order.placed_at else now
+    return msgspec.structs.replace(order, placed_at=placed)

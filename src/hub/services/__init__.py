@@ -1,0 +1,1 @@
+"""Use cases: each opens one transaction, changes state, writes events and jobs, commits."""

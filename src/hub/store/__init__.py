@@ -1,0 +1,1 @@
+"""Storage: tables, the engine, repositories. SQLite by default, PostgreSQL in production."""

@@ -1,0 +1,212 @@
+"""The outbox: durable jobs written in the same transaction as the change that causes them.
+
+States: ``pending`` (waiting for ``run_at``), ``running`` (claimed under a lease), ``done``,
+``dead`` (parked after its last attempt, with the last error, until an operator replays it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.store.tables import jobs
+
+STATES = ("pending", "running", "done", "dead")
+
+
+class Job(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    state: str
+    attempts: int
+    max_attempts: int
+    run_at: datetime
+    lease_until: datetime | None = None
+    locked_by: str | None = None
+    last_error: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class NewJob(msgspec.Struct, frozen=True):
+    kind: str
+    payload: dict[str, Any]
+
+
+def _job(row: Any) -> Job:
+    return Job(
+        id=row.id,
+        kind=row.kind,
+        payload=msgspec.json.decode(row.payload),
+        state=row.state,
+        attempts=row.attempts,
+        max_attempts=row.max_attempts,
+        run_at=row.run_at,
+        lease_until=row.lease_until,
+        locked_by=row.locked_by,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def job_rows(new: Iterable[NewJob], *, now: datetime, max_attempts: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": j.kind,
+            "payload": msgspec.json.encode(j.payload),
+            "state": "pending",
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "run_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for j in new
+    ]
+
+
+async def enqueue(
+    conn: AsyncConnection, new: Sequence[NewJob], *, now: datetime, max_attempts: int
+) -> None:
+    """Write jobs inside the caller's transaction; they exist exactly when it commits."""
+    if new:
+        await conn.execute(insert(jobs), job_rows(new, now=now, max_attempts=max_attempts))
+
+
+async def claim(
+    conn: AsyncConnection, *, worker: str, limit: int, now: datetime, lease: timedelta
+) -> list[Job]:
+    """Take up to ``limit`` due jobs under a lease. Concurrent claimers never share a job."""
+    due = (
+        select(jobs.c.id)
+        .where(and_(jobs.c.state == "pending", jobs.c.run_at <= now))
+        .order_by(jobs.c.run_at, jobs.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    result = await conn.execute(
+        update(jobs)
+        .where(jobs.c.id.in_(due))
+        .values(
+            state="running",
+            attempts=jobs.c.attempts + 1,
+            lease_until=now + lease,
+            locked_by=worker,
+            updated_at=now,
+        )
+        .returning(*jobs.c)
+    )
+    return sorted((_job(r) for r in result), key=lambda j: j.id)
+
+
+async def extend_leases(
+    conn: AsyncConnection, ids: Sequence[int], *, worker: str, until: datetime
+) -> None:
+    if ids:
+        await conn.execute(
+            update(jobs)
+            .where(jobs.c.id.in_(ids), jobs.c.state == "running", jobs.c.locked_by == worker)
+            .values(lease_until=until)
+        )
+
+
+async def reap_expired(conn: AsyncConnection, *, now: datetime) -> int:
+    """Jobs whose worker died mid-run (lease expired) run again, or die if out of attempts."""
+    expired = and_(jobs.c.state == "running", jobs.c.lease_until < now)
+    dead = await conn.execute(
+        update(jobs)
+        .where(expired, jobs.c.attempts >= jobs.c.max_attempts)
+        .values(
+            state="dead",
+            last_error="lease expired on the last attempt (the worker stopped mid-job)",
+            updated_at=now,
+        )
+    )
+    again = await conn.execute(
+        update(jobs)
+        .where(expired)
+        .values(state="pending", run_at=now, locked_by=None, lease_until=None, updated_at=now)
+    )
+    return (dead.rowcount or 0) + (again.rowcount or 0)
+
+
+async def complete(
+    conn: AsyncConnection, ids: Sequence[int], *, worker: str, now: datetime
+) -> None:
+    if ids:
+        await conn.execute(
+            update(jobs)
+            .where(jobs.c.id.in_(ids), jobs.c.locked_by == worker, jobs.c.state == "running")
+            .values(state="done", lease_until=None, updated_at=now)
+        )
+
+
+async def fail(
+    conn: AsyncConnection,
+    job_id: int,
+    *,
+    worker: str,
+    error: str,
+    now: datetime,
+    retry_at: datetime | None,
+) -> None:
+    """Record a failed attempt: back to pending at ``retry_at``, or dead when it is None."""
+    values: dict[str, Any] = {"last_error": error, "lease_until": None, "updated_at": now}
+    if retry_at is None:
+        values["state"] = "dead"
+    else:
+        values.update(state="pending", run_at=retry_at, locked_by=None)
+    await conn.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.locked_by == worker, jobs.c.state == "running")
+        .values(**values)
+    )
+
+
+async def get(conn: AsyncConnection, job_id: int) -> Job | None:
+    row = (await conn.execute(select(jobs).where(jobs.c.id == job_id))).first()
+    return _job(row) if row else None
+
+
+async def list_jobs(
+    conn: AsyncConnection, *, state: str | None, kind: str | None, after: int | None, limit: int
+) -> list[Job]:
+    query = select(jobs).order_by(jobs.c.id).limit(limit)
+    if state:
+        query = query.where(jobs.c.state == state)
+    if kind:
+        query = query.where(jobs.c.kind == kind)
+    if after is not None:
+        query = query.where(jobs.c.id > after)
+    return [_job(r) for r in await conn.execute(query)]
+
+
+async def counts(conn: AsyncConnection) -> dict[str, int]:
+    rows = await conn.execute(select(jobs.c.state, func.count()).group_by(jobs.c.state))
+    found = {state: n for state, n in rows}
+    return {state: found.get(state, 0) for state in STATES}
+
+
+async def replay(conn: AsyncConnection, job_id: int, *, now: datetime) -> bool:
+    """Put a dead job back in the queue with fresh attempts. False if it is not dead."""
+    result = await conn.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.state == "dead")
+        .values(state="pending", attempts=0, run_at=now, locked_by=None, updated_at=now)
+    )
+    return bool(result.rowcount)
+
+
+async def purge_done(conn: AsyncConnection, *, before: datetime) -> int:
+    result = await conn.execute(
+        delete(jobs).where(jobs.c.state == "done", jobs.c.updated_at < before)
+    )
+    return result.rowcount or 0

@@ -1,0 +1,58 @@
+"""Run alembic migrations from the hub's own commands (``hub db upgrade``, embedded start)."""
+
+from __future__ import annotations
+
+import threading
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+
+def migrations_dir() -> Path:
+    """The migrations folder: inside an installed wheel, or at the top of a source checkout."""
+    packaged = resources.files("hub").joinpath("_migrations")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    checkout = Path(__file__).resolve().parents[3] / "migrations"
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError("the hub's migrations folder is missing from this installation")
+
+
+def _config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.attributes["url"] = url
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` to ``revision``. Safe to call from inside an event loop."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            command.upgrade(_config(url), revision)
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, name="hub-migrate")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+def current(url: str) -> str | None:
+    """The revision the database is at (None when it was never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    sync_url = url.replace("+aiosqlite", "").replace("+asyncpg", "+asyncpg")
+    if "+asyncpg" in sync_url:
+        raise NotImplementedError("current() reads SQLite only")
+    engine = create_engine(sync_url)
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

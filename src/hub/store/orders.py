@@ -1,0 +1,176 @@
+"""Orders, their lines and their append-only timeline, and the order-number counter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import Row, insert, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.domain.order import Order, OrderData
+from hub.store.tables import counters, order_events, order_lines, orders
+
+_data_decoder = msgspec.json.Decoder(OrderData)
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True):
+    """One entry of an order's timeline: who or what, when, and what changed."""
+
+    at: datetime
+    actor: str
+    kind: str
+    from_status: str | None = None
+    to_status: str | None = None
+    detail: dict[str, Any] | None = None
+
+
+def event_row(order_id: str, event: Event) -> dict[str, Any]:
+    return {
+        "order_id": order_id,
+        "at": event.at,
+        "actor": event.actor,
+        "kind": event.kind,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "detail": msgspec.json.encode(event.detail).decode() if event.detail else None,
+    }
+
+
+def to_order(row: Row[Any]) -> Order:
+    data = _data_decoder.decode(row.doc)
+    return Order(
+        **msgspec.structs.asdict(data),
+        id=row.id,
+        number=row.number,
+        public_ref=row.public_ref,
+        status=row.status,
+        received_at=row.received_at,
+    )
+
+
+async def allocate_numbers(conn: AsyncConnection, count: int) -> int:
+    """Reserve ``count`` consecutive order numbers; returns the first."""
+    result = await conn.execute(
+        update(counters)
+        .where(counters.c.name == "order_number")
+        .values(value=counters.c.value + count)
+        .returning(counters.c.value)
+    )
+    return result.scalar_one() - count + 1
+
+
+async def find_by_natural_keys(
+    conn: AsyncConnection, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], Row[Any]]:
+    keys = list(set(keys))
+    if not keys:
+        return {}
+    rows = await conn.execute(
+        select(orders).where(tuple_(orders.c.channel, orders.c.external_id).in_(keys))
+    )
+    return {(r.channel, r.external_id): r for r in rows}
+
+
+async def insert_many(
+    conn: AsyncConnection,
+    order_rows: Sequence[dict[str, Any]],
+    line_rows: Sequence[dict[str, Any]],
+    event_rows: Sequence[dict[str, Any]],
+) -> None:
+    if order_rows:
+        await conn.execute(insert(orders), order_rows)
+        await conn.execute(insert(order_lines), line_rows)
+    if event_rows:
+        await conn.execute(insert(order_events), event_rows)
+
+
+async def add_events(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await conn.execute(insert(order_events), rows)
+
+
+async def get_row(conn: AsyncConnection, order_id: str) -> Row[Any] | None:
+    return (await conn.execute(select(orders).where(orders.c.id == order_id))).first()
+
+
+async def get(conn: AsyncConnection, order_id: str) -> Order | None:
+    row = await get_row(conn, order_id)
+    return to_order(row) if row else None
+
+
+async def timeline(conn: AsyncConnection, order_id: str) -> list[Event]:
+    rows = await conn.execute(
+        select(order_events).where(order_events.c.order_id == order_id).order_by(order_events.c.id)
+    )
+    return [
+        Event(
+            at=r.at,
+            actor=r.actor,
+            kind=r.kind,
+            from_status=r.from_status,
+            to_status=r.to_status,
+            detail=msgspec.json.decode(r.detail) if r.detail else None,
+        )
+        for r in rows
+    ]
+
+
+async def list_page(
+    conn: AsyncConnection,
+    *,
+    channels: Sequence[str] | None,
+    status: str | None,
+    placed_from: datetime | None,
+    placed_to: datetime | None,
+    before_id: str | None,
+    limit: int,
+) -> list[Order]:
+    """Newest first; ``before_id`` is the cursor (the last id of the previous page)."""
+    query = select(orders).order_by(orders.c.id.desc()).limit(limit)
+    if channels is not None:
+        query = query.where(orders.c.channel.in_(channels))
+    if status:
+        query = query.where(orders.c.status == status)
+    if placed_from:
+        query = query.where(orders.c.placed_at >= placed_from)
+    if placed_to:
+        query = query.where(orders.c.placed_at < placed_to)
+    if before_id:
+        query = query.where(orders.c.id < before_id)
+    return [to_order(r) for r in await conn.execute(query)]
+
+
+async def move(
+    conn: AsyncConnection,
+    order_id: str,
+    *,
+    expected_version: int,
+    status: str,
+    held_from: str | None,
+    now: datetime,
+) -> bool:
+    """Change status if nobody changed the order since it was read (optimistic check)."""
+    result = await conn.execute(
+        update(orders)
+        .where(orders.c.id == order_id, orders.c.version == expected_version)
+        .values(status=status, held_from=held_from, updated_at=now, version=expected_version + 1)
+    )
+    return bool(result.rowcount)
+
+
+async def move_many(
+    conn: AsyncConnection, ids: Sequence[str], *, from_status: str, to_status: str, now: datetime
+) -> list[str]:
+    """Move every order in ``ids`` that is still ``from_status``; returns those moved."""
+    if not ids:
+        return []
+    result = await conn.execute(
+        update(orders)
+        .where(orders.c.id.in_(ids), orders.c.status == from_status)
+        .values(status=to_status, updated_at=now, version=orders.c.version + 1)
+        .returning(orders.c.id)
+    )
+    return list(result.scalars())

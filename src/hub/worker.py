@@ -1,0 +1,174 @@
+"""The job worker: claims due jobs under a lease, runs their handlers, retries or parks them.
+
+Several workers, in one process or on several machines, share the queue: PostgreSQL hands
+each job to one of them (``FOR UPDATE SKIP LOCKED``). A worker that dies mid-job loses
+nothing: when its lease runs out the job is claimed again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections import defaultdict
+from datetime import timedelta
+
+from hub.config import Settings
+from hub.errors import utcnow
+from hub.services.jobs import FatalJobError, JobContext, JobRegistry, describe, retry_at
+from hub.store import idempotency
+from hub.store import jobs as job_store
+from hub.store.database import Database
+from hub.store.jobs import Job
+
+log = logging.getLogger(__name__)
+
+MAINTENANCE_EVERY_SECONDS = 300.0
+
+
+class Worker:
+    def __init__(
+        self, db: Database, registry: JobRegistry, settings: Settings, *, name: str | None = None
+    ) -> None:
+        self.db = db
+        self.registry = registry
+        self.settings = settings
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.context = JobContext(db=db, settings=settings)
+        self._last_maintenance = 0.0
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.settings.job_lease_seconds)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until ``stop`` is set; the batch in hand is finished first."""
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            try:
+                done = await self.run_once()
+                if loop.time() - self._last_maintenance > MAINTENANCE_EVERY_SECONDS:
+                    await self.maintenance()
+                    self._last_maintenance = loop.time()
+            except Exception:
+                log.exception("worker loop error; retrying after a pause")
+                done = 0
+            if done == 0:
+                self.db.jobs_waiting.clear()
+                waiters = [asyncio.ensure_future(stop.wait())]
+                waiters.append(asyncio.ensure_future(self.db.jobs_waiting.wait()))
+                _, pending = await asyncio.wait(
+                    waiters,
+                    timeout=self.settings.worker_poll_seconds,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                for w in pending:
+                    w.cancel()
+
+    async def run_once(self) -> int:
+        """Claim one batch of due jobs and run it; returns how many jobs were run."""
+        now = utcnow()
+        async with self.db.write() as conn:
+            await job_store.reap_expired(conn, now=now)
+            claimed = await job_store.claim(
+                conn, worker=self.name, limit=self.settings.worker_batch, now=now, lease=self.lease
+            )
+        if not claimed:
+            return 0
+        heartbeat = asyncio.create_task(self._heartbeat([j.id for j in claimed]))
+        try:
+            failures = await self._run_all(claimed)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+        await self._record(claimed, failures)
+        return len(claimed)
+
+    async def _heartbeat(self, job_ids: list[int]) -> None:
+        while True:
+            await asyncio.sleep(self.settings.job_lease_seconds / 3)
+            async with self.db.write() as conn:
+                await job_store.extend_leases(
+                    conn, job_ids, worker=self.name, until=utcnow() + self.lease
+                )
+
+    async def _run_all(self, claimed: list[Job]) -> dict[int, BaseException]:
+        failures: dict[int, BaseException] = {}
+        by_kind: dict[str, list[Job]] = defaultdict(list)
+        for job in claimed:
+            by_kind[job.kind].append(job)
+        singles: list[Job] = []
+        for kind, group in by_kind.items():
+            if kind in self.registry.batch:
+                try:
+                    await self.registry.batch[kind](self.context, group)
+                except Exception as exc:
+                    if len(group) == 1:
+                        failures[group[0].id] = exc
+                    else:
+                        log.warning("%d %s jobs failed as a batch; trying each", len(group), kind)
+                        singles.extend(group)
+            elif kind in self.registry.single:
+                singles.extend(group)
+            else:
+                for job in group:
+                    failures[job.id] = FatalJobError(f"no handler for job kind {kind!r}")
+        gate = asyncio.Semaphore(self.settings.worker_concurrency)
+
+        async def one(job: Job) -> None:
+            async with gate:
+                try:
+                    if job.kind in self.registry.single:
+                        await self.registry.single[job.kind](self.context, job)
+                    else:
+                        await self.registry.batch[job.kind](self.context, [job])
+                except Exception as exc:
+                    failures[job.id] = exc
+
+        await asyncio.gather(*(one(j) for j in singles))
+        return failures
+
+    async def _record(self, claimed: list[Job], failures: dict[int, BaseException]) -> None:
+        now = utcnow()
+        async with self.db.write() as conn:
+            await job_store.complete(
+                conn, [j.id for j in claimed if j.id not in failures], worker=self.name, now=now
+            )
+            for job in claimed:
+                exc = failures.get(job.id)
+                if exc is None:
+                    continue
+                when = retry_at(
+                    job,
+                    exc,
+                    now=now,
+                    base=self.settings.job_backoff_base_seconds,
+                    cap=self.settings.job_backoff_cap_seconds,
+                )
+                log.warning(
+                    "job %s (%s) attempt %d failed: %s%s",
+                    job.id,
+                    job.kind,
+                    job.attempts,
+                    describe(exc),
+                    "" if when else "; parked as dead",
+                )
+                await job_store.fail(
+                    conn, job.id, worker=self.name, error=describe(exc), now=now, retry_at=when
+                )
+        if any(job.id in failures for job in claimed):
+            self.db.signal_jobs()
+
+    async def maintenance(self) -> None:
+        """Drop idempotency records and finished jobs past their retention."""
+        now = utcnow()
+        async with self.db.write() as conn:
+            await idempotency.purge(
+                conn, before=now - timedelta(hours=self.settings.idempotency_retention_hours)
+            )
+            await job_store.purge_done(
+                conn, before=now - timedelta(hours=self.settings.done_job_retention_hours)
+            )
