@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 from litestar import Litestar, Response, get
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from sqlalchemy import text
@@ -35,7 +35,7 @@ async def health() -> Health:
 
 
 @get("/ready", summary="The database answers", tags=["health"])
-async def ready(hub: Hub) -> Response[Health]:
+async def ready(hub: NamedDependency[Hub]) -> Response[Health]:
     try:
         async with hub.db.read() as conn:
             await conn.execute(text("SELECT 1"))

@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from hub.api.auth import requires
 from hub.bootstrap import Hub
@@ -28,13 +29,13 @@ class JobController(Controller):
     @get("/", summary="List jobs by state, oldest first")
     async def list_jobs(
         self,
-        hub: Hub,
+        hub: NamedDependency[Hub],
         job_state: Annotated[
-            Literal["pending", "running", "done", "dead"] | None, Parameter(query="state")
+            Literal["pending", "running", "done", "dead"] | None, QueryParameter(name="state")
         ] = None,
-        kind: str | None = None,
-        after: int | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+        kind: FromQuery[str | None] = None,
+        after: FromQuery[int | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> JobPage:
         items = await job_service.list_jobs(
             hub.db, state=job_state, kind=kind, after=after, limit=limit
@@ -48,5 +49,5 @@ class JobController(Controller):
     @post(
         "/{job_id:int}/replay", status_code=200, summary="Run a dead job again with fresh attempts"
     )
-    async def replay(self, hub: Hub, job_id: int) -> Job:
+    async def replay(self, hub: NamedDependency[Hub], job_id: FromPath[int]) -> Job:
         return await job_service.replay(hub.db, job_id)

@@ -8,15 +8,16 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from hub.api.auth import requires
 from hub.api.problems import Problem
 from hub.bootstrap import Hub
 from hub.domain.lifecycle import OrderStatus
 from hub.domain.order import FieldError, Order, OrderData, normalise
-from hub.errors import Forbidden, NotFound, Unprocessable, utcnow
+from hub.errors import Forbidden, NotFound, Unprocessable
 from hub.services import orders as order_service
 from hub.services.ingest import IngestRequest
 from hub.services.keys import Principal
@@ -34,7 +35,7 @@ class ActionIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
 
 
-def _channel_for(data: OrderData, principal: Principal) -> str:
+def _channel_for(data: JSONBody[OrderData], principal: Principal) -> str:
     if data.channel:
         return data.channel
     bound = principal.bound_channels
@@ -79,12 +80,12 @@ class OrderController(Controller):
     async def create(
         self,
         request: Request[Principal, Any, Any],
-        data: OrderData,
-        hub: Hub,
+        data: JSONBody[OrderData],
+        hub: NamedDependency[Hub],
         idempotency_key: Annotated[
             str | None,
-            Parameter(
-                header="Idempotency-Key",
+            HeaderParameter(
+                name="Idempotency-Key",
                 required=False,
                 description="Same key and body: the first answer again. Kept at least 24 h.",
             ),
@@ -102,7 +103,7 @@ class OrderController(Controller):
                 "Idempotency-Key must be 1 to 255 characters",
                 [FieldError("Idempotency-Key", "must be 1 to 255 characters")],
             )
-        checked = normalise(msgspec.structs.replace(data, channel=channel), now=utcnow())
+        checked = normalise(msgspec.structs.replace(data, channel=channel))
         result = await hub.writer.submit(
             IngestRequest(
                 data=checked,
@@ -125,13 +126,13 @@ class OrderController(Controller):
     async def list_orders(
         self,
         request: Request[Principal, Any, Any],
-        hub: Hub,
-        channel: str | None = None,
-        status: OrderStatus | None = None,
-        placed_from: datetime | None = None,
-        placed_to: datetime | None = None,
-        cursor: str | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        hub: NamedDependency[Hub],
+        channel: FromQuery[str | None] = None,
+        status: FromQuery[OrderStatus | None] = None,
+        placed_from: FromQuery[datetime | None] = None,
+        placed_to: FromQuery[datetime | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> OrderPage:
         for name, value in (("placed_from", placed_from), ("placed_to", placed_to)):
             if value is not None and value.tzinfo is None:
@@ -162,7 +163,10 @@ class OrderController(Controller):
 
     @get("/{order_id:str}", guards=[requires("orders:read")], summary="An order with its timeline")
     async def get_order(
-        self, request: Request[Principal, Any, Any], hub: Hub, order_id: str
+        self,
+        request: Request[Principal, Any, Any],
+        hub: NamedDependency[Hub],
+        order_id: FromPath[str],
     ) -> OrderDetail:
         detail = await order_service.get_detail(hub.db, order_id)
         _visible(request.user, detail)
@@ -171,8 +175,8 @@ class OrderController(Controller):
     async def _act(
         self,
         request: Request[Principal, Any, Any],
-        hub: Hub,
-        order_id: str,
+        hub: NamedDependency[Hub],
+        order_id: FromPath[str],
         action: Action,
         data: ActionIn | None,
     ) -> Order:
@@ -195,9 +199,9 @@ class OrderController(Controller):
     async def cancel(
         self,
         request: Request[Principal, Any, Any],
-        hub: Hub,
-        order_id: str,
-        data: ActionIn | None = None,
+        hub: NamedDependency[Hub],
+        order_id: FromPath[str],
+        data: JSONBody[ActionIn | None] = None,
     ) -> Order:
         return await self._act(request, hub, order_id, "cancel", data)
 
@@ -210,9 +214,9 @@ class OrderController(Controller):
     async def hold(
         self,
         request: Request[Principal, Any, Any],
-        hub: Hub,
-        order_id: str,
-        data: ActionIn | None = None,
+        hub: NamedDependency[Hub],
+        order_id: FromPath[str],
+        data: JSONBody[ActionIn | None] = None,
     ) -> Order:
         return await self._act(request, hub, order_id, "hold", data)
 
@@ -225,9 +229,9 @@ class OrderController(Controller):
     async def release(
         self,
         request: Request[Principal, Any, Any],
-        hub: Hub,
-        order_id: str,
-        data: ActionIn | None = None,
+        hub: NamedDependency[Hub],
+        order_id: FromPath[str],
+        data: JSONBody[ActionIn | None] = None,
     ) -> Order:
         return await self._act(request, hub, order_id, "release", data)
 

@@ -6,7 +6,7 @@ minor units of ``currency``; datetimes are timezone-aware and normalised to UTC.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 import msgspec
@@ -190,10 +190,15 @@ def check(order: OrderData) -> list[FieldError]:
     return errors
 
 
-def normalise(order: OrderData, *, now: datetime) -> OrderData:
-    """Validate ``order`` and return it with ``placed_at`` in UTC (``now`` when absent)."""
+def normalise(order: OrderData) -> OrderData:
+    """Validate ``order`` and return it with ``placed_at`` in UTC.
+
+    An absent ``placed_at`` stays absent here (the hub fills in the time it received the
+    order), so that the same request body always normalises to the same value.
+    """
     errors = check(order)
     if errors:
         raise InvalidOrder(errors)
-    placed = order.placed_at.astimezone(UTC) if order.placed_at else now
-    return msgspec.structs.replace(order, placed_at=placed)
+    if order.placed_at is None or order.placed_at.utcoffset() == timedelta(0):
+        return order
+    return msgspec.structs.replace(order, placed_at=order.placed_at.astimezone(UTC))
