@@ -1,0 +1,1 @@
+"""Built-in connectors, one self-contained folder each, registered under ``hub.connectors``."""

@@ -1,0 +1,54 @@
+"""Settings from the environment, and the identifiers the hub hands out."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hub.config import ConfigError, load
+from hub.domain.ids import new_id, order_number, public_ref
+
+
+def test_defaults_to_embedded_sqlite() -> None:
+    assert load({}).database_url.startswith("sqlite+aiosqlite:///")
+
+
+def test_plain_urls_get_async_drivers() -> None:
+    assert load({"HUB_DATABASE_URL": "postgresql://u@h/db"}).database_url == (
+        "postgresql+asyncpg://u@h/db"
+    )
+    assert load({"HUB_DATABASE_URL": "sqlite:////tmp/x.db"}).database_url == (
+        "sqlite+aiosqlite:////tmp/x.db"
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"HUB_DATABASE_URL": "mysql://x"}, "HUB_DATABASE_URL"),
+        ({"HUB_JOB_MAX_ATTEMPTS": "many"}, "HUB_JOB_MAX_ATTEMPTS"),
+        ({"HUB_JOB_LEASE_SECONDS": "0"}, "HUB_JOB_LEASE_SECONDS"),
+    ],
+)
+def test_bad_settings_name_the_variable(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        load(env)
+
+
+def test_database_url_error_does_not_echo_credentials() -> None:
+    with pytest.raises(ConfigError) as err:
+        load({"HUB_DATABASE_URL": "mysql://user:s3cret@db/x"})
+    assert "s3cret" not in str(err.value)
+
+
+def test_public_refs_are_unguessable_and_readable() -> None:
+    refs = {public_ref() for _ in range(5000)}
+    assert len(refs) == 5000
+    assert all(re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", r) for r in refs)
+
+
+def test_ids_sort_by_creation() -> None:
+    ids = [new_id() for _ in range(100)]
+    assert len(set(ids)) == 100
+    assert order_number(100001) == "H-100001"
