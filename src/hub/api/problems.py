@@ -8,7 +8,12 @@ from typing import Any
 
 import msgspec
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    SerializationException,
+    ValidationException,
+)
 
 from hub.domain.lifecycle import TransitionRefused
 from hub.domain.order import FieldError, InvalidOrder
@@ -50,6 +55,7 @@ def _transition(_: Request[Any, Any, Any], exc: TransitionRefused) -> Response[A
 
 
 _AT = re.compile(r"^(?P<reason>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+_MISSING = re.compile(r"missing required field `(?P<name>[^`]+)`")
 
 
 def _field_errors(extra: Any) -> list[FieldError]:
@@ -60,8 +66,14 @@ def _field_errors(extra: Any) -> list[FieldError]:
         message = str(item.get("message", ""))
         match = _AT.match(message)
         reason = match.group("reason") if match else message
-        path = (match.group("path") if match else None) or ""
-        field = path.lstrip(".") or str(item.get("key") or "") or "body"
+        path = ((match.group("path") if match else None) or "").lstrip(".")
+        field = path or str(item.get("key") or "") or "body"
+        if field == "data":  # litestar's name for the request body
+            field = "body"
+        missing = _MISSING.search(reason)
+        if missing:  # the path names the object; the field is its missing member
+            parent = "" if field == "body" else field
+            field = f"{parent}.{missing.group('name')}" if parent else missing.group("name")
         if item.get("source") in ("query", "path", "header") and item.get("key"):
             field = str(item["key"])
         errors.append(FieldError(field, reason.replace("`", "")))
@@ -84,6 +96,13 @@ def _unauthorized(_: Request[Any, Any, Any], exc: NotAuthorizedException) -> Res
 
 
 def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc.__cause__, SerializationException):
+        return problem(
+            400,
+            "Malformed JSON",
+            f"the request body is not valid JSON: {exc.detail}",
+            [FieldError("body", exc.detail)],
+        )
     return problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), exc.detail)
 
 

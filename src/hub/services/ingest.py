@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from hub.domain import ids
@@ -111,6 +113,9 @@ class OrderWriter:
         assert self._queue is not None
         while True:
             batch = [await self._queue.get()]
+            # Let every task that is ready to run submit first: callers woken by the last
+            # commit queue their next order within this one turn of the loop.
+            await asyncio.sleep(0)
             while len(batch) < self.max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
@@ -143,145 +148,124 @@ class OrderWriter:
                 item.future.set_result(outcome)
 
     async def _write_once(self, batch: list[_Pending]) -> list[IngestResult | HubError]:
-        now = utcnow()
-        outcomes: list[IngestResult | HubError] = []
-        order_rows: list[dict[str, Any]] = []
-        line_rows: list[dict[str, Any]] = []
-        event_rows: list[dict[str, Any]] = []
-        new_jobs: list[job_store.NewJob] = []
-        idem_rows: list[dict[str, Any]] = []
-        new_orders: list[tuple[int, OrderData, str]] = []  # (outcome index, data, id)
+        requests = [(p.request, p.hash) for p in batch]
+        return await self.db.run_write(
+            functools.partial(_write_batch, requests, now=utcnow(), max_attempts=self.max_attempts)
+        )
 
-        async with self.db.write() as conn:
-            idem_keys = [
-                (p.request.idempotency_scope, p.request.idempotency_key)
-                for p in batch
-                if p.request.idempotency_key and p.request.idempotency_scope
-            ]
-            seen_idem: dict[tuple[str, str], tuple[str, IngestResult]] = {
-                k: (r.request_hash, _replay(r.response, r.status_code))
-                for k, r in (await idempotency.find(conn, idem_keys)).items()
-            }
-            natural = [
-                (p.request.data.channel, p.request.data.external_id)
-                for p in batch
-                if p.request.data.external_id
-            ]
-            seen_orders: dict[tuple[str, str], tuple[str, IngestResult]] = {
-                k: (r.content_hash, _existing(orders.to_order(r)))
-                for k, r in (await orders.find_by_natural_keys(conn, natural)).items()
-            }
 
-            for item in batch:
-                req = item.request
-                data = req.data
-                idem = (
-                    (req.idempotency_scope, req.idempotency_key)
-                    if req.idempotency_key and req.idempotency_scope
-                    else None
+def _write_batch(
+    batch: list[tuple[IngestRequest, str]], conn: Connection, *, now: datetime, max_attempts: int
+) -> list[IngestResult | HubError]:
+    """One transaction for a whole batch: dedupe against stored keys, then insert in bulk."""
+    outcomes: list[IngestResult | HubError] = []
+    new_orders: list[tuple[int, OrderData, str]] = []  # (outcome index, data, id)
+
+    idem_keys = [(r.idempotency_scope, r.idempotency_key) for r, _ in batch if _idem(r)]
+    seen_idem: dict[tuple[str, str], tuple[str, IngestResult]] = {
+        k: (row.request_hash, _replay(row.response, row.status_code))
+        for k, row in idempotency.find(conn, idem_keys).items()  # type: ignore[arg-type]
+    }
+    natural = [(r.data.channel or "", r.data.external_id) for r, _ in batch if r.data.external_id]
+    seen_orders: dict[tuple[str, str], tuple[str, IngestResult]] = {
+        k: (row.content_hash, _existing(orders.to_order(row)))
+        for k, row in orders.find_by_natural_keys(conn, natural).items()  # type: ignore[arg-type]
+    }
+
+    for req, digest in batch:
+        data = req.data
+        idem = _idem(req)
+        if idem and idem in seen_idem:
+            first_hash, first = seen_idem[idem]
+            if first_hash != digest:
+                outcomes.append(_key_reused(req.idempotency_key or ""))
+            else:
+                outcomes.append(dataclasses.replace(first, replayed=True))
+            continue
+        order_id = ids.new_id()
+        external_id = data.external_id or order_id
+        hit = seen_orders.get((data.channel or "", external_id))
+        if hit is not None:
+            first_hash, existing = hit
+            if first_hash != digest:
+                outcomes.append(_duplicate(data, existing.order_id))
+                continue
+            outcome: IngestResult | HubError = existing
+        else:
+            data = msgspec.structs.replace(
+                data, external_id=external_id, placed_at=data.placed_at or now
+            )
+            new_orders.append((len(outcomes), data, order_id))
+            outcome = IngestResult(created=True, order_id=order_id, body=b"")
+            seen_orders[(data.channel or "", external_id)] = (
+                digest,
+                IngestResult(created=False, order_id=order_id, body=b""),
+            )
+        outcomes.append(outcome)
+        if idem and isinstance(outcome, IngestResult):
+            seen_idem[idem] = (digest, outcome)
+
+    order_rows: list[dict[str, Any]] = []
+    line_rows: list[dict[str, Any]] = []
+    event_rows: list[dict[str, Any]] = []
+    new_jobs: list[job_store.NewJob] = []
+    if new_orders:
+        first_number = orders.allocate_numbers(conn, len(new_orders))
+        for n, (index, data, order_id) in enumerate(new_orders):
+            req, digest = batch[index]
+            order = Order(
+                **msgspec.structs.asdict(data),
+                id=order_id,
+                number=ids.order_number(first_number + n),
+                public_ref=ids.public_ref(),
+                status=OrderStatus.RECEIVED,
+                received_at=now,
+            )
+            body = _encoder.encode(order)
+            outcomes[index] = IngestResult(created=True, order_id=order_id, body=body)
+            order_rows.append(_order_row(order, data, digest, now))
+            line_rows.extend(
+                {"order_id": order_id, "position": i, "sku": ln.sku, "quantity": ln.quantity}
+                for i, ln in enumerate(data.lines)
+            )
+            event_rows.append(
+                event_row(
+                    order_id,
+                    Event(at=now, actor=req.actor, kind="received", to_status=OrderStatus.RECEIVED),
                 )
-                if idem and idem in seen_idem:
-                    first_hash, first = seen_idem[idem]
-                    if first_hash != item.hash:
-                        outcomes.append(_key_reused(req.idempotency_key or ""))
-                    else:
-                        outcomes.append(dataclasses.replace(first, replayed=True))
-                    continue
-                order_id = ids.new_id()
-                external_id = data.external_id or order_id
-                hit = seen_orders.get((data.channel or "", external_id))
-                if hit is not None:
-                    first_hash, existing = hit
-                    if first_hash != item.hash:
-                        outcomes.append(_duplicate(data, existing.order_id))
-                        continue
-                    outcome: IngestResult | HubError = existing
-                else:
-                    placed = data.placed_at or now
-                    data = msgspec.structs.replace(data, external_id=external_id, placed_at=placed)
-                    new_orders.append((len(outcomes), data, order_id))
-                    outcome = IngestResult(created=True, order_id=order_id, body=b"")
-                    seen_orders[(data.channel or "", external_id)] = (
-                        item.hash,
-                        IngestResult(created=False, order_id=order_id, body=b""),
-                    )
-                outcomes.append(outcome)
-                if idem:
-                    seen_idem[idem] = (item.hash, outcome)  # type: ignore[assignment]
+            )
+            new_jobs.append(job_store.NewJob(ACCEPT_JOB, {"order_id": order_id}))
+        # Answers that point at an order created in this same batch get its body.
+        bodies = {o.order_id: o.body for o in outcomes if isinstance(o, IngestResult) and o.body}
+        for i, o in enumerate(outcomes):
+            if isinstance(o, IngestResult) and not o.body:
+                outcomes[i] = dataclasses.replace(o, body=bodies[o.order_id])
 
-            if new_orders:
-                first_number = await orders.allocate_numbers(conn, len(new_orders))
-                for n, (index, data, order_id) in enumerate(new_orders):
-                    order = Order(
-                        **msgspec.structs.asdict(data),
-                        id=order_id,
-                        number=ids.order_number(first_number + n),
-                        public_ref=ids.public_ref(),
-                        status=OrderStatus.RECEIVED,
-                        received_at=now,
-                    )
-                    body = _encoder.encode(order)
-                    outcomes[index] = IngestResult(created=True, order_id=order_id, body=body)
-                    order_rows.append(_order_row(order, data, batch[index].hash, now))
-                    line_rows.extend(
-                        {
-                            "order_id": order_id,
-                            "position": i,
-                            "sku": ln.sku,
-                            "quantity": ln.quantity,
-                        }
-                        for i, ln in enumerate(data.lines)
-                    )
-                    event_rows.append(
-                        event_row(
-                            order_id,
-                            Event(
-                                at=now,
-                                actor=batch[index].request.actor,
-                                kind="received",
-                                to_status=OrderStatus.RECEIVED,
-                            ),
-                        )
-                    )
-                    new_jobs.append(job_store.NewJob(ACCEPT_JOB, {"order_id": order_id}))
-                # Results that pointed at an order created in this same batch get its body.
-                bodies = {
-                    o.order_id: o.body for o in outcomes if isinstance(o, IngestResult) and o.body
-                }
-                for i, o in enumerate(outcomes):
-                    if isinstance(o, IngestResult) and not o.body:
-                        outcomes[i] = dataclasses.replace(o, body=bodies[o.order_id])
-
-            for item, outcome in zip(batch, outcomes, strict=True):
-                req = item.request
-                if (
-                    isinstance(outcome, IngestResult)
-                    and not outcome.replayed
-                    and req.idempotency_key
-                    and req.idempotency_scope
-                ):
-                    idem_rows.append(
-                        {
-                            "scope": req.idempotency_scope,
-                            "key": req.idempotency_key,
-                            "request_hash": item.hash,
-                            "status_code": outcome.status_code,
-                            "response": outcome.body,
-                            "created_at": now,
-                        }
-                    )
-            await orders.insert_many(conn, order_rows, line_rows, event_rows)
-            await job_store.enqueue(conn, new_jobs, now=now, max_attempts=self.max_attempts)
-            await idempotency.insert_many(conn, _unique(idem_rows))
-        return outcomes
+    idem_rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for (req, digest), outcome in zip(batch, outcomes, strict=True):
+        idem = _idem(req)
+        if idem and isinstance(outcome, IngestResult) and not outcome.replayed:
+            idem_rows.setdefault(
+                idem,
+                {
+                    "scope": idem[0],
+                    "key": idem[1],
+                    "request_hash": digest,
+                    "status_code": outcome.status_code,
+                    "response": outcome.body,
+                    "created_at": now,
+                },
+            )
+    orders.insert_many(conn, order_rows, line_rows, event_rows)
+    job_store.enqueue_sync(conn, new_jobs, now=now, max_attempts=max_attempts)
+    idempotency.insert_many(conn, list(idem_rows.values()))
+    return outcomes
 
 
-def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One idempotency row per key (a batch may hold the same key twice)."""
-    seen: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in rows:
-        seen.setdefault((row["scope"], row["key"]), row)
-    return list(seen.values())
+def _idem(req: IngestRequest) -> tuple[str, str] | None:
+    if req.idempotency_key and req.idempotency_scope:
+        return (req.idempotency_scope, req.idempotency_key)
+    return None
 
 
 def _order_row(order: Order, data: OrderData, digest: str, now: datetime) -> dict[str, Any]:

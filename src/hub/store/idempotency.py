@@ -6,19 +6,17 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, tuple_
+from sqlalchemy import Connection, Row, delete, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.store.tables import idempotency_keys
 
 
-async def find(
-    conn: AsyncConnection, keys: Iterable[tuple[str, str]]
-) -> dict[tuple[str, str], Row[Any]]:
+def find(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Row[Any]]:
     keys = list(set(keys))
     if not keys:
         return {}
-    rows = await conn.execute(
+    rows = conn.execute(
         select(idempotency_keys).where(
             tuple_(idempotency_keys.c.scope, idempotency_keys.c.key).in_(keys)
         )
@@ -26,9 +24,9 @@ async def find(
     return {(r.scope, r.key): r for r in rows}
 
 
-async def insert_many(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+def insert_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        await conn.execute(insert(idempotency_keys), rows)
+        conn.execute(insert(idempotency_keys), rows)
 
 
 async def purge(conn: AsyncConnection, *, before: datetime) -> int:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.store.tables import jobs
@@ -72,12 +72,19 @@ def job_rows(new: Iterable[NewJob], *, now: datetime, max_attempts: int) -> list
     ]
 
 
-async def enqueue(
-    conn: AsyncConnection, new: Sequence[NewJob], *, now: datetime, max_attempts: int
+def enqueue_sync(
+    conn: Connection, new: Sequence[NewJob], *, now: datetime, max_attempts: int
 ) -> None:
     """Write jobs inside the caller's transaction; they exist exactly when it commits."""
     if new:
-        await conn.execute(insert(jobs), job_rows(new, now=now, max_attempts=max_attempts))
+        conn.execute(insert(jobs), job_rows(new, now=now, max_attempts=max_attempts))
+
+
+async def enqueue(
+    conn: AsyncConnection, new: Sequence[NewJob], *, now: datetime, max_attempts: int
+) -> None:
+    """``enqueue_sync`` for an async transaction."""
+    await conn.run_sync(enqueue_sync, new, now=now, max_attempts=max_attempts)
 
 
 async def claim(

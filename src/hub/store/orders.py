@@ -1,4 +1,8 @@
-"""Orders, their lines and their append-only timeline, and the order-number counter."""
+"""Orders, their lines and their append-only timeline, and the order-number counter.
+
+The functions on the ingest path take a synchronous ``Connection`` (they run inside
+``Database.run_write``); the others take an ``AsyncConnection``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Row, insert, select, tuple_, update
+from sqlalchemy import Connection, Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.domain.order import Order, OrderData
@@ -51,9 +55,9 @@ def to_order(row: Row[Any]) -> Order:
     )
 
 
-async def allocate_numbers(conn: AsyncConnection, count: int) -> int:
+def allocate_numbers(conn: Connection, count: int) -> int:
     """Reserve ``count`` consecutive order numbers; returns the first."""
-    result = await conn.execute(
+    result = conn.execute(
         update(counters)
         .where(counters.c.name == "order_number")
         .values(value=counters.c.value + count)
@@ -62,29 +66,41 @@ async def allocate_numbers(conn: AsyncConnection, count: int) -> int:
     return result.scalar_one() - count + 1
 
 
-async def find_by_natural_keys(
-    conn: AsyncConnection, keys: Iterable[tuple[str, str]]
+def find_by_natural_keys(
+    conn: Connection, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], Row[Any]]:
-    keys = list(set(keys))
-    if not keys:
+    """Stored orders for (channel, external_id) pairs; full rows, fetched only for the hits.
+
+    Two plain IN lists rather than a row-value IN: SQLite answers a row-value IN with a
+    full table scan, while ``channel IN (..) AND external_id IN (..)`` walks the unique index.
+    """
+    wanted = set(keys)
+    if not wanted:
         return {}
-    rows = await conn.execute(
-        select(orders).where(tuple_(orders.c.channel, orders.c.external_id).in_(keys))
+    probe = conn.execute(
+        select(orders.c.id, orders.c.channel, orders.c.external_id).where(
+            orders.c.channel.in_({c for c, _ in wanted}),
+            orders.c.external_id.in_({e for _, e in wanted}),
+        )
     )
+    hits = [r.id for r in probe if (r.channel, r.external_id) in wanted]
+    if not hits:
+        return {}
+    rows = conn.execute(select(orders).where(orders.c.id.in_(hits)))
     return {(r.channel, r.external_id): r for r in rows}
 
 
-async def insert_many(
-    conn: AsyncConnection,
+def insert_many(
+    conn: Connection,
     order_rows: Sequence[dict[str, Any]],
     line_rows: Sequence[dict[str, Any]],
     event_rows: Sequence[dict[str, Any]],
 ) -> None:
     if order_rows:
-        await conn.execute(insert(orders), order_rows)
-        await conn.execute(insert(order_lines), line_rows)
+        conn.execute(insert(orders), order_rows)
+        conn.execute(insert(order_lines), line_rows)
     if event_rows:
-        await conn.execute(insert(order_events), event_rows)
+        conn.execute(insert(order_events), event_rows)
 
 
 async def add_events(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
