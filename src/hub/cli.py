@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError
 
 from hub import config
 from hub.errors import HubError
@@ -44,6 +45,12 @@ def _run(settings: config.Settings, work: Callable[[Any], Awaitable[T]]) -> T:
         raise click.ClickException(exc.detail) from None
     except OSError as exc:
         raise click.ClickException(f"cannot reach the database: {exc}") from None
+    except DBAPIError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        hint = ""
+        if "no such table" in reason or ("relation" in reason and "does not exist" in reason):
+            hint = "; is the schema there? run `hub db upgrade`"
+        raise click.ClickException(f"database error: {reason}{hint}") from None
 
 
 def _migrate_embedded(settings: config.Settings) -> None:

@@ -4,7 +4,7 @@ A key is ``hub_`` plus 43 random URL-safe characters; only its SHA-256 is stored
 256 bits of entropy, so a slow password hash would add cost and no safety). Scopes:
 
 - ``admin``: everything, including jobs and keys.
-- ``orders:read`` / ``orders:write``: read / create and change orders of any channel.
+- ``orders:read`` / ``orders:write``: read / create, change and read orders of any channel.
 - ``channel:<code>``: a channel's own key: create and read orders of that channel only.
 """
 
@@ -41,6 +41,8 @@ class Principal(msgspec.Struct, frozen=True):
     def allows(self, scope: str) -> bool:
         if "admin" in self.scopes or scope in self.scopes:
             return True
+        if scope == "orders:read" and "orders:write" in self.scopes:
+            return True  # a key that may change orders may read them (see readable_channels)
         return scope in ("orders:read", "orders:write") and bool(self.bound_channels)
 
     def may_write_channel(self, channel: str) -> bool:

@@ -1,0 +1,1 @@
+"""Job handlers and other helpers that tests load into real hub processes."""
