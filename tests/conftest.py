@@ -77,6 +77,7 @@ async def _reset_postgres(url: str) -> None:
     try:
         await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
         await conn.execute("UPDATE counters SET value = 100000 WHERE name = 'order_number'")
+        await conn.execute("ALTER SEQUENCE order_number_seq RESTART WITH 100001")
     finally:
         await conn.close()
 

@@ -77,23 +77,32 @@ class _Pending:
 class OrderWriter:
     """Commits orders in groups; ``submit`` returns once the order is durable."""
 
-    def __init__(self, db: Database, *, max_attempts: int, max_batch: int = 256) -> None:
+    def __init__(
+        self, db: Database, *, max_attempts: int, max_batch: int = 256, writers: int = 4
+    ) -> None:
         self.db = db
         self.max_attempts = max_attempts
         self.max_batch = max_batch
         self._queue: asyncio.Queue[_Pending] | None = None
-        self._task: asyncio.Task[None] | None = None
+        # SQLite has one writer at a time anyway; PostgreSQL overlaps a few transactions so
+        # the database's round trips and commits are not waited for one after the other.
+        self.writers = 1 if db.is_sqlite else writers
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         self._queue = asyncio.Queue()
-        self._task = asyncio.create_task(self._run(), name="hub-order-writer")
+        self._tasks = [
+            asyncio.create_task(self._run(), name=f"hub-order-writer-{i}")
+            for i in range(self.writers)
+        ]
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._tasks = []
 
     async def __aenter__(self) -> OrderWriter:
         await self.start()
@@ -210,13 +219,13 @@ def _write_batch(
     event_rows: list[dict[str, Any]] = []
     new_jobs: list[job_store.NewJob] = []
     if new_orders:
-        first_number = orders.allocate_numbers(conn, len(new_orders))
-        for n, (index, data, order_id) in enumerate(new_orders):
+        numbers = orders.allocate_numbers(conn, len(new_orders))
+        for number, (index, data, order_id) in zip(numbers, new_orders, strict=True):
             req, digest = batch[index]
             order = Order(
                 **msgspec.structs.asdict(data),
                 id=order_id,
-                number=ids.order_number(first_number + n),
+                number=ids.order_number(number),
                 public_ref=ids.public_ref(),
                 status=OrderStatus.RECEIVED,
                 received_at=now,

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.domain.order import Order, OrderData
@@ -55,15 +55,26 @@ def to_order(row: Row[Any]) -> Order:
     )
 
 
-def allocate_numbers(conn: Connection, count: int) -> int:
-    """Reserve ``count`` consecutive order numbers; returns the first."""
+def allocate_numbers(conn: Connection, count: int) -> list[int]:
+    """Reserve ``count`` order numbers, ascending.
+
+    PostgreSQL draws them from a sequence (no lock between concurrent writers; a rollback
+    leaves a gap). SQLite, with one writer at a time, bumps the counter row and gets a
+    consecutive run.
+    """
+    if conn.dialect.name == "postgresql":
+        result = conn.execute(
+            text("SELECT nextval('order_number_seq') FROM generate_series(1, :n)"), {"n": count}
+        )
+        return sorted(result.scalars())
     result = conn.execute(
         update(counters)
         .where(counters.c.name == "order_number")
         .values(value=counters.c.value + count)
         .returning(counters.c.value)
     )
-    return result.scalar_one() - count + 1
+    last = result.scalar_one()
+    return list(range(last - count + 1, last + 1))
 
 
 def find_by_natural_keys(
