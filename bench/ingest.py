@@ -436,21 +436,32 @@ class Server:
         self.stop()
         raise RuntimeError(f"server did not answer /health in {timeout:.0f} s:\n{self.log_tail()}")
 
+    def pids(self) -> list[int]:
+        """The server and its child processes (``hub serve --processes N``)."""
+        found = [self.proc.pid]
+        with contextlib.suppress(OSError):
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+            found += [int(c) for c in children.split()]
+        return found
+
     def cpu_seconds(self) -> float:
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def rss_mib(self) -> float:
-        try:
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return 0.0
+        total = 0.0
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) / 1024
+        return total
 
     def stop(self) -> int | None:
         if self.proc.poll() is None:
@@ -629,6 +640,8 @@ def run_case(case: Case, args: argparse.Namespace) -> Outcome:
                 cmd = [hub_exe(), "serve", "--host", HOST, "--port", str(port)]
                 if not case.worker:
                     cmd.append("--no-worker")
+                if args.processes > 1:
+                    cmd += ["--processes", str(args.processes)]
             server = Server.start(cmd, env, port, workdir / "server.log")
             cpu: dict[str, float] = {}
 
@@ -763,6 +776,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--client-procs", type=int, default=1, help="load-generator processes (default 1)"
     )
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL server (no db)")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="hub serve --processes N (API processes)"
+    )
     args = parser.parse_args(argv)
     if args.duration <= 0 or args.warmup < 0 or args.concurrency < 1 or args.client_procs < 1:
         parser.error("--duration, --concurrency and --client-procs must be positive")

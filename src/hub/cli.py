@@ -75,16 +75,30 @@ def main(verbose: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--no-worker", is_flag=True, help="Serve the API only (run `hub worker` elsewhere).")
-def serve(host: str, port: int, no_worker: bool) -> None:
+@click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="API processes sharing the port (each with its own worker unless --no-worker).",
+)
+def serve(host: str, port: int, no_worker: bool, processes: int) -> None:
     """Serve the HTTP API, with an in-process job worker unless --no-worker."""
-    import uvicorn
+    import os
 
-    from hub.api.app import create_app
+    import uvicorn
 
     settings = _settings()
     _migrate_embedded(settings)
-    app = create_app(settings, run_worker=not no_worker)
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+    options: dict[str, Any] = {"host": host, "port": port, "access_log": False}
+    if processes == 1:
+        from hub.api.app import create_app
+
+        uvicorn.run(create_app(settings, run_worker=not no_worker), **options)
+        return
+    # Each process builds its own app from the environment.
+    os.environ["HUB_RUN_WORKER"] = "0" if no_worker else "1"
+    uvicorn.run("hub.api.app:app_from_env", factory=True, workers=processes, **options)
 
 
 @main.command()

@@ -13,7 +13,9 @@ import logging
 import os
 import socket
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
 
 from hub.config import Settings
 from hub.errors import utcnow
@@ -70,11 +72,14 @@ class Worker:
     async def run_once(self) -> int:
         """Claim one batch of due jobs and run it; returns how many jobs were run."""
         now = utcnow()
-        async with self.db.write() as conn:
-            await job_store.reap_expired(conn, now=now)
-            claimed = await job_store.claim(
+
+        def take(conn: Connection) -> list[Job]:
+            job_store.reap_expired_sync(conn, now=now)
+            return job_store.claim_sync(
                 conn, worker=self.name, limit=self.settings.worker_batch, now=now, lease=self.lease
             )
+
+        claimed = await self.db.run_write(take)
         if not claimed:
             return 0
         heartbeat = asyncio.create_task(self._heartbeat([j.id for j in claimed]))
@@ -90,10 +95,12 @@ class Worker:
     async def _heartbeat(self, job_ids: list[int]) -> None:
         while True:
             await asyncio.sleep(self.settings.job_lease_seconds / 3)
-            async with self.db.write() as conn:
-                await job_store.extend_leases(
-                    conn, job_ids, worker=self.name, until=utcnow() + self.lease
+            until = utcnow() + self.lease
+            await self.db.run_write(
+                lambda conn, until=until: job_store.extend_leases_sync(
+                    conn, job_ids, worker=self.name, until=until
                 )
+            )
 
     async def _run_all(self, claimed: list[Job]) -> dict[int, BaseException]:
         failures: dict[int, BaseException] = {}
@@ -133,34 +140,42 @@ class Worker:
 
     async def _record(self, claimed: list[Job], failures: dict[int, BaseException]) -> None:
         now = utcnow()
-        async with self.db.write() as conn:
-            await job_store.complete(
-                conn, [j.id for j in claimed if j.id not in failures], worker=self.name, now=now
-            )
-            for job in claimed:
-                exc = failures.get(job.id)
-                if exc is None:
-                    continue
-                when = retry_at(
-                    job,
-                    exc,
-                    now=now,
-                    base=self.settings.job_backoff_base_seconds,
-                    cap=self.settings.job_backoff_cap_seconds,
-                )
-                log.warning(
-                    "job %s (%s) attempt %d failed: %s%s",
-                    job.id,
-                    job.kind,
-                    job.attempts,
-                    describe(exc),
-                    "" if when else "; parked as dead",
-                )
-                await job_store.fail(
-                    conn, job.id, worker=self.name, error=describe(exc), now=now, retry_at=when
-                )
+        await self.db.run_write(lambda conn: self._record_sync(conn, claimed, failures, now))
         if any(job.id in failures for job in claimed):
             self.db.signal_jobs()
+
+    def _record_sync(
+        self,
+        conn: Connection,
+        claimed: list[Job],
+        failures: dict[int, BaseException],
+        now: datetime,
+    ) -> None:
+        job_store.complete_sync(
+            conn, [j.id for j in claimed if j.id not in failures], worker=self.name, now=now
+        )
+        for job in claimed:
+            exc = failures.get(job.id)
+            if exc is None:
+                continue
+            when = retry_at(
+                job,
+                exc,
+                now=now,
+                base=self.settings.job_backoff_base_seconds,
+                cap=self.settings.job_backoff_cap_seconds,
+            )
+            log.warning(
+                "job %s (%s) attempt %d failed: %s%s",
+                job.id,
+                job.kind,
+                job.attempts,
+                describe(exc),
+                "" if when else "; parked as dead",
+            )
+            job_store.fail_sync(
+                conn, job.id, worker=self.name, error=describe(exc), now=now, retry_at=when
+            )
 
     async def maintenance(self) -> None:
         """Drop idempotency records and finished jobs past their retention."""

@@ -80,3 +80,12 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
             title="hub", version=__version__, path="/schema", description=__doc__
         ),
     )
+
+
+def app_from_env() -> Litestar:
+    """The app for a process started by a process manager (``hub serve --processes N``)."""
+    import os
+
+    from hub import config
+
+    return create_app(config.load(), run_worker=os.environ.get("HUB_RUN_WORKER", "1") == "1")

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 import msgspec
+from sqlalchemy import Connection
 
 from hub.domain.lifecycle import OrderStatus, TransitionRefused, release_target, require_move
 from hub.domain.order import FieldError, Order
@@ -95,16 +96,17 @@ async def accept_received(db: Database, order_ids: Sequence[str], *, actor: str)
 
     Safe to run twice: an order already moved on is left as it is.
     """
-    async with db.write() as conn:
+
+    def accept(conn: Connection) -> list[str]:
         now = utcnow()
-        moved = await orders.move_many(
+        moved = orders.move_many(
             conn,
             order_ids,
             from_status=OrderStatus.RECEIVED,
             to_status=OrderStatus.ACCEPTED,
             now=now,
         )
-        await orders.add_events(
+        orders.add_events_sync(
             conn,
             [
                 event_row(
@@ -120,7 +122,9 @@ async def accept_received(db: Database, order_ids: Sequence[str], *, actor: str)
                 for oid in moved
             ],
         )
-    return moved
+        return moved
+
+    return await db.run_write(accept)
 
 
 async def get_detail(db: Database, order_id: str) -> OrderDetail:

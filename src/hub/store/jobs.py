@@ -87,8 +87,8 @@ async def enqueue(
     await conn.run_sync(enqueue_sync, new, now=now, max_attempts=max_attempts)
 
 
-async def claim(
-    conn: AsyncConnection, *, worker: str, limit: int, now: datetime, lease: timedelta
+def claim_sync(
+    conn: Connection, *, worker: str, limit: int, now: datetime, lease: timedelta
 ) -> list[Job]:
     """Take up to ``limit`` due jobs under a lease. Concurrent claimers never share a job."""
     due = (
@@ -99,7 +99,7 @@ async def claim(
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
-    result = await conn.execute(
+    result = conn.execute(
         update(jobs)
         .where(jobs.c.id.in_(due))
         .values(
@@ -114,21 +114,21 @@ async def claim(
     return sorted((_job(r) for r in result), key=lambda j: j.id)
 
 
-async def extend_leases(
-    conn: AsyncConnection, ids: Sequence[int], *, worker: str, until: datetime
+def extend_leases_sync(
+    conn: Connection, ids: Sequence[int], *, worker: str, until: datetime
 ) -> None:
     if ids:
-        await conn.execute(
+        conn.execute(
             update(jobs)
             .where(jobs.c.id.in_(ids), jobs.c.state == "running", jobs.c.locked_by == worker)
             .values(lease_until=until)
         )
 
 
-async def reap_expired(conn: AsyncConnection, *, now: datetime) -> int:
+def reap_expired_sync(conn: Connection, *, now: datetime) -> int:
     """Jobs whose worker died mid-run (lease expired) run again, or die if out of attempts."""
     expired = and_(jobs.c.state == "running", jobs.c.lease_until < now)
-    dead = await conn.execute(
+    dead = conn.execute(
         update(jobs)
         .where(expired, jobs.c.attempts >= jobs.c.max_attempts)
         .values(
@@ -137,7 +137,7 @@ async def reap_expired(conn: AsyncConnection, *, now: datetime) -> int:
             updated_at=now,
         )
     )
-    again = await conn.execute(
+    again = conn.execute(
         update(jobs)
         .where(expired)
         .values(state="pending", run_at=now, locked_by=None, lease_until=None, updated_at=now)
@@ -145,19 +145,17 @@ async def reap_expired(conn: AsyncConnection, *, now: datetime) -> int:
     return (dead.rowcount or 0) + (again.rowcount or 0)
 
 
-async def complete(
-    conn: AsyncConnection, ids: Sequence[int], *, worker: str, now: datetime
-) -> None:
+def complete_sync(conn: Connection, ids: Sequence[int], *, worker: str, now: datetime) -> None:
     if ids:
-        await conn.execute(
+        conn.execute(
             update(jobs)
             .where(jobs.c.id.in_(ids), jobs.c.locked_by == worker, jobs.c.state == "running")
             .values(state="done", lease_until=None, updated_at=now)
         )
 
 
-async def fail(
-    conn: AsyncConnection,
+def fail_sync(
+    conn: Connection,
     job_id: int,
     *,
     worker: str,
@@ -171,7 +169,7 @@ async def fail(
         values["state"] = "dead"
     else:
         values.update(state="pending", run_at=retry_at, locked_by=None)
-    await conn.execute(
+    conn.execute(
         update(jobs)
         .where(jobs.c.id == job_id, jobs.c.locked_by == worker, jobs.c.state == "running")
         .values(**values)
@@ -217,3 +215,47 @@ async def purge_done(conn: AsyncConnection, *, before: datetime) -> int:
         delete(jobs).where(jobs.c.state == "done", jobs.c.updated_at < before)
     )
     return result.rowcount or 0
+
+
+# Async forms of the writes above, for code holding an AsyncConnection.
+
+
+async def claim(
+    conn: AsyncConnection, *, worker: str, limit: int, now: datetime, lease: timedelta
+) -> list[Job]:
+    """``claim_sync`` inside an async transaction."""
+    return await conn.run_sync(claim_sync, worker=worker, limit=limit, now=now, lease=lease)
+
+
+async def extend_leases(
+    conn: AsyncConnection, ids: Sequence[int], *, worker: str, until: datetime
+) -> None:
+    """``extend_leases_sync`` inside an async transaction."""
+    return await conn.run_sync(extend_leases_sync, ids, worker=worker, until=until)
+
+
+async def reap_expired(conn: AsyncConnection, *, now: datetime) -> int:
+    """``reap_expired_sync`` inside an async transaction."""
+    return await conn.run_sync(reap_expired_sync, now=now)
+
+
+async def complete(
+    conn: AsyncConnection, ids: Sequence[int], *, worker: str, now: datetime
+) -> None:
+    """``complete_sync`` inside an async transaction."""
+    return await conn.run_sync(complete_sync, ids, worker=worker, now=now)
+
+
+async def fail(
+    conn: AsyncConnection,
+    job_id: int,
+    *,
+    worker: str,
+    error: str,
+    now: datetime,
+    retry_at: datetime | None,
+) -> None:
+    """``fail_sync`` inside an async transaction."""
+    return await conn.run_sync(
+        fail_sync, job_id, worker=worker, error=error, now=now, retry_at=retry_at
+    )

@@ -114,9 +114,13 @@ def insert_many(
         conn.execute(insert(order_events), event_rows)
 
 
-async def add_events(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+def add_events_sync(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        await conn.execute(insert(order_events), rows)
+        conn.execute(insert(order_events), rows)
+
+
+async def add_events(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    await conn.run_sync(add_events_sync, rows)
 
 
 async def get_row(conn: AsyncConnection, order_id: str) -> Row[Any] | None:
@@ -188,13 +192,13 @@ async def move(
     return bool(result.rowcount)
 
 
-async def move_many(
-    conn: AsyncConnection, ids: Sequence[str], *, from_status: str, to_status: str, now: datetime
+def move_many(
+    conn: Connection, ids: Sequence[str], *, from_status: str, to_status: str, now: datetime
 ) -> list[str]:
     """Move every order in ``ids`` that is still ``from_status``; returns those moved."""
     if not ids:
         return []
-    result = await conn.execute(
+    result = conn.execute(
         update(orders)
         .where(orders.c.id.in_(ids), orders.c.status == from_status)
         .values(status=to_status, updated_at=now, version=orders.c.version + 1)
