@@ -14,7 +14,7 @@ from hub.store.database import Database
 
 def build_registry(settings: Settings) -> JobRegistry:
     registry = JobRegistry()
-    registry.register_batch(ingest.ACCEPT_JOB, handle_accept_jobs)
+    registry.register_local(ingest.ACCEPT_JOB, handle_accept_jobs)
     load_plugins(registry, settings.plugins)
     return registry
 

@@ -72,16 +72,22 @@ class Worker:
     async def run_once(self) -> int:
         """Claim one batch of due jobs and run it; returns how many jobs were run."""
         now = utcnow()
+        done = await self.db.run_write(self._run_local) if self.registry.local else 0
 
         def take(conn: Connection) -> list[Job]:
             job_store.reap_expired_sync(conn, now=now)
             return job_store.claim_sync(
-                conn, worker=self.name, limit=self.settings.worker_batch, now=now, lease=self.lease
+                conn,
+                worker=self.name,
+                limit=self.settings.worker_batch,
+                now=now,
+                lease=self.lease,
+                except_kinds=tuple(self.registry.local),
             )
 
         claimed = await self.db.run_write(take)
         if not claimed:
-            return 0
+            return done
         heartbeat = asyncio.create_task(self._heartbeat([j.id for j in claimed]))
         try:
             failures = await self._run_all(claimed)
@@ -90,6 +96,34 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
         await self._record(claimed, failures)
+        return done + len(claimed)
+
+    def _run_local(self, conn: Connection) -> int:
+        """Claim, run and complete local jobs in one transaction (see ``register_local``).
+
+        Each kind runs in a savepoint: if its handler fails, its effects are undone and its
+        jobs are recorded as failed attempts, while the other kinds' work still commits.
+        """
+        now = utcnow()
+        claimed = job_store.claim_sync(
+            conn,
+            worker=self.name,
+            limit=self.settings.worker_batch,
+            now=now,
+            lease=self.lease,
+            kinds=tuple(self.registry.local),
+        )
+        by_kind: dict[str, list[Job]] = defaultdict(list)
+        for job in claimed:
+            by_kind[job.kind].append(job)
+        failures: dict[int, BaseException] = {}
+        for kind, group in by_kind.items():
+            try:
+                with conn.begin_nested():
+                    self.registry.local[kind](conn, group)
+            except Exception as exc:
+                failures.update((job.id, exc) for job in group)
+        self._record_sync(conn, claimed, failures, now)
         return len(claimed)
 
     async def _heartbeat(self, job_ids: list[int]) -> None:

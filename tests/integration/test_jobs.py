@@ -509,3 +509,47 @@ async def test_maintenance_purges_old_done_jobs_and_old_idempotency_keys(
         ("pending", False),
     ]
     assert keys == ["fresh"]
+
+
+async def test_local_jobs_run_in_the_claiming_transaction_and_fail_alone(
+    db: Database, settings: Settings
+) -> None:
+    """A local handler's effects commit with the job's completion, or not at all.
+
+    ``test.local-ok`` enqueues a follow-up job (a database effect) and succeeds;
+    ``test.local-bad`` enqueues one too and then raises: its follow-up must vanish with it,
+    its jobs count a failed attempt, and the good kind's work still commits.
+    """
+
+    def good(conn: Any, group: list[Job]) -> None:
+        job_store.enqueue_sync(
+            conn,
+            [NewJob("test.follow", {"from": j.id}) for j in group],
+            now=utcnow(),
+            max_attempts=8,
+        )
+
+    def bad(conn: Any, group: list[Job]) -> None:
+        job_store.enqueue_sync(conn, [NewJob("test.orphan", {})], now=utcnow(), max_attempts=8)
+        raise RuntimeError("local handler broke")
+
+    registry = JobRegistry()
+    registry.register_local("test.local-ok", good)
+    registry.register_local("test.local-bad", bad)
+    registry.register("test.follow", ok)
+    good_ids = await add_jobs(db, "test.local-ok", 3)
+    bad_ids = await add_jobs(db, "test.local-bad", 2)
+
+    worker = Worker(db, registry, settings)
+    await worker.run_once()
+
+    for job_id in good_ids:
+        assert (await get(db, job_id)).state == "done"
+    for job_id in bad_ids:
+        job = await get(db, job_id)
+        assert (job.state, job.attempts) == ("pending", 1)
+        assert job.last_error == "RuntimeError: local handler broke"
+    async with db.read() as conn:
+        kinds = [r.kind for r in await conn.execute(select(jobs.c.kind))]
+    assert kinds.count("test.follow") == 3
+    assert "test.orphan" not in kinds

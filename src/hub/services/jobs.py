@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection
+
 from hub.config import Settings
 from hub.errors import Conflict, NotFound, utcnow
 from hub.store import jobs as job_store
@@ -35,14 +37,22 @@ class JobContext:
 
 Handler = Callable[[JobContext, Job], Awaitable[None]]
 BatchHandler = Callable[[JobContext, list[Job]], Awaitable[None]]
+LocalHandler = Callable[[Connection, list[Job]], None]
 
 
 @dataclass(slots=True)
 class JobRegistry:
-    """Job kind -> handler. A batch handler takes many jobs of its kind in one call."""
+    """Job kind -> handler.
+
+    - ``register``: one job at a time, for effects outside the database (partner calls).
+    - ``register_batch``: many jobs of a kind in one call.
+    - ``register_local``: a database-only effect, run inside the very transaction that claims
+      the jobs and marks them done: exactly once, and one commit for the whole batch.
+    """
 
     single: dict[str, Handler] = field(default_factory=dict)
     batch: dict[str, BatchHandler] = field(default_factory=dict)
+    local: dict[str, LocalHandler] = field(default_factory=dict)
 
     def register(self, kind: str, handler: Handler) -> None:
         self.single[kind] = handler
@@ -50,8 +60,11 @@ class JobRegistry:
     def register_batch(self, kind: str, handler: BatchHandler) -> None:
         self.batch[kind] = handler
 
+    def register_local(self, kind: str, handler: LocalHandler) -> None:
+        self.local[kind] = handler
+
     def knows(self, kind: str) -> bool:
-        return kind in self.single or kind in self.batch
+        return kind in self.single or kind in self.batch or kind in self.local
 
 
 def retry_at(

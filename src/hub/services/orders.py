@@ -12,7 +12,6 @@ from sqlalchemy import Connection
 from hub.domain.lifecycle import OrderStatus, TransitionRefused, release_target, require_move
 from hub.domain.order import FieldError, Order
 from hub.errors import Conflict, NotFound, utcnow
-from hub.services.jobs import JobContext
 from hub.store import orders
 from hub.store.database import Database
 from hub.store.jobs import Job
@@ -91,40 +90,32 @@ async def change(
     raise Conflict(f"order {order_id} kept changing; try again")
 
 
-async def accept_received(db: Database, order_ids: Sequence[str], *, actor: str) -> list[str]:
+def accept_received(conn: Connection, order_ids: Sequence[str], *, actor: str) -> list[str]:
     """Accept every order of ``order_ids`` still received (default channel policy).
 
     Safe to run twice: an order already moved on is left as it is.
     """
-
-    def accept(conn: Connection) -> list[str]:
-        now = utcnow()
-        moved = orders.move_many(
-            conn,
-            order_ids,
-            from_status=OrderStatus.RECEIVED,
-            to_status=OrderStatus.ACCEPTED,
-            now=now,
-        )
-        orders.add_events_sync(
-            conn,
-            [
-                event_row(
-                    oid,
-                    Event(
-                        at=now,
-                        actor=actor,
-                        kind="accept",
-                        from_status=OrderStatus.RECEIVED,
-                        to_status=OrderStatus.ACCEPTED,
-                    ),
-                )
-                for oid in moved
-            ],
-        )
-        return moved
-
-    return await db.run_write(accept)
+    now = utcnow()
+    moved = orders.move_many(
+        conn, order_ids, from_status=OrderStatus.RECEIVED, to_status=OrderStatus.ACCEPTED, now=now
+    )
+    orders.add_events_sync(
+        conn,
+        [
+            event_row(
+                oid,
+                Event(
+                    at=now,
+                    actor=actor,
+                    kind="accept",
+                    from_status=OrderStatus.RECEIVED,
+                    to_status=OrderStatus.ACCEPTED,
+                ),
+            )
+            for oid in moved
+        ],
+    )
+    return moved
 
 
 async def get_detail(db: Database, order_id: str) -> OrderDetail:
@@ -162,6 +153,6 @@ async def list_orders(
     return page, None
 
 
-async def handle_accept_jobs(ctx: JobContext, jobs: list[Job]) -> None:
-    """``order.accept`` jobs: accept received orders (the default channel policy)."""
-    await accept_received(ctx.db, [j.payload["order_id"] for j in jobs], actor="worker")
+def handle_accept_jobs(conn: Connection, jobs: list[Job]) -> None:
+    """``order.accept`` jobs (local): accept received orders in the claiming transaction."""
+    accept_received(conn, [j.payload["order_id"] for j in jobs], actor="worker")

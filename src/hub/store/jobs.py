@@ -6,7 +6,7 @@ States: ``pending`` (waiting for ``run_at``), ``running`` (claimed under a lease
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -88,12 +88,27 @@ async def enqueue(
 
 
 def claim_sync(
-    conn: Connection, *, worker: str, limit: int, now: datetime, lease: timedelta
+    conn: Connection,
+    *,
+    worker: str,
+    limit: int,
+    now: datetime,
+    lease: timedelta,
+    kinds: Collection[str] | None = None,
+    except_kinds: Collection[str] = (),
 ) -> list[Job]:
-    """Take up to ``limit`` due jobs under a lease. Concurrent claimers never share a job."""
+    """Take up to ``limit`` due jobs under a lease. Concurrent claimers never share a job.
+
+    ``kinds`` limits the claim to those kinds; ``except_kinds`` leaves those out.
+    """
+    where = [jobs.c.state == "pending", jobs.c.run_at <= now]
+    if kinds is not None:
+        where.append(jobs.c.kind.in_(list(kinds)))
+    if except_kinds:
+        where.append(jobs.c.kind.not_in(list(except_kinds)))
     due = (
         select(jobs.c.id)
-        .where(and_(jobs.c.state == "pending", jobs.c.run_at <= now))
+        .where(and_(*where))
         .order_by(jobs.c.run_at, jobs.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
