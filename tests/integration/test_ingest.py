@@ -130,7 +130,10 @@ async def test_fifty_concurrent_copies_make_one_order(db: Database) -> None:
 
     assert len({r.order_id for r in results}) == 1
     assert sum(r.created for r in results) == 1
-    assert {body_of(r).number for r in results} == {"H-100001"}
+    numbers = {body_of(r).number for r in results}
+    assert len(numbers) == 1  # every answer shows the one order
+    if db.is_sqlite:  # on PostgreSQL a writer that lost the race leaves a sequence gap
+        assert numbers == {"H-100001"}
     assert all(body_of(r).id == results[0].order_id for r in results)
     assert await count(db, orders) == 1
     assert await count(db, order_lines) == 1

@@ -433,6 +433,8 @@ async def test_heartbeat_keeps_a_long_job_from_being_stolen(settings: Settings) 
     try:
         (job_id,) = await add_jobs(one, "test.long")
         busy = asyncio.create_task(Worker(one, registry, short, name="busy").run_once())
+        while not runs:  # let "busy" hold the job before the thief starts trying
+            await asyncio.sleep(0.01)
         thief = Worker(two, registry, short, name="thief")
         stolen = 0
         while not busy.done():
