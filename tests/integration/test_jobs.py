@@ -421,9 +421,11 @@ async def test_lease_expired_on_the_last_attempt_parks_the_job(
 async def test_heartbeat_keeps_a_long_job_from_being_stolen(settings: Settings) -> None:
     """A job running longer than the lease keeps it: another worker must not run it too."""
     runs: list[str | None] = []
+    started = asyncio.Event()
 
     async def long(ctx: JobContext, job: Job) -> None:
         runs.append(job.locked_by)
+        started.set()
         await asyncio.sleep(1.0)
 
     registry = JobRegistry()
@@ -433,8 +435,7 @@ async def test_heartbeat_keeps_a_long_job_from_being_stolen(settings: Settings) 
     try:
         (job_id,) = await add_jobs(one, "test.long")
         busy = asyncio.create_task(Worker(one, registry, short, name="busy").run_once())
-        while not runs:  # let "busy" hold the job before the thief starts trying
-            await asyncio.sleep(0.01)
+        await started.wait()  # let "busy" hold the job before the thief starts trying
         thief = Worker(two, registry, short, name="thief")
         stolen = 0
         while not busy.done():
