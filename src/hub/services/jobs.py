@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from hub.config import Settings
 from hub.errors import Conflict, NotFound, utcnow
+from hub.sdk.errors import FatalError, RetriableError
 from hub.store import jobs as job_store
 from hub.store.database import Database
 from hub.store.jobs import Job
@@ -75,11 +76,13 @@ def retry_at(
     Exponential backoff with jitter: attempt n waits a random time between half and all of
     ``base * 2**(n-1)`` seconds, capped at ``cap``; a partner's Retry-After wins if longer.
     """
-    if isinstance(exc, FatalJobError) or job.attempts >= job.max_attempts:
+    if isinstance(exc, FatalJobError | FatalError) or job.attempts >= job.max_attempts:
         return None
     delay = min(cap, base * 2 ** (job.attempts - 1)) * random.uniform(0.5, 1.0)
     if isinstance(exc, RetryLater):
         delay = max(delay, exc.after_seconds)
+    elif isinstance(exc, RetriableError) and exc.retry_after:
+        delay = max(delay, exc.retry_after)
     return now + timedelta(seconds=delay)
 
 

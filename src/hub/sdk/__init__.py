@@ -1,0 +1,65 @@
+"""The connector SDK: the only part of the hub a connector imports.
+
+A connector speaks one partner's protocol. It declares what it can do (``capabilities``),
+implements the matching small protocol(s) below, raises ``RetriableError`` or ``FatalError``
+(never a bare exception with a response body in it), and calls partners through
+``PartnerHttp``. It never touches the database and never imports another connector.
+"""
+
+from hub.domain.money import MoneyError, to_minor
+from hub.domain.order import (
+    Address,
+    Customer,
+    FieldError,
+    InvalidOrder,
+    Line,
+    OrderData,
+    Payment,
+    Shipping,
+    Totals,
+)
+from hub.sdk.connector import (
+    Capability,
+    ChannelOrder,
+    Connection,
+    Connector,
+    PollResult,
+    PollsOrders,
+    ReceivesWebhooks,
+    WebhookInfo,
+    WebhookRequest,
+)
+from hub.sdk.errors import ConnectorError, FatalError, RetriableError, SignatureError
+from hub.sdk.http import PartnerHttp
+from hub.sdk.signatures import hmac_sha256_base64, hmac_sha256_hex, signatures_match
+
+__all__ = [
+    "Address",
+    "Capability",
+    "ChannelOrder",
+    "Connection",
+    "Connector",
+    "ConnectorError",
+    "Customer",
+    "FatalError",
+    "FieldError",
+    "InvalidOrder",
+    "Line",
+    "MoneyError",
+    "OrderData",
+    "PartnerHttp",
+    "Payment",
+    "PollResult",
+    "PollsOrders",
+    "ReceivesWebhooks",
+    "RetriableError",
+    "Shipping",
+    "SignatureError",
+    "Totals",
+    "WebhookInfo",
+    "WebhookRequest",
+    "hmac_sha256_base64",
+    "hmac_sha256_hex",
+    "signatures_match",
+    "to_minor",
+]

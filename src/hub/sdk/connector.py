@@ -1,0 +1,120 @@
+"""What a connector is: declared capabilities and one small protocol per capability."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import msgspec
+
+from hub.domain.order import OrderData
+from hub.sdk.http import PartnerHttp
+
+
+class Capability(StrEnum):
+    RECEIVE_WEBHOOK = "receive_webhook"
+    POLL_ORDERS = "poll_orders"
+    PUSH_STOCK = "push_stock"
+    PUSH_SHIPMENT = "push_shipment"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """One configured instance of a connector (two Shopify stores are two connections).
+
+    ``secrets`` come from the environment; they are left out of ``repr`` so that they never
+    reach a log line or an error message by accident.
+    """
+
+    code: str
+    connector: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    base_url: str | None = None
+
+    def secret(self, name: str) -> str:
+        try:
+            return self.secrets[name]
+        except KeyError:
+            raise KeyError(f"connection {self.code!r} has no secret {name!r}") from None
+
+
+class WebhookRequest(msgspec.Struct, frozen=True):
+    """A partner's webhook as it arrived: the URL it was sent to, lower-cased headers, raw body."""
+
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+class WebhookInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """What the hub needs to know about a verified webhook before keeping it."""
+
+    dedupe_key: str | None  # the partner's delivery or event id
+    topic: str | None = None
+    ignore: bool = False  # e.g. WooCommerce's ping when a webhook is created
+
+
+ChannelState = Literal["open", "cancelled", "fulfilled"]
+
+
+class ChannelOrder(msgspec.Struct, frozen=True, kw_only=True):
+    """A canonical order as a channel reports it, with the channel's view of its state."""
+
+    order: OrderData
+    state: ChannelState = "open"
+    updated_at: str | None = None
+
+
+class PollResult(msgspec.Struct, frozen=True, kw_only=True):
+    orders: list[ChannelOrder]
+    cursor: str | None  # stored and handed back on the next poll
+    more: bool = False  # another page is waiting right now
+
+
+@runtime_checkable
+class Connector(Protocol):
+    name: str
+    capabilities: frozenset[Capability]
+
+    def normalize(
+        self, documents: list[bytes], *, channel: str, settings: Mapping[str, Any] | None = None
+    ) -> list[ChannelOrder]:
+        """Partner documents, as its API or webhook delivers them, to canonical orders.
+
+        ``channel`` is the connection code the orders belong to; ``settings`` are the
+        connection's settings (a generic connector reads its mapping name there).
+
+        Used by ``hub normalize`` (the integrator's test bench) and by the ingest path once
+        any extra documents have been fetched. Raises ``hub.mapping.MappingError`` when a
+        document cannot be mapped.
+        """
+        ...
+
+
+@runtime_checkable
+class ReceivesWebhooks(Protocol):
+    def verify(self, connection: Connection, request: WebhookRequest) -> None:
+        """Raise ``SignatureError`` unless the signature matches the raw body."""
+        ...
+
+    def describe(self, connection: Connection, request: WebhookRequest) -> WebhookInfo: ...
+
+    async def orders_from_webhook(
+        self, connection: Connection, body: bytes, topic: str | None, http: PartnerHttp
+    ) -> list[ChannelOrder]:
+        """The orders a stored webhook stands for (fetching more from the partner if needed)."""
+        ...
+
+
+@runtime_checkable
+class PollsOrders(Protocol):
+    async def poll_orders(
+        self, connection: Connection, cursor: str | None, http: PartnerHttp
+    ) -> PollResult: ...
