@@ -30,7 +30,15 @@ PAYLOADS = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 POSTGRES_ADMIN_URL = os.environ.get(
     "HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-TABLES = ["order_events", "order_lines", "orders", "jobs", "idempotency_keys", "api_keys"]
+TABLES = [
+    "order_events",
+    "order_lines",
+    "orders",
+    "jobs",
+    "idempotency_keys",
+    "api_keys",
+    "inbound_messages",
+]
 
 
 def _in_thread(coro: Coroutine[Any, Any, T]) -> T:

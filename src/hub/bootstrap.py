@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import httpx
+
+from hub import connections as connections_config
+from hub import plugins
 from hub.config import Settings
-from hub.services import ingest
-from hub.services.jobs import JobRegistry, load_plugins
+from hub.connections import Connections
+from hub.services import inbound, ingest
+from hub.services.jobs import JobContext, JobRegistry, load_plugins
 from hub.services.keys import KeyRing
 from hub.services.orders import handle_accept_jobs
 from hub.store.database import Database
@@ -15,8 +20,13 @@ from hub.store.database import Database
 def build_registry(settings: Settings) -> JobRegistry:
     registry = JobRegistry()
     registry.register_local(ingest.ACCEPT_JOB, handle_accept_jobs)
+    registry.register(inbound.PROCESS_JOB, inbound.handle_process_job)
     load_plugins(registry, settings.plugins)
     return registry
+
+
+def load_connections(settings: Settings) -> Connections:
+    return connections_config.load(settings.config_path, plugins.discover())
 
 
 @dataclass(slots=True)
@@ -28,6 +38,8 @@ class Hub:
     writer: ingest.OrderWriter
     keys: KeyRing
     registry: JobRegistry
+    connections: Connections
+    http: httpx.AsyncClient | None = field(default=None)
 
     @classmethod
     def build(cls, settings: Settings) -> Hub:
@@ -38,11 +50,20 @@ class Hub:
             writer=ingest.OrderWriter(db, max_attempts=settings.job_max_attempts),
             keys=KeyRing(db, ttl=settings.key_cache_seconds),
             registry=build_registry(settings),
+            connections=load_connections(settings),
+        )
+
+    def job_context(self) -> JobContext:
+        return JobContext(
+            db=self.db, settings=self.settings, connections=self.connections, http=self.http
         )
 
     async def start(self) -> None:
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
         await self.writer.start()
 
     async def close(self) -> None:
         await self.writer.stop()
+        if self.http is not None:
+            await self.http.aclose()
         await self.db.dispose()

@@ -53,6 +53,32 @@ def _run(settings: config.Settings, work: Callable[[Any], Awaitable[T]]) -> T:
         raise click.ClickException(f"database error: {reason}{hint}") from None
 
 
+def _run_hub(settings: config.Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run ``work(hub)`` with the whole hub built (connections, HTTP client, writer)."""
+    from hub.bootstrap import Hub
+    from hub.connections import ConnectionsError
+
+    async def main() -> T:
+        try:
+            hub = Hub.build(settings)
+        except ConnectionsError as exc:
+            raise click.ClickException(str(exc)) from None
+        await hub.start()
+        try:
+            return await work(hub)
+        finally:
+            await hub.close()
+
+    try:
+        return asyncio.run(main())
+    except HubError as exc:
+        raise click.ClickException(exc.detail) from None
+    except DBAPIError as exc:
+        raise click.ClickException(
+            f"database error: {str(exc.orig or exc).splitlines()[0]}"
+        ) from None
+
+
 def _migrate_embedded(settings: config.Settings) -> None:
     if settings.is_sqlite:
         from hub.store.migrate import upgrade
@@ -88,7 +114,14 @@ def serve(host: str, port: int, no_worker: bool, processes: int) -> None:
 
     import uvicorn
 
+    from hub.bootstrap import load_connections
+    from hub.connections import ConnectionsError
+
     settings = _settings()
+    try:
+        load_connections(settings)  # a bad connections file stops here, on one line
+    except ConnectionsError as exc:
+        raise click.ClickException(str(exc)) from None
     _migrate_embedded(settings)
     options: dict[str, Any] = {"host": host, "port": port, "access_log": False}
     if processes == 1:
@@ -104,23 +137,21 @@ def serve(host: str, port: int, no_worker: bool, processes: int) -> None:
 @main.command()
 def worker() -> None:
     """Run a job worker on its own until SIGTERM or SIGINT."""
-    from hub.bootstrap import build_registry
     from hub.worker import Worker
 
     settings = _settings()
     _migrate_embedded(settings)
-    registry = build_registry(settings)
 
-    async def work(db: Any) -> None:
+    async def work(hub: Any) -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        w = Worker(db, registry, settings)
+        w = Worker(hub.db, hub.registry, settings, context=hub.job_context())
         click.echo(f"worker {w.name} started", err=True)
         await w.run(stop)
 
-    _run(settings, work)
+    _run_hub(settings, work)
 
 
 @main.group()
@@ -228,6 +259,62 @@ def jobs_replay(job_id: int) -> None:
 
     job = _run(_settings(), lambda db: job_service.replay(db, job_id))
     click.echo(f"job {job.id} ({job.kind}) is pending again")
+
+
+@main.group()
+def inbound() -> None:
+    """Partner messages: what came in, and what is quarantined."""
+
+
+@inbound.command("list")
+@click.option("--status", type=click.Choice(["received", "processed", "quarantined"]))
+@click.option("--connection")
+@click.option("--limit", default=100, show_default=True)
+def inbound_list(status: str | None, connection: str | None, limit: int) -> None:
+    """List inbound messages, oldest first."""
+    from hub.services import inbound as inbound_service
+
+    items = _run(
+        _settings(),
+        lambda db: inbound_service.list_messages(
+            db, status=status, connection=connection, after=None, limit=limit
+        ),
+    )
+    table = Table("id", "connection", "topic", "status", "received", "reason")
+    for m in items:
+        table.add_row(
+            m.id, m.connection, m.topic or "", m.status,
+            m.received_at.isoformat(timespec="seconds"), (m.reason or "")[:100],
+        )  # fmt: skip
+    console.print(table)
+
+
+@inbound.command("replay")
+@click.argument("message_ids", nargs=-1)
+@click.option("--all-quarantined", is_flag=True, help="Replay every quarantined message.")
+def inbound_replay(message_ids: tuple[str, ...], all_quarantined: bool) -> None:
+    """Map quarantined messages again, with the mappings and catalog as they are now."""
+    from hub.services import inbound as inbound_service
+
+    if not message_ids and not all_quarantined:
+        raise click.UsageError("name message ids, or pass --all-quarantined")
+    settings = _settings()
+
+    async def work(hub: Any) -> list[tuple[str, str]]:
+        ids = list(message_ids)
+        if all_quarantined:
+            found = await inbound_service.list_messages(
+                hub.db, status="quarantined", connection=None, after=None, limit=100_000
+            )
+            ids += [m.id for m in found]
+        ctx = hub.job_context()
+        return [(i, await inbound_service.replay(ctx, i)) for i in ids]
+
+    results = _run_hub(settings, work)
+    for message_id, status in results:
+        click.echo(f"{message_id} {status}")
+    if any(status == "quarantined" for _, status in results):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

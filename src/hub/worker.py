@@ -32,13 +32,19 @@ MAINTENANCE_EVERY_SECONDS = 300.0
 
 class Worker:
     def __init__(
-        self, db: Database, registry: JobRegistry, settings: Settings, *, name: str | None = None
+        self,
+        db: Database,
+        registry: JobRegistry,
+        settings: Settings,
+        *,
+        name: str | None = None,
+        context: JobContext | None = None,
     ) -> None:
         self.db = db
         self.registry = registry
         self.settings = settings
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self.context = JobContext(db=db, settings=settings)
+        self.context = context or JobContext(db=db, settings=settings)
         self._last_maintenance = 0.0
 
     @property

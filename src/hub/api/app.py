@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from hub import __version__
 from hub.api.auth import PUBLIC_PATHS, BearerKeyMiddleware
+from hub.api.inbound import InboundController, list_connections, receive_webhook
 from hub.api.jobs import JobController
 from hub.api.orders import OrderController
 from hub.api.problems import exception_handlers
@@ -59,7 +60,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
         stop = asyncio.Event()
         task = None
         if run_worker:
-            task = asyncio.create_task(Worker(hub.db, hub.registry, settings).run(stop))
+            worker = Worker(hub.db, hub.registry, settings, context=hub.job_context())
+            task = asyncio.create_task(worker.run(stop))
         try:
             yield
         finally:
@@ -68,7 +70,15 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
                 await task
             await hub.close()
 
-    handlers: list[Any] = [health, ready, OrderController, JobController]
+    handlers: list[Any] = [
+        health,
+        ready,
+        OrderController,
+        JobController,
+        InboundController,
+        list_connections,
+        receive_webhook,
+    ]
     return Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],

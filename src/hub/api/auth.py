@@ -12,7 +12,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from hub.errors import Forbidden
 from hub.services.keys import Principal
 
-PUBLIC_PATHS = ["^/health$", "^/ready$", "^/schema"]
+PUBLIC_PATHS = ["^/health$", "^/ready$", "^/schema", "^/webhooks/"]
 
 
 class BearerKeyMiddleware(AbstractAuthenticationMiddleware):

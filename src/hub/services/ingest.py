@@ -159,11 +159,11 @@ class OrderWriter:
     async def _write_once(self, batch: list[_Pending]) -> list[IngestResult | HubError]:
         requests = [(p.request, p.hash) for p in batch]
         return await self.db.run_write(
-            functools.partial(_write_batch, requests, now=utcnow(), max_attempts=self.max_attempts)
+            functools.partial(write_batch, requests, now=utcnow(), max_attempts=self.max_attempts)
         )
 
 
-def _write_batch(
+def write_batch(
     batch: list[tuple[IngestRequest, str]], conn: Connection, *, now: datetime, max_attempts: int
 ) -> list[IngestResult | HubError]:
     """One transaction for a whole batch: dedupe against stored keys, then insert in bulk."""

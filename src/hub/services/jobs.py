@@ -7,7 +7,9 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
+import httpx
 from sqlalchemy import Connection
 
 from hub.config import Settings
@@ -32,8 +34,12 @@ class RetryLater(Exception):
 
 @dataclass(slots=True)
 class JobContext:
+    """What a handler may use: the database, settings, connections and an HTTP client."""
+
     db: Database
     settings: Settings
+    connections: Any = None  # hub.connections.Connections
+    http: httpx.AsyncClient | None = None
 
 
 Handler = Callable[[JobContext, Job], Awaitable[None]]

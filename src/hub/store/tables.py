@@ -69,6 +69,7 @@ orders = Table(
     Column("content_hash", String(64), nullable=False),
     Column("version", Integer, nullable=False, default=1),
     Column("doc", LargeBinary, nullable=False),
+    Column("attention", Text),  # why an operator must look at this order, if they must
     UniqueConstraint("channel", "external_id"),
     Index(None, "status", "id"),
     Index(None, "channel", "id"),
@@ -146,4 +147,23 @@ api_keys = Table(
     Column("scopes", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime),
+)
+
+inbound_messages = Table(
+    "inbound_messages",
+    metadata,
+    Column("id", String(26), primary_key=True),
+    Column("connection", String(64), nullable=False),
+    Column("source", String(20), nullable=False),  # webhook, poll, import
+    Column("dedupe_key", String(200), nullable=False),
+    Column("topic", String(100)),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("status", String(20), nullable=False),  # received, processed, quarantined
+    Column("reason", Text),
+    Column("order_ids", Text),
+    Column("headers", Text, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    UniqueConstraint("connection", "dedupe_key"),
+    Index(None, "status", "received_at"),
 )

@@ -1,0 +1,117 @@
+"""Partner webhooks in (``/webhooks/{connection}``), connections, and the inbound message queue."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from hub.api.auth import requires
+from hub.bootstrap import Hub
+from hub.connections import ConnectionInfo
+from hub.errors import NotFound, Unauthorized
+from hub.sdk.connector import ReceivesWebhooks, WebhookRequest
+from hub.sdk.errors import SignatureError
+from hub.services import inbound as inbound_service
+from hub.store import inbound as inbound_store
+from hub.store.inbound import InboundMessage
+
+
+class WebhookAnswer(msgspec.Struct, omit_defaults=True):
+    status: str
+    inbound_id: str | None = None
+
+
+class InboundPage(msgspec.Struct):
+    items: list[InboundMessage]
+    next_after: str | None
+
+
+class InboundDetail(msgspec.Struct):
+    message: InboundMessage
+    body: str  # the raw payload as text (partners send UTF-8 JSON or form data)
+
+
+class ReplayAnswer(msgspec.Struct):
+    id: str
+    status: str
+
+
+@post(
+    "/webhooks/{code:str}",
+    summary="A partner's webhook (signed; no API key)",
+    tags=["webhooks"],
+    status_code=202,
+)
+async def receive_webhook(
+    request: Request[Any, Any, Any], hub: NamedDependency[Hub], code: FromPath[str]
+) -> Response[WebhookAnswer]:
+    connection = hub.connections.get(code)
+    connector = hub.connections.connector(connection) if connection else None
+    if connection is None or not isinstance(connector, ReceivesWebhooks):
+        raise NotFound(f"no connection {code!r} that receives webhooks")
+    body = await request.body()
+    webhook = WebhookRequest(
+        url=str(request.url),
+        headers={k.lower(): v for k, v in request.headers.items()},
+        body=body,
+    )
+    try:
+        received = await inbound_service.receive_webhook(
+            hub.db, connector, connection, webhook, max_attempts=hub.settings.job_max_attempts
+        )
+    except SignatureError:
+        raise Unauthorized("the webhook signature does not match its body") from None
+    status = 202 if received.status == "accepted" else 200
+    return Response(WebhookAnswer(received.status, received.inbound_id), status_code=status)
+
+
+@get(
+    "/connections",
+    summary="Configured connections (secrets never shown)",
+    tags=["connections"],
+    guards=[requires("orders:read")],
+)
+async def list_connections(hub: NamedDependency[Hub]) -> list[ConnectionInfo]:
+    return hub.connections.info()
+
+
+class InboundController(Controller):
+    path = "/inbound"
+    tags = ["inbound"]
+    guards = [requires("admin")]
+
+    @get("/", summary="Inbound messages, oldest first (status=quarantined for the dead letters)")
+    async def list_inbound(
+        self,
+        hub: NamedDependency[Hub],
+        message_status: Annotated[
+            Literal["received", "processed", "quarantined"] | None, QueryParameter(name="status")
+        ] = None,
+        connection: FromQuery[str | None] = None,
+        after: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    ) -> InboundPage:
+        items = await inbound_service.list_messages(
+            hub.db, status=message_status, connection=connection, after=after, limit=limit
+        )
+        return InboundPage(items=items, next_after=items[-1].id if len(items) == limit else None)
+
+    @get("/{message_id:str}", summary="One inbound message with its raw payload")
+    async def get_inbound(
+        self, hub: NamedDependency[Hub], message_id: FromPath[str]
+    ) -> InboundDetail:
+        async with hub.db.read() as conn:
+            found = await inbound_store.get(conn, message_id)
+        if found is None:
+            raise NotFound(f"no inbound message {message_id}")
+        message, body = found
+        return InboundDetail(message=message, body=body.decode("utf-8", errors="replace"))
+
+    @post("/{message_id:str}/replay", status_code=200, summary="Map a quarantined message again")
+    async def replay(self, hub: NamedDependency[Hub], message_id: FromPath[str]) -> ReplayAnswer:
+        status = await inbound_service.replay(hub.job_context(), message_id)
+        return ReplayAnswer(id=message_id, status=status)

@@ -1,0 +1,175 @@
+"""Orders as channels report them: create once, update in place, follow channel cancellations.
+
+The same (channel, external_id) is always one hub order. A later version from the channel
+updates it while nothing has been released to a warehouse; after that the change is not
+applied but flagged for an operator (``attention``). A channel cancellation cancels the
+order while nothing has shipped, and is flagged for an operator once something has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import msgspec
+from sqlalchemy import Connection, delete, insert, select, update
+
+from hub.domain.lifecycle import OrderStatus, can_move
+from hub.domain.order import OrderData, normalise
+from hub.errors import Conflict
+from hub.sdk.connector import ChannelOrder
+from hub.services.ingest import IngestRequest, IngestResult, content_hash, write_batch
+from hub.store import orders as order_store
+from hub.store.orders import Event, event_row
+from hub.store.tables import order_lines, orders
+
+EDITABLE = frozenset(
+    {OrderStatus.RECEIVED, OrderStatus.ON_HOLD, OrderStatus.ACCEPTED, OrderStatus.ALLOCATED}
+)
+_encoder = msgspec.json.Encoder()
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    order_id: str
+    created: bool
+    updated: bool
+    cancelled: bool
+    attention: str | None
+
+
+def apply_sync(
+    conn: Connection, reported: ChannelOrder, *, actor: str, now: datetime, max_attempts: int
+) -> Applied:
+    """Bring the hub's order in line with the channel's report, in the caller's transaction."""
+    data = normalise(reported.order)
+    digest = content_hash(data)
+    [outcome] = write_batch(
+        [(IngestRequest(data=data, actor=actor), digest)],
+        conn,
+        now=now,
+        max_attempts=max_attempts,
+    )
+    updated = False
+    attention: str | None = None
+    if isinstance(outcome, IngestResult):
+        order_id, created = outcome.order_id, outcome.created
+    elif isinstance(outcome, Conflict):
+        created = False
+        order_id, updated, attention = _update(conn, data, digest, actor=actor, now=now)
+    else:  # pragma: no cover - write_batch answers only these for a request without a key
+        raise outcome
+    cancelled = False
+    if reported.state == "cancelled":
+        cancelled, flag = _cancel(conn, order_id, actor=actor, now=now)
+        attention = flag or attention
+    return Applied(order_id, created, updated, cancelled, attention)
+
+
+def _update(
+    conn: Connection, data: OrderData, digest: str, *, actor: str, now: datetime
+) -> tuple[str, bool, str | None]:
+    row = conn.execute(
+        select(orders).where(
+            orders.c.channel == data.channel, orders.c.external_id == data.external_id
+        )
+    ).one()
+    old = order_store.to_order(row)
+    changed = _changed(old, data)
+    status = OrderStatus(row.status)
+    if status not in EDITABLE:
+        note = f"the channel changed {', '.join(changed)} after the order was {status}"
+        _flag(conn, row.id, note, actor=actor, now=now, kind="update_refused")
+        return row.id, False, note
+    data = msgspec.structs.replace(data, placed_at=data.placed_at or old.placed_at)
+    conn.execute(
+        update(orders)
+        .where(orders.c.id == row.id)
+        .values(
+            doc=_encoder.encode(data),
+            content_hash=digest,
+            total=data.totals.total,
+            currency=data.currency,
+            placed_at=data.placed_at,
+            updated_at=now,
+            version=orders.c.version + 1,
+        )
+    )
+    conn.execute(delete(order_lines).where(order_lines.c.order_id == row.id))
+    conn.execute(
+        insert(order_lines),
+        [
+            {"order_id": row.id, "position": i, "sku": ln.sku, "quantity": ln.quantity}
+            for i, ln in enumerate(data.lines)
+        ],
+    )
+    order_store.add_events_sync(
+        conn,
+        [
+            event_row(
+                row.id, Event(at=now, actor=actor, kind="updated", detail={"changed": changed})
+            )
+        ],
+    )
+    return row.id, True, None
+
+
+def _cancel(
+    conn: Connection, order_id: str, *, actor: str, now: datetime
+) -> tuple[bool, str | None]:
+    row = conn.execute(
+        select(orders.c.status, orders.c.version).where(orders.c.id == order_id)
+    ).one()
+    status = OrderStatus(row.status)
+    if status == OrderStatus.CANCELLED:
+        return False, None
+    if can_move(status, OrderStatus.CANCELLED):
+        conn.execute(
+            update(orders)
+            .where(orders.c.id == order_id)
+            .values(
+                status=OrderStatus.CANCELLED,
+                held_from=None,
+                updated_at=now,
+                version=row.version + 1,
+            )
+        )
+        order_store.add_events_sync(
+            conn,
+            [
+                event_row(
+                    order_id,
+                    Event(
+                        at=now,
+                        actor=actor,
+                        kind="cancel",
+                        from_status=status,
+                        to_status=OrderStatus.CANCELLED,
+                        detail={"reason": "cancelled on the channel"},
+                    ),
+                )
+            ],
+        )
+        return True, None
+    note = f"the channel cancelled the order after it was {status}"
+    _flag(conn, order_id, note, actor=actor, now=now, kind="cancel_refused")
+    return False, note
+
+
+def _flag(
+    conn: Connection, order_id: str, note: str, *, actor: str, now: datetime, kind: str
+) -> None:
+    conn.execute(
+        update(orders).where(orders.c.id == order_id).values(attention=note, updated_at=now)
+    )
+    order_store.add_events_sync(
+        conn, [event_row(order_id, Event(at=now, actor=actor, kind=kind, detail={"reason": note}))]
+    )
+
+
+def _changed(old: OrderData, new: OrderData) -> list[str]:
+    before, after = msgspec.structs.asdict(old), msgspec.structs.asdict(new)
+    skip = {"placed_at"} if new.placed_at is None else set()
+    return sorted(
+        k for k in msgspec.structs.asdict(new) if k not in skip and before.get(k) != after[k]
+    )

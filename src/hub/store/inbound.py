@@ -1,0 +1,110 @@
+"""Inbound messages: every partner payload as it arrived, kept until it became orders.
+
+A message is ``received`` (waiting for its job), ``processed`` (its orders are in), or
+``quarantined`` (it could not be mapped; ``reason`` says why, and a replay tries again).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.store.tables import inbound_messages
+
+STATUSES = ("received", "processed", "quarantined")
+
+
+class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    connection: str
+    source: str
+    dedupe_key: str
+    topic: str | None
+    received_at: datetime
+    updated_at: datetime
+    status: str
+    reason: str | None
+    order_ids: list[str]
+
+
+def _message(row: Row[Any]) -> InboundMessage:
+    return InboundMessage(
+        id=row.id,
+        connection=row.connection,
+        source=row.source,
+        dedupe_key=row.dedupe_key,
+        topic=row.topic,
+        received_at=row.received_at,
+        updated_at=row.updated_at,
+        status=row.status,
+        reason=row.reason,
+        order_ids=msgspec.json.decode(row.order_ids) if row.order_ids else [],
+    )
+
+
+def exists_sync(conn: Connection, connection: str, dedupe_key: str) -> bool:
+    found = conn.execute(
+        select(inbound_messages.c.id).where(
+            inbound_messages.c.connection == connection,
+            inbound_messages.c.dedupe_key == dedupe_key,
+        )
+    ).first()
+    return found is not None
+
+
+def insert_sync(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(inbound_messages), [row])
+
+
+def get_row_sync(conn: Connection, message_id: str) -> Row[Any] | None:
+    return conn.execute(select(inbound_messages).where(inbound_messages.c.id == message_id)).first()
+
+
+def mark_sync(
+    conn: Connection,
+    message_id: str,
+    *,
+    status: str,
+    now: datetime,
+    reason: str | None = None,
+    order_ids: list[str] | None = None,
+) -> None:
+    conn.execute(
+        update(inbound_messages)
+        .where(inbound_messages.c.id == message_id)
+        .values(
+            status=status,
+            reason=reason,
+            order_ids=msgspec.json.encode(order_ids).decode() if order_ids else None,
+            updated_at=now,
+        )
+    )
+
+
+async def get(conn: AsyncConnection, message_id: str) -> tuple[InboundMessage, bytes] | None:
+    row = (
+        await conn.execute(select(inbound_messages).where(inbound_messages.c.id == message_id))
+    ).first()
+    return (_message(row), row.body) if row else None
+
+
+async def list_messages(
+    conn: AsyncConnection,
+    *,
+    status: str | None,
+    connection: str | None,
+    after: str | None,
+    limit: int,
+) -> list[InboundMessage]:
+    query = select(inbound_messages).order_by(inbound_messages.c.id).limit(limit)
+    if status:
+        query = query.where(inbound_messages.c.status == status)
+    if connection:
+        query = query.where(inbound_messages.c.connection == connection)
+    if after:
+        query = query.where(inbound_messages.c.id > after)
+    return [_message(r) for r in await conn.execute(query)]
