@@ -29,7 +29,10 @@ from hub.sdk.connector import (
     WebhookInfo,
     WebhookRequest,
 )
-from hub.sdk.errors import ConnectorError, FatalError, RetriableError, SignatureError
+
+from hub.sdk.errors import ConnectorError, FatalError, RetriableError, SignatureError  # isort: skip
+from hub.mapping import Mapping as OrderMapping  # isort: skip  (needs hub.sdk.connector first)
+from hub.mapping import MappingError, load_default  # isort: skip
 from hub.sdk.http import PartnerHttp
 from hub.sdk.signatures import hmac_sha256_base64, hmac_sha256_hex, signatures_match
 
@@ -45,8 +48,10 @@ __all__ = [
     "FieldError",
     "InvalidOrder",
     "Line",
+    "MappingError",
     "MoneyError",
     "OrderData",
+    "OrderMapping",
     "PartnerHttp",
     "Payment",
     "PollResult",
@@ -60,6 +65,7 @@ __all__ = [
     "WebhookRequest",
     "hmac_sha256_base64",
     "hmac_sha256_hex",
+    "load_default",
     "signatures_match",
     "to_minor",
 ]

@@ -1,0 +1,77 @@
+"""Shopify: signed orders/* webhooks in, canonical orders out through ``shopify_order.yaml``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from hub.sdk import (
+    Capability,
+    ChannelOrder,
+    Connection,
+    MappingError,
+    OrderMapping,
+    PartnerHttp,
+    SignatureError,
+    WebhookInfo,
+    WebhookRequest,
+    hmac_sha256_base64,
+    load_default,
+    signatures_match,
+)
+
+MAPPING = "shopify_order"
+#: webhook topics whose body is a whole REST Order; any other topic is acknowledged and ignored
+TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
+SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
+
+
+def _mapping(name: str) -> OrderMapping:
+    """The named mapping from ``mappings/`` (loaded once per process by the engine)."""
+    return load_default().get(name)
+
+
+def _decode(document: bytes, mapping: str) -> Any:
+    try:
+        return msgspec.json.decode(document)
+    except msgspec.DecodeError as exc:
+        raise MappingError(mapping, "$", f"the document is not JSON: {exc}") from None
+
+
+class ShopifyConnector:
+    """The Shopify channel: webhook verification, dedupe keys and order mapping."""
+
+    name = "shopify"
+    capabilities = frozenset({Capability.RECEIVE_WEBHOOK})
+
+    def normalize(
+        self, documents: list[bytes], *, channel: str, settings: Mapping[str, Any] | None = None
+    ) -> list[ChannelOrder]:
+        """REST Order documents (webhook bodies) to canonical orders.
+
+        ``settings["mapping"]`` may name another mapping for this connection.
+        """
+        mapping = _mapping((settings or {}).get("mapping", MAPPING))
+        return [mapping.to_order(_decode(doc, mapping.name), channel=channel) for doc in documents]
+
+    def verify(self, connection: Connection, request: WebhookRequest) -> None:
+        """base64(HMAC-SHA256(webhook_secret, raw body)) must equal X-Shopify-Hmac-Sha256."""
+        expected = hmac_sha256_base64(connection.secret("webhook_secret"), request.body)
+        if not signatures_match(expected, request.header(SIGNATURE_HEADER)):
+            raise SignatureError(f"{SIGNATURE_HEADER} is missing or does not match the body")
+
+    def describe(self, connection: Connection, request: WebhookRequest) -> WebhookInfo:
+        """Dedupe on the event id (one per event, shared by every subscription to it)."""
+        topic = request.header("X-Shopify-Topic")
+        key = request.header("X-Shopify-Event-Id") or request.header("X-Shopify-Webhook-Id")
+        return WebhookInfo(
+            dedupe_key=key, topic=topic, ignore=topic is not None and topic not in TOPICS
+        )
+
+    async def orders_from_webhook(
+        self, connection: Connection, body: bytes, topic: str | None, http: PartnerHttp
+    ) -> list[ChannelOrder]:
+        """The webhook body is the whole order: nothing to fetch."""
+        return self.normalize([body], channel=connection.code, settings=connection.settings)

@@ -1,0 +1,98 @@
+"""WooCommerce: signed order.* webhooks in, canonical orders out through ``woocommerce_order.yaml``.
+
+WooCommerce pings a new webhook's URL once with the form body ``webhook_id=N``, no
+``X-WC-Webhook-*`` headers and no signature; that ping is accepted and ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from hub.sdk import (
+    Capability,
+    ChannelOrder,
+    Connection,
+    MappingError,
+    OrderMapping,
+    PartnerHttp,
+    SignatureError,
+    WebhookInfo,
+    WebhookRequest,
+    hmac_sha256_base64,
+    load_default,
+    signatures_match,
+)
+
+MAPPING = "woocommerce_order"
+#: webhook topics whose body is a whole order; any other topic is acknowledged and ignored
+TOPICS = frozenset({"order.created", "order.updated"})
+SIGNATURE_HEADER = "X-WC-Webhook-Signature"
+_PING = re.compile(rb"\s*webhook_id=\d+\s*")
+
+
+def is_ping(body: bytes) -> bool:
+    """The form-encoded ``webhook_id=N`` WooCommerce sends when a webhook is created."""
+    return _PING.fullmatch(body) is not None
+
+
+def _mapping(name: str) -> OrderMapping:
+    """The named mapping from ``mappings/`` (loaded once per process by the engine)."""
+    return load_default().get(name)
+
+
+def _decode(document: bytes, mapping: str) -> Any:
+    try:
+        return msgspec.json.decode(document)
+    except msgspec.DecodeError as exc:
+        raise MappingError(mapping, "$", f"the document is not JSON: {exc}") from None
+
+
+class WooCommerceConnector:
+    """The WooCommerce channel: webhook verification, the creation ping, order mapping."""
+
+    name = "woocommerce"
+    capabilities = frozenset({Capability.RECEIVE_WEBHOOK})
+
+    def normalize(
+        self, documents: list[bytes], *, channel: str, settings: Mapping[str, Any] | None = None
+    ) -> list[ChannelOrder]:
+        """REST v3 order documents (webhook bodies) to canonical orders.
+
+        ``settings["mapping"]`` may name another mapping for this connection.
+        """
+        mapping = _mapping((settings or {}).get("mapping", MAPPING))
+        return [mapping.to_order(_decode(doc, mapping.name), channel=channel) for doc in documents]
+
+    def verify(self, connection: Connection, request: WebhookRequest) -> None:
+        """base64(HMAC-SHA256(webhook_secret, raw body)) must equal X-WC-Webhook-Signature.
+
+        The one exception is the creation ping, which WooCommerce sends unsigned: a
+        ``webhook_id=N`` body without a signature header passes (it is then ignored). A ping
+        that carries a signature must match like any other delivery.
+        """
+        given = request.header(SIGNATURE_HEADER)
+        if given is None and is_ping(request.body):
+            return
+        expected = hmac_sha256_base64(connection.secret("webhook_secret"), request.body)
+        if not signatures_match(expected, given):
+            raise SignatureError(f"{SIGNATURE_HEADER} is missing or does not match the body")
+
+    def describe(self, connection: Connection, request: WebhookRequest) -> WebhookInfo:
+        """Dedupe on the delivery id; the ping and topics other than orders are ignored."""
+        topic = request.header("X-WC-Webhook-Topic")
+        ignore = is_ping(request.body) or (topic is not None and topic not in TOPICS)
+        return WebhookInfo(
+            dedupe_key=request.header("X-WC-Webhook-Delivery-ID"), topic=topic, ignore=ignore
+        )
+
+    async def orders_from_webhook(
+        self, connection: Connection, body: bytes, topic: str | None, http: PartnerHttp
+    ) -> list[ChannelOrder]:
+        """The webhook body is the whole order: nothing to fetch (a ping stands for none)."""
+        if is_ping(body):
+            return []
+        return self.normalize([body], channel=connection.code, settings=connection.settings)
