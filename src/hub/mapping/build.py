@@ -6,6 +6,7 @@ from typing import Any, cast, get_args
 
 import msgspec
 
+from hub.domain.channel import ChannelOrder, ChannelState
 from hub.domain.money import MoneyError, exponent
 from hub.domain.order import OrderData, check
 from hub.mapping.compiled import Plan, Rule
@@ -13,7 +14,6 @@ from hub.mapping.errors import FieldFailure, locate, show
 from hub.mapping.expressions import ExpressionError, search
 from hub.mapping.totals import fill_totals
 from hub.mapping.values import convert
-from hub.sdk.connector import ChannelOrder, ChannelState
 
 STATES: tuple[str, ...] = get_args(ChannelState)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from hub.domain.channel import ChannelOrder
 from hub.mapping.build import build
 from hub.mapping.compiled import Plan
 from hub.mapping.errors import FieldFailure, MappingError
 from hub.mapping.loader import load_plan
-from hub.sdk.connector import ChannelOrder
 
 
 class Mapping:

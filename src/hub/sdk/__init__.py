@@ -18,6 +18,8 @@ from hub.domain.order import (
     Shipping,
     Totals,
 )
+from hub.mapping import Mapping as OrderMapping
+from hub.mapping import MappingError, load_default
 from hub.sdk.connector import (
     Capability,
     ChannelOrder,
@@ -29,10 +31,7 @@ from hub.sdk.connector import (
     WebhookInfo,
     WebhookRequest,
 )
-
-from hub.sdk.errors import ConnectorError, FatalError, RetriableError, SignatureError  # isort: skip
-from hub.mapping import Mapping as OrderMapping  # isort: skip  (needs hub.sdk.connector first)
-from hub.mapping import MappingError, load_default  # isort: skip
+from hub.sdk.errors import ConnectorError, FatalError, RetriableError, SignatureError
 from hub.sdk.http import PartnerHttp
 from hub.sdk.signatures import hmac_sha256_base64, hmac_sha256_hex, signatures_match
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import msgspec
 
-from hub.domain.order import OrderData
+from hub.domain.channel import ChannelOrder
 from hub.sdk.http import PartnerHttp
 
 
@@ -59,17 +59,6 @@ class WebhookInfo(msgspec.Struct, frozen=True, kw_only=True):
     dedupe_key: str | None  # the partner's delivery or event id
     topic: str | None = None
     ignore: bool = False  # e.g. WooCommerce's ping when a webhook is created
-
-
-ChannelState = Literal["open", "cancelled", "fulfilled"]
-
-
-class ChannelOrder(msgspec.Struct, frozen=True, kw_only=True):
-    """A canonical order as a channel reports it, with the channel's view of its state."""
-
-    order: OrderData
-    state: ChannelState = "open"
-    updated_at: str | None = None
 
 
 class PollResult(msgspec.Struct, frozen=True, kw_only=True):
