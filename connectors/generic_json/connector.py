@@ -93,7 +93,7 @@ class GenericJsonConnector:
         topic = request.header(settings.topic_header) if settings.topic_header else None
         return WebhookInfo(dedupe_key=dedupe, topic=topic)
 
-    async def orders_from_webhook(
+    async def orders_from_message(
         self, connection: Connection, body: bytes, topic: str | None, http: PartnerHttp
     ) -> list[ChannelOrder]:
         return self.normalize([body], channel=connection.code, settings=connection.settings)

@@ -70,7 +70,7 @@ class ShopifyConnector:
             dedupe_key=key, topic=topic, ignore=topic is not None and topic not in TOPICS
         )
 
-    async def orders_from_webhook(
+    async def orders_from_message(
         self, connection: Connection, body: bytes, topic: str | None, http: PartnerHttp
     ) -> list[ChannelOrder]:
         """The webhook body is the whole order: nothing to fetch."""

@@ -89,7 +89,7 @@ class WooCommerceConnector:
             dedupe_key=request.header("X-WC-Webhook-Delivery-ID"), topic=topic, ignore=ignore
         )
 
-    async def orders_from_webhook(
+    async def orders_from_message(
         self, connection: Connection, body: bytes, topic: str | None, http: PartnerHttp
     ) -> list[ChannelOrder]:
         """The webhook body is the whole order: nothing to fetch (a ping stands for none)."""

@@ -126,9 +126,9 @@ def test_without_a_delivery_id_the_dedupe_key_is_a_digest_of_the_body() -> None:
     assert other.dedupe_key != info.dedupe_key
 
 
-async def test_orders_from_webhook_maps_the_body_for_the_connection() -> None:
+async def test_orders_from_message_maps_the_body_for_the_connection() -> None:
     async with httpx.AsyncClient() as client:
-        [reported] = await connector.orders_from_webhook(
+        [reported] = await connector.orders_from_message(
             connection(), BODY, "order.created", PartnerHttp(client)
         )
     assert reported.order.channel == "partner-x"

@@ -167,9 +167,9 @@ def test_topics_that_are_not_orders_are_ignored() -> None:
     assert not connector.describe(CONNECTION, cancelled).ignore
 
 
-async def test_orders_from_webhook_maps_the_body() -> None:
+async def test_orders_from_message_maps_the_body() -> None:
     async with httpx.AsyncClient() as client:
-        [reported] = await connector.orders_from_webhook(
+        [reported] = await connector.orders_from_message(
             CONNECTION, BODY, "orders/create", PartnerHttp(client)
         )
     assert reported == normalize("orders_create.json")

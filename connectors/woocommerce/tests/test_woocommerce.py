@@ -201,9 +201,9 @@ def test_unsigned_body_that_is_not_a_ping_fails_verification() -> None:
         connector.verify(CONNECTION, request(b"webhook_id=7&id=4821", headers={}))
 
 
-async def test_orders_from_webhook_maps_the_body_and_a_ping_gives_none() -> None:
+async def test_orders_from_message_maps_the_body_and_a_ping_gives_none() -> None:
     async with httpx.AsyncClient() as client:
         http = PartnerHttp(client)
-        [reported] = await connector.orders_from_webhook(CONNECTION, BODY, "order.created", http)
-        assert await connector.orders_from_webhook(CONNECTION, PING, None, http) == []
+        [reported] = await connector.orders_from_message(CONNECTION, BODY, "order.created", http)
+        assert await connector.orders_from_message(CONNECTION, PING, None, http) == []
     assert reported == normalize(BODY)

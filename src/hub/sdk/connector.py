@@ -61,10 +61,26 @@ class WebhookInfo(msgspec.Struct, frozen=True, kw_only=True):
     ignore: bool = False  # e.g. WooCommerce's ping when a webhook is created
 
 
+class PolledMessage(msgspec.Struct, frozen=True, kw_only=True):
+    """One document a poll fetched, kept by the hub as an inbound message before mapping.
+
+    ``dedupe_key`` names this version of the document (e.g. the order id and its last-update
+    time), so that polling the same version twice keeps it once while a later version of the
+    same order comes in as an update. ``body`` is what ``orders_from_message`` will map: the
+    partner's document, or a combined root the connector built (Amazon: order and items).
+    """
+
+    dedupe_key: str
+    body: bytes
+    topic: str | None = None
+
+
 class PollResult(msgspec.Struct, frozen=True, kw_only=True):
-    orders: list[ChannelOrder]
-    cursor: str | None  # stored and handed back on the next poll
-    more: bool = False  # another page is waiting right now
+    messages: list[PolledMessage]
+    cursor: (
+        str | None
+    )  # stored with the messages, in the same transaction, and handed back next time
+    more: bool = False  # another page is waiting right now: poll again at once
 
 
 @runtime_checkable
@@ -88,22 +104,36 @@ class Connector(Protocol):
 
 
 @runtime_checkable
-class ReceivesWebhooks(Protocol):
+class MapsMessages(Protocol):
+    async def orders_from_message(
+        self, connection: Connection, body: bytes, topic: str | None, http: PartnerHttp
+    ) -> list[ChannelOrder]:
+        """The orders a stored message (webhook body or polled document) stands for.
+
+        May fetch more from the partner (Square's webhook carries only an order id).
+        Raises ``MappingError`` (the message is quarantined) or a ``ConnectorError``.
+        """
+        ...
+
+
+@runtime_checkable
+class ReceivesWebhooks(MapsMessages, Protocol):
     def verify(self, connection: Connection, request: WebhookRequest) -> None:
         """Raise ``SignatureError`` unless the signature matches the raw body."""
         ...
 
     def describe(self, connection: Connection, request: WebhookRequest) -> WebhookInfo: ...
 
-    async def orders_from_webhook(
-        self, connection: Connection, body: bytes, topic: str | None, http: PartnerHttp
-    ) -> list[ChannelOrder]:
-        """The orders a stored webhook stands for (fetching more from the partner if needed)."""
-        ...
-
 
 @runtime_checkable
-class PollsOrders(Protocol):
+class PollsOrders(MapsMessages, Protocol):
     async def poll_orders(
-        self, connection: Connection, cursor: str | None, http: PartnerHttp
-    ) -> PollResult: ...
+        self, connection: Connection, cursor: str | None, http: PartnerHttp, *, until: str
+    ) -> PollResult:
+        """Fetch one page of orders changed since ``cursor`` (None: the first poll; the
+        connector picks its own start, e.g. ``settings["start"]``) and up to ``until`` (ISO
+        UTC time the run started, less a small look-back for clock skew).
+
+        The returned ``cursor`` is stored only once every message of the page is kept.
+        """
+        ...

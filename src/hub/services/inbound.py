@@ -119,7 +119,7 @@ async def process(ctx: JobContext, message_id: str) -> str:
         )
     client = ctx.http or httpx.AsyncClient(base_url=connection.base_url or "")
     try:
-        reported: list[ChannelOrder] = await connector.orders_from_webhook(
+        reported: list[ChannelOrder] = await connector.orders_from_message(
             connection, row.body, row.topic, PartnerHttp(client)
         )
         for r in reported:
