@@ -38,6 +38,7 @@ TABLES = [
     "idempotency_keys",
     "api_keys",
     "inbound_messages",
+    "poll_cursors",
 ]
 
 

@@ -10,7 +10,7 @@ from hub import connections as connections_config
 from hub import plugins
 from hub.config import Settings
 from hub.connections import Connections
-from hub.services import inbound, ingest
+from hub.services import inbound, ingest, polling
 from hub.services.jobs import JobContext, JobRegistry, load_plugins
 from hub.services.keys import KeyRing
 from hub.services.orders import handle_accept_jobs
@@ -21,6 +21,7 @@ def build_registry(settings: Settings) -> JobRegistry:
     registry = JobRegistry()
     registry.register_local(ingest.ACCEPT_JOB, handle_accept_jobs)
     registry.register(inbound.PROCESS_JOB, inbound.handle_process_job)
+    registry.register(polling.POLL_JOB, polling.handle_poll_job)
     load_plugins(registry, settings.plugins)
     return registry
 

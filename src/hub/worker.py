@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from hub.config import Settings
 from hub.errors import utcnow
 from hub.services.jobs import FatalJobError, JobContext, JobRegistry, describe, retry_at
+from hub.services.polling import enqueue_due_polls
 from hub.store import idempotency
 from hub.store import jobs as job_store
 from hub.store.database import Database
@@ -28,6 +29,7 @@ from hub.store.jobs import Job
 log = logging.getLogger(__name__)
 
 MAINTENANCE_EVERY_SECONDS = 300.0
+SCHEDULE_EVERY_SECONDS = 10.0
 
 
 class Worker:
@@ -46,6 +48,7 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.context = context or JobContext(db=db, settings=settings)
         self._last_maintenance = 0.0
+        self._last_schedule = float("-inf")
 
     @property
     def lease(self) -> timedelta:
@@ -56,6 +59,9 @@ class Worker:
         loop = asyncio.get_running_loop()
         while not stop.is_set():
             try:
+                if loop.time() - self._last_schedule > SCHEDULE_EVERY_SECONDS:
+                    self._last_schedule = loop.time()
+                    await enqueue_due_polls(self.context)
                 done = await self.run_once()
                 if loop.time() - self._last_maintenance > MAINTENANCE_EVERY_SECONDS:
                     await self.maintenance()

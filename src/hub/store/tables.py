@@ -167,3 +167,12 @@ inbound_messages = Table(
     UniqueConstraint("connection", "dedupe_key"),
     Index(None, "status", "received_at"),
 )
+
+poll_cursors = Table(
+    "poll_cursors",
+    metadata,
+    Column("connection", String(64), primary_key=True),
+    Column("stream", String(50), primary_key=True),
+    Column("cursor", Text),
+    Column("polled_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,160 @@
+"""Polling channels for orders: pages kept as inbound messages, the cursor committed with them.
+
+A poll asks the connector for orders changed since the stored cursor, up to the time the run
+started less a look-back for clock skew (``lookback_seconds``, default 120; Amazon requires at
+least two minutes anyway). Every page is kept in one transaction: its messages (deduplicated
+by connection and the message's version key), their ``inbound.process`` jobs, and the new
+cursor. A crash between pages loses nothing and repeats nothing that counts: the next run
+starts from the last committed cursor, and a re-fetched version is the same message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import msgspec
+from sqlalchemy import Connection, func, select
+
+from hub.domain import ids
+from hub.errors import NotFound, utcnow
+from hub.sdk.connector import PollResult, PollsOrders
+from hub.sdk.http import PartnerHttp
+from hub.services.inbound import PROCESS_JOB
+from hub.services.jobs import JobContext
+from hub.store import inbound as inbound_store
+from hub.store import jobs as job_store
+from hub.store import polls
+from hub.store.jobs import Job, NewJob
+from hub.store.tables import jobs
+
+POLL_JOB = "poll.orders"
+STREAM = "orders"
+DEFAULT_INTERVAL = 300.0
+DEFAULT_LOOKBACK = 120.0
+MAX_PAGES = 100
+
+
+@dataclass(frozen=True, slots=True)
+class PollSummary:
+    pages: int
+    new: int
+    seen: int
+
+
+def _setting(connection: object, name: str, default: float) -> float:
+    value = getattr(connection, "settings", {}).get(name, default)
+    return float(value)
+
+
+async def poll(ctx: JobContext, code: str) -> PollSummary:
+    connection = ctx.connections.get(code) if ctx.connections else None
+    connector = ctx.connections.connector(connection) if connection else None
+    if connection is None or not isinstance(connector, PollsOrders):
+        raise NotFound(f"no connection {code!r} that polls for orders")
+    started = utcnow()
+    until = started - timedelta(seconds=_setting(connection, "lookback_seconds", DEFAULT_LOOKBACK))
+    until_text = until.isoformat().replace("+00:00", "Z")
+    row = await ctx.db.run_write(lambda conn: polls.get_sync(conn, code, STREAM))
+    cursor = row.cursor if row else None
+    http = PartnerHttp(ctx.http) if ctx.http else None
+    if http is None:
+        raise RuntimeError("polling needs the hub's HTTP client")
+    pages = new = seen = 0
+    while pages < MAX_PAGES:
+        result = await connector.poll_orders(connection, cursor, http, until=until_text)
+        added = await ctx.db.run_write(lambda conn, r=result: _keep_page(conn, code, r, ctx))
+        pages += 1
+        new += added
+        seen += len(result.messages) - added
+        cursor = result.cursor
+        if not result.more:
+            break
+    if new:
+        ctx.db.signal_jobs()
+    return PollSummary(pages=pages, new=new, seen=seen)
+
+
+def _keep_page(conn: Connection, code: str, result: PollResult, ctx: JobContext) -> int:
+    now = utcnow()
+    added = 0
+    new_jobs: list[NewJob] = []
+    for message in result.messages:
+        key = message.dedupe_key[:200]
+        if inbound_store.exists_sync(conn, code, key):
+            continue
+        message_id = ids.new_id()
+        inbound_store.insert_sync(
+            conn,
+            {
+                "id": message_id,
+                "connection": code,
+                "source": "poll",
+                "dedupe_key": key,
+                "topic": message.topic,
+                "received_at": now,
+                "updated_at": now,
+                "status": "received",
+                "reason": None,
+                "order_ids": None,
+                "headers": "{}",
+                "body": message.body,
+            },
+        )
+        new_jobs.append(NewJob(PROCESS_JOB, {"inbound_id": message_id}))
+        added += 1
+    job_store.enqueue_sync(conn, new_jobs, now=now, max_attempts=ctx.settings.job_max_attempts)
+    polls.set_sync(conn, code, STREAM, result.cursor, now=now)
+    return added
+
+
+async def handle_poll_job(ctx: JobContext, job: Job) -> None:
+    await poll(ctx, job.payload["connection"])
+
+
+async def enqueue_due_polls(ctx: JobContext) -> list[str]:
+    """Enqueue a poll for every polling connection whose interval has passed and that has
+    no poll waiting or running. Returns the connection codes enqueued."""
+    if ctx.connections is None:
+        return []
+    due: list[str] = []
+    for connection in ctx.connections.all():
+        if isinstance(ctx.connections.connector(connection), PollsOrders):
+            due.append(connection.code)
+    if not due:
+        return []
+    interval = {
+        c: _setting(ctx.connections.get(c), "poll_interval_seconds", DEFAULT_INTERVAL) for c in due
+    }
+
+    def pick(conn: Connection) -> list[str]:
+        now = utcnow()
+        chosen = []
+        for code in due:
+            row = polls.get_sync(conn, code, STREAM)
+            if row is not None and row.polled_at + timedelta(seconds=interval[code]) > now:
+                continue
+            payload = msgspec.json.encode({"connection": code})
+            active = conn.execute(
+                select(func.count())
+                .select_from(jobs)
+                .where(
+                    jobs.c.kind == POLL_JOB,
+                    jobs.c.state.in_(("pending", "running")),
+                    jobs.c.payload == payload,
+                )
+            ).scalar_one()
+            if not active:
+                chosen.append(code)
+        job_store.enqueue_sync(
+            conn,
+            [NewJob(POLL_JOB, {"connection": c}) for c in chosen],
+            now=now,
+            max_attempts=ctx.settings.job_max_attempts,
+        )
+        return chosen
+
+    chosen = await ctx.db.run_write(pick)
+    if chosen:
+        ctx.db.signal_jobs()
+    return chosen
