@@ -389,5 +389,73 @@ def normalize(
     click.echo(msgspec.json.format(body, indent=2).decode())
 
 
+@main.command("poll")
+@click.argument("connection")
+def poll_command(connection: str) -> None:
+    """Poll CONNECTION for orders now; the worker maps what was fetched."""
+    from hub.services import polling
+
+    summary = _run_hub(_settings(), lambda hub: polling.poll(hub.job_context(), connection))
+    click.echo(
+        f"{connection}: {summary.pages} page(s), {summary.new} new, {summary.seen} seen before"
+    )
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--channel", default="callcentre", show_default=True)
+@click.option("--report", type=click.Path(dir_okay=False), help="Write failures as CSV here.")
+def import_command(path: str, channel: str, report: str | None) -> None:
+    """Import orders from a CSV file (one row per line; see `hub import --help` columns)."""
+    import csv as csv_module
+
+    from rich.progress import Progress
+
+    from hub.services.csv_import import CsvFormatError, read_orders
+    from hub.services.ingest import IngestRequest
+
+    settings = _settings()
+    _migrate_embedded(settings)
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        text = handle.read()
+    try:
+        parsed = list(read_orders(text, channel=channel))
+    except CsvFormatError as exc:
+        raise click.ClickException(f"{path}: {exc}") from None
+
+    async def work(hub: Any) -> tuple[int, int, list[tuple[str, str]]]:
+        created = existing = 0
+        failures: list[tuple[str, str]] = [(o.external_id, e) for o in parsed for e in o.errors]
+        good = [o for o in parsed if o.order is not None]
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("importing", total=len(parsed))
+            progress.advance(task, len(parsed) - len(good))
+            for item in good:
+                try:
+                    result = await hub.writer.submit(
+                        IngestRequest(data=item.order, actor=f"import:{Path(path).name}")
+                    )
+                except HubError as exc:
+                    failures.append((item.external_id, f"line {item.rows[0]}: {exc.detail}"))
+                else:
+                    created += result.created
+                    existing += not result.created
+                progress.advance(task)
+        return created, existing, failures
+
+    created, existing, failures = _run_hub(settings, work)
+    for external_id, reason in failures:
+        click.echo(f"failed {external_id}: {reason}", err=True)
+    if report:
+        with open(report, "w", newline="", encoding="utf-8") as handle:
+            writer = csv_module.writer(handle)
+            writer.writerow(["external_id", "reason"])
+            writer.writerows(failures)
+    failed_orders = len({external_id for external_id, _ in failures})
+    click.echo(f"{created} created, {existing} already there, {failed_orders} failed")
+    if failures:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     sys.exit(main())
