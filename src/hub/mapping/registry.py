@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from functools import cache
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -97,7 +97,25 @@ class MappingSet:
         return len(self._by_name)
 
 
-@cache
 def load_default() -> MappingSet:
-    """The mappings in ``mappings_dir()``, loaded once per process (``cache_clear()`` reloads)."""
-    return MappingSet.load_dir(mappings_dir())
+    """The mappings in ``mappings_dir()``, loaded again whenever a file there changed.
+
+    An integrator who fixes a mapping and replays quarantined messages gets the fixed
+    mapping in every running process, without a restart. The check is a ``stat`` per file.
+    """
+    folder = mappings_dir()
+    files = mapping_files(folder)
+    stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    return _load(folder, stamp)
+
+
+@lru_cache(maxsize=4)
+def _load(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> MappingSet:
+    return MappingSet.load_dir(folder)
+
+
+def _cache_clear() -> None:
+    _load.cache_clear()
+
+
+load_default.cache_clear = _cache_clear  # type: ignore[attr-defined]
