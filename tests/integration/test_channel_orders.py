@@ -109,3 +109,21 @@ async def test_a_cancellation_after_shipping_is_flagged_for_an_operator(db: Data
     assert status == "shipped"
     assert attention == "the channel cancelled the order after it was shipped"
     assert (await events(db, first.order_id))[-1][0] == "cancel_refused"
+
+
+async def test_a_sale_fulfilled_at_the_till_arrives_delivered(db: Database) -> None:
+    result = await apply(db, reported(state="fulfilled"))
+    status, attention, _ = await order_row(db, result.order_id)
+    assert (status, attention) == ("delivered", None)
+    assert [k for k, _ in await events(db, result.order_id)] == ["received", "fulfilled_on_channel"]
+
+
+async def test_a_channel_fulfilment_of_an_order_the_hub_is_routing_is_flagged(
+    db: Database,
+) -> None:
+    first = await apply(db, reported())
+    await set_status(db, first.order_id, "allocated")
+    await apply(db, reported(state="fulfilled"))
+    status, attention, _ = await order_row(db, first.order_id)
+    assert status == "allocated"
+    assert attention == "the channel reports the order fulfilled while the hub has it allocated"

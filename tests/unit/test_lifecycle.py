@@ -47,6 +47,7 @@ def test_the_happy_path_is_allowed() -> None:
         (S.CANCELLED, S.ACCEPTED),
         (S.CLOSED, S.RECEIVED),
         (S.RECEIVED, S.SHIPPED),  # no skipping allocation and release
+        (S.ACCEPTED, S.DELIVERED),
         (S.RELEASED, S.ON_HOLD),  # the warehouse has it; hold it there, not here
     ],
 )

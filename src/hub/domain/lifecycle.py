@@ -22,7 +22,8 @@ S = OrderStatus
 
 #: from-status -> the statuses it may move to. Anything not listed is refused.
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    S.RECEIVED: frozenset({S.ACCEPTED, S.ON_HOLD, S.CANCELLED}),
+    # received -> delivered: a point-of-sale order, handed over at the till
+    S.RECEIVED: frozenset({S.ACCEPTED, S.ON_HOLD, S.CANCELLED, S.DELIVERED}),
     S.ON_HOLD: frozenset({S.RECEIVED, S.ACCEPTED, S.ALLOCATED, S.CANCELLED}),
     S.ACCEPTED: frozenset({S.ALLOCATED, S.ON_HOLD, S.CANCELLED}),
     S.ALLOCATED: frozenset({S.RELEASED, S.ACCEPTED, S.ON_HOLD, S.CANCELLED}),

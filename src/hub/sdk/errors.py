@@ -8,19 +8,31 @@ from __future__ import annotations
 
 
 class ConnectorError(Exception):
-    """Base of every error a connector raises on purpose."""
+    """Base of every error a connector raises on purpose.
+
+    ``status_code`` is the partner's HTTP status when there was one.
+    """
+
+    status_code: int | None = None
 
 
 class RetriableError(ConnectorError):
     """Try again later: the partner is busy or down. ``retry_after`` is its own hint, if any."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, status_code: int | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.status_code = status_code
 
 
 class FatalError(ConnectorError):
     """No retry will help (bad request, refused credentials, unknown resource)."""
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
 
 
 class SignatureError(FatalError):

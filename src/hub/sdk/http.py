@@ -99,13 +99,15 @@ class PartnerHttp:
             wait = retry_after_seconds(response.headers)
             if wait is not None and wait > self.max_wait:
                 # Too long to wait here: hand it back to the job queue.
-                raise RetriableError(
+                raise _Deferred(
                     f"{method} {path}: partner answered {status}, retry after {wait:.0f} s",
                     retry_after=wait,
                 )
-            raise RetriableError(f"{method} {path}: partner answered {status}", retry_after=wait)
+            raise RetriableError(
+                f"{method} {path}: partner answered {status}", retry_after=wait, status_code=status
+            )
         if status >= 400:
-            raise FatalError(f"{method} {path}: partner answered {status}")
+            raise FatalError(f"{method} {path}: partner answered {status}", status_code=status)
         return response
 
     async def get(self, url: str, **kwargs: Any) -> httpx.Response:

@@ -63,7 +63,49 @@ def apply_sync(
     if reported.state == "cancelled":
         cancelled, flag = _cancel(conn, order_id, actor=actor, now=now)
         attention = flag or attention
+    elif reported.state == "fulfilled":
+        attention = _fulfilled(conn, order_id, actor=actor, now=now) or attention
     return Applied(order_id, created, updated, cancelled, attention)
+
+
+def _fulfilled(conn: Connection, order_id: str, *, actor: str, now: datetime) -> str | None:
+    """The channel fulfilled the order itself (a point-of-sale sale handed over at the till)."""
+    row = conn.execute(
+        select(orders.c.status, orders.c.version).where(orders.c.id == order_id)
+    ).one()
+    status = OrderStatus(row.status)
+    if status == OrderStatus.RECEIVED:
+        conn.execute(
+            update(orders)
+            .where(orders.c.id == order_id)
+            .values(status=OrderStatus.DELIVERED, updated_at=now, version=row.version + 1)
+        )
+        order_store.add_events_sync(
+            conn,
+            [
+                event_row(
+                    order_id,
+                    Event(
+                        at=now,
+                        actor=actor,
+                        kind="fulfilled_on_channel",
+                        from_status=status,
+                        to_status=OrderStatus.DELIVERED,
+                    ),
+                )
+            ],
+        )
+        return None
+    if status in (
+        OrderStatus.PARTIALLY_SHIPPED,
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+        OrderStatus.CLOSED,
+    ):
+        return None
+    note = f"the channel reports the order fulfilled while the hub has it {status}"
+    _flag(conn, order_id, note, actor=actor, now=now, kind="fulfilled_on_channel")
+    return note
 
 
 def _update(
