@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.config import Settings
-from hub.mapping import load_default, mappings_dir
+from hub.mapping import load_default, mappings_dir, registry
 from hub.sdk import hmac_sha256_base64
 from hub.store.tables import inbound_messages, jobs, orders
 from hub.worker import Worker
@@ -165,7 +165,11 @@ async def test_fifty_concurrent_duplicates_give_one_order(
 
 
 async def test_unmappable_payload_is_quarantined_then_replayed_after_the_fix(
-    hub_client: AsyncTestClient, hub: Hub, auth: dict[str, str], mappings: Path
+    hub_client: AsyncTestClient,
+    hub: Hub,
+    auth: dict[str, str],
+    mappings: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     doc = json.loads(BODY)
     doc["financial_status"] = "pending_review"  # a value the mapping's table does not know
@@ -186,6 +190,7 @@ async def test_unmappable_payload_is_quarantined_then_replayed_after_the_fix(
     table = next(t for t in spec["tables"].values() if "paid" in t["values"])
     table["values"]["pending_review"] = "pending"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))  # no restart, no cache flush
+    monkeypatch.setattr(registry, "RECHECK_SECONDS", 0.0)  # not wait the 1 s between looks
 
     r = await hub_client.post(f"/inbound/{item['id']}/replay", headers=auth)
     assert r.status_code == 200 and r.json()["status"] == "processed"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
@@ -104,9 +105,19 @@ def load_default() -> MappingSet:
     mapping in every running process, without a restart. The check is a ``stat`` per file.
     """
     folder = mappings_dir()
+    now = time.monotonic()
+    seen = _checked.get(folder)
+    if seen is not None and now - seen[0] < RECHECK_SECONDS:
+        return _load(folder, seen[1])
     files = mapping_files(folder)
     stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    _checked[folder] = (now, stamp)
     return _load(folder, stamp)
+
+
+#: how often the files are looked at again for changes (a stat each; cheap, but not free)
+RECHECK_SECONDS = 1.0
+_checked: dict[Path, tuple[float, tuple[tuple[str, int, int], ...]]] = {}
 
 
 @lru_cache(maxsize=4)
@@ -115,6 +126,7 @@ def _load(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> MappingSet:
 
 
 def _cache_clear() -> None:
+    _checked.clear()
     _load.cache_clear()
 
 

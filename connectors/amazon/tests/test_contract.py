@@ -1,0 +1,40 @@
+"""The connector contract (connectors/contract.py) on the Amazon fixtures."""
+
+from __future__ import annotations
+
+import httpx
+import respx
+
+from connectors.amazon import AmazonConnector, connector
+from connectors.amazon.tests.conftest import make_connection
+from connectors.amazon.tests.fake_amazon import BASE, LWA_URL, fixture
+from connectors.contract import ConnectorContract, ContractSubject, PartnerCall
+from hub.sdk import PartnerHttp
+
+CONNECTION = make_connection()
+
+
+def _answer(request: httpx.Request) -> httpx.Response:
+    """getOrders or getOrderItems, whichever is asked."""
+    name = "getorderitems.json" if request.url.path.endswith("/orderItems") else "getorders.json"
+    return httpx.Response(200, content=fixture(name))
+
+
+def _lwa(router: respx.MockRouter) -> None:
+    router.post(LWA_URL).mock(return_value=httpx.Response(200, content=fixture("lwa_token.json")))
+
+
+async def _poll(http: PartnerHttp) -> object:
+    # a fresh connector each time, so that no call reuses another's cached token
+    return await AmazonConnector().poll_orders(CONNECTION, None, http, until="2025-03-14T17:15Z")
+
+
+class TestAmazonContract(ConnectorContract):
+    subject = ContractSubject(
+        connector=connector,
+        connection=CONNECTION,
+        documents=[fixture("message_unshipped.json"), fixture("message_canceled.json")],
+        partner_call=PartnerCall(
+            call=_poll, url=BASE + "/orders/v0/orders", respond=_answer, other_routes=_lwa
+        ),
+    )

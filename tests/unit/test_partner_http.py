@@ -1,0 +1,205 @@
+"""PartnerHttp (src/hub/sdk/http.py) against respx: what is retried, how long it waits, what
+an error says. Real waits are kept to about a second where the wait itself is the point."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+import traceback
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import respx
+
+from hub.sdk import FatalError, PartnerHttp, RetriableError
+from hub.sdk.http import retry_after_seconds
+
+URL = "https://partner.example/api/v1/orders"
+PRIVATE = "cust-4417-private"  # in error bodies and headers; must never reach an error text
+
+
+@pytest.fixture
+async def mock() -> AsyncIterator[respx.MockRouter]:
+    async with respx.mock(assert_all_called=False) as router:
+        yield router
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as c:
+        yield c
+
+
+def partner(client: httpx.AsyncClient, **options: float) -> PartnerHttp:
+    """The helper with near-zero jittered backoff, so that only Retry-After takes time."""
+    return PartnerHttp(client, **{"attempts": 4, "max_wait": 30.0, "backoff": 0.001, **options})
+
+
+def answer(status: int, **headers: str) -> httpx.Response:
+    return httpx.Response(
+        status,
+        headers={"x-request-id": PRIVATE, **headers},
+        json={"error": "details", "customer": {"email": f"{PRIVATE}@example.com"}},
+    )
+
+
+def http_date(seconds_from_now: float) -> str:
+    return email.utils.formatdate(time.time() + seconds_from_now, usegmt=True)
+
+
+def text_of(exc: BaseException) -> str:
+    """The message, repr and args of ``exc`` and of every exception in its chain."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        parts += [*traceback.format_exception_only(current), repr(current), repr(current.args)]
+        current = current.__cause__ or current.__context__
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------- Retry-After
+
+
+def test_retry_after_in_seconds_and_as_an_http_date() -> None:
+    now = 1_741_947_750.0  # 2025-03-14T10:22:30Z
+    assert retry_after_seconds({"retry-after": "7"}, now) == 7.0
+    assert retry_after_seconds({"retry-after": " 1.5 "}, now) == 1.5
+    assert retry_after_seconds({"retry-after": "Fri, 14 Mar 2025 10:23:00 GMT"}, now) == 30.0
+    assert retry_after_seconds({"retry-after": "Fri, 14 Mar 2025 10:00:00 GMT"}, now) == 0.0
+    assert retry_after_seconds({"retry-after": "-3"}, now) == 0.0
+    assert retry_after_seconds({"x-retry-after": "12"}, now) == 12.0  # ShipBob's header
+    assert retry_after_seconds({}, now) is None
+    assert retry_after_seconds({"retry-after": ""}, now) is None
+
+
+async def test_429_then_200_waits_the_retry_after_seconds(
+    mock: respx.MockRouter, client: httpx.AsyncClient
+) -> None:
+    route = mock.get(URL).mock(side_effect=[answer(429, **{"Retry-After": "1"}), answer(200)])
+    started = time.monotonic()
+    response = await partner(client).get(URL)
+    assert response.status_code == 200
+    assert route.call_count == 2
+    assert 0.95 <= time.monotonic() - started < 5
+
+
+async def test_429_then_200_waits_until_the_retry_after_date(
+    mock: respx.MockRouter, client: httpx.AsyncClient
+) -> None:
+    # The date has whole seconds: two seconds from now is a wait of more than one.
+    route = mock.get(URL).mock(
+        side_effect=[answer(429, **{"Retry-After": http_date(2)}), answer(200)]
+    )
+    started = time.monotonic()
+    response = await partner(client).get(URL)
+    assert response.status_code == 200
+    assert route.call_count == 2
+    assert 0.95 <= time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("retry_after", ["120", "date"])
+async def test_a_retry_after_beyond_max_wait_is_handed_back_without_waiting(
+    mock: respx.MockRouter, client: httpx.AsyncClient, retry_after: str
+) -> None:
+    value = http_date(121) if retry_after == "date" else retry_after
+    route = mock.get(URL).mock(side_effect=[answer(429, **{"Retry-After": value}), answer(200)])
+    started = time.monotonic()
+    with pytest.raises(RetriableError) as raised:
+        async with asyncio.timeout(5):  # it must not sleep the 120 s, nor retry
+            await partner(client, max_wait=5.0).get(URL)
+    assert route.call_count == 1
+    assert raised.value.retry_after is not None and 115 <= raised.value.retry_after <= 121
+    assert time.monotonic() - started < 1
+    assert "partner answered 429, retry after" in str(raised.value)
+    assert PRIVATE not in text_of(raised.value)
+
+
+# --------------------------------------------------------------------------- what is retried
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+async def test_429_and_5xx_are_retried_then_ok(
+    mock: respx.MockRouter, client: httpx.AsyncClient, status: int
+) -> None:
+    route = mock.post(URL).mock(side_effect=[answer(status), answer(status), answer(201)])
+    response = await partner(client).post(URL, json={"id": 1})
+    assert response.status_code == 201
+    assert route.call_count == 3
+    assert route.calls.last.request.content == b'{"id":1}'
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422])
+async def test_other_4xx_are_fatal_at_once(
+    mock: respx.MockRouter, client: httpx.AsyncClient, status: int
+) -> None:
+    route = mock.get(URL).mock(side_effect=[answer(status), answer(200)])
+    with pytest.raises(FatalError) as raised:
+        await partner(client).get(URL)
+    assert not isinstance(raised.value, RetriableError)
+    assert route.call_count == 1
+    assert f"GET /api/v1/orders: partner answered {status}" in str(raised.value)
+
+
+async def test_5xx_every_time_gives_up_after_the_attempts(
+    mock: respx.MockRouter, client: httpx.AsyncClient
+) -> None:
+    route = mock.get(URL).mock(return_value=answer(503))
+    with pytest.raises(RetriableError) as raised:
+        await partner(client, attempts=3).get(URL)
+    assert route.call_count == 3
+    assert "partner answered 503" in str(raised.value)
+
+
+@pytest.mark.parametrize("failure", [httpx.ReadTimeout, httpx.ConnectTimeout, httpx.PoolTimeout])
+async def test_timeouts_are_retried(
+    mock: respx.MockRouter, client: httpx.AsyncClient, failure: type[httpx.TimeoutException]
+) -> None:
+    route = mock.get(URL).mock(side_effect=[failure, answer(200)])
+    assert (await partner(client).get(URL)).status_code == 200
+    assert route.call_count == 2
+
+
+async def test_a_connection_failure_is_retried(
+    mock: respx.MockRouter, client: httpx.AsyncClient
+) -> None:
+    route = mock.get(URL).mock(side_effect=[httpx.ConnectError, answer(200)])
+    assert (await partner(client).get(URL)).status_code == 200
+    assert route.call_count == 2
+
+
+async def test_timeouts_every_time_give_a_retriable_error(
+    mock: respx.MockRouter, client: httpx.AsyncClient
+) -> None:
+    route = mock.get(URL).mock(side_effect=httpx.ReadTimeout)
+    with pytest.raises(RetriableError, match="GET /api/v1/orders: timed out"):
+        await partner(client, attempts=2).get(URL)
+    assert route.call_count == 2
+
+
+# --------------------------------------------------------------------------- error texts
+
+
+@pytest.mark.parametrize("status", [400, 401, 429, 503])
+async def test_errors_carry_neither_the_body_nor_headers_nor_the_query(
+    mock: respx.MockRouter, client: httpx.AsyncClient, status: int
+) -> None:
+    mock.get(URL).mock(return_value=answer(status, **{"Set-Cookie": f"session={PRIVATE}"}))
+    with pytest.raises((FatalError, RetriableError)) as raised:
+        await partner(client, attempts=2).get(URL, params={"api_key": f"key-{PRIVATE}"})
+    text = text_of(raised.value)
+    assert PRIVATE not in text
+    assert "details" not in text and "session" not in text and "api_key" not in text
+    assert f"GET /api/v1/orders: partner answered {status}" in str(raised.value)
+
+
+async def test_a_timeout_error_does_not_name_the_query(
+    mock: respx.MockRouter, client: httpx.AsyncClient
+) -> None:
+    mock.get(URL).mock(side_effect=httpx.ReadTimeout)
+    with pytest.raises(RetriableError) as raised:
+        await partner(client, attempts=1).get(URL, params={"token": PRIVATE})
+    assert PRIVATE not in text_of(raised.value)
