@@ -30,13 +30,8 @@ from hub.sdk import (
     PartnerHttp,
     PolledMessage,
     PollResult,
-    load_default,
+    mapping_named,
 )
-
-
-def _mapping(name: str) -> OrderMapping:
-    """The named mapping from ``mappings/`` (loaded once per process by the engine)."""
-    return load_default().get(name)
 
 
 def _to_orders(
@@ -72,14 +67,14 @@ class AmazonConnector:
         Items are matched to orders by AmazonOrderId; orders without prices yet (Pending)
         are left out. ``settings["mapping"]`` may name another mapping.
         """
-        mapping = _mapping(parse_settings(settings).mapping)
+        mapping = mapping_named(parse_settings(settings).mapping)
         return _to_orders(mapping, docs.roots(documents, mapping.name), channel)
 
     async def orders_from_message(
         self, connection: Connection, body: bytes, topic: str | None, http: PartnerHttp
     ) -> list[ChannelOrder]:
         """The message is the combined root a poll built: nothing to fetch."""
-        mapping = _mapping(parse_settings(connection.settings).mapping)
+        mapping = mapping_named(parse_settings(connection.settings).mapping)
         return _to_orders(mapping, docs.roots([body], mapping.name), connection.code)
 
     async def poll_orders(

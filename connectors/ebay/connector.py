@@ -24,13 +24,8 @@ from hub.sdk import (
     PartnerHttp,
     PolledMessage,
     PollResult,
-    load_default,
+    mapping_named,
 )
-
-
-def _mapping(name: str) -> OrderMapping:
-    """The named mapping from ``mappings/`` (loaded once per process by the engine)."""
-    return load_default().get(name)
 
 
 def _to_orders(
@@ -56,14 +51,14 @@ class EbayConnector:
 
         ``settings["mapping"]`` may name another mapping.
         """
-        mapping = _mapping(parse_settings(settings).mapping)
+        mapping = mapping_named(parse_settings(settings).mapping)
         return _to_orders(mapping, docs.orders(documents, mapping.name), channel)
 
     async def orders_from_message(
         self, connection: Connection, body: bytes, topic: str | None, http: PartnerHttp
     ) -> list[ChannelOrder]:
         """The message is one order document as getOrders gave it: nothing to fetch."""
-        mapping = _mapping(parse_settings(connection.settings).mapping)
+        mapping = mapping_named(parse_settings(connection.settings).mapping)
         return _to_orders(mapping, docs.orders([body], mapping.name), connection.code)
 
     async def poll_orders(

@@ -5,20 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
-
 from hub.sdk import (
     Capability,
     ChannelOrder,
     Connection,
-    MappingError,
-    OrderMapping,
     PartnerHttp,
     SignatureError,
     WebhookInfo,
     WebhookRequest,
+    decode_document,
     hmac_sha256_base64,
-    load_default,
+    mapping_named,
     signatures_match,
 )
 
@@ -26,18 +23,6 @@ MAPPING = "shopify_order"
 #: webhook topics whose body is a whole REST Order; any other topic is acknowledged and ignored
 TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
-
-
-def _mapping(name: str) -> OrderMapping:
-    """The named mapping from ``mappings/`` (loaded once per process by the engine)."""
-    return load_default().get(name)
-
-
-def _decode(document: bytes, mapping: str) -> Any:
-    try:
-        return msgspec.json.decode(document)
-    except msgspec.DecodeError as exc:
-        raise MappingError(mapping, "$", f"the document is not JSON: {exc}") from None
 
 
 class ShopifyConnector:
@@ -53,8 +38,11 @@ class ShopifyConnector:
 
         ``settings["mapping"]`` may name another mapping for this connection.
         """
-        mapping = _mapping((settings or {}).get("mapping", MAPPING))
-        return [mapping.to_order(_decode(doc, mapping.name), channel=channel) for doc in documents]
+        mapping = mapping_named((settings or {}).get("mapping", MAPPING))
+        return [
+            mapping.to_order(decode_document(doc, mapping.name), channel=channel)
+            for doc in documents
+        ]
 
     def verify(self, connection: Connection, request: WebhookRequest) -> None:
         """base64(HMAC-SHA256(webhook_secret, raw body)) must equal X-Shopify-Hmac-Sha256."""

@@ -28,13 +28,8 @@ from hub.sdk import (
     PartnerHttp,
     WebhookInfo,
     WebhookRequest,
-    load_default,
+    mapping_named,
 )
-
-
-def _mapping(name: str) -> OrderMapping:
-    """The named mapping from ``mappings/`` (loaded once per process by the engine)."""
-    return load_default().get(name)
 
 
 def _to_orders(
@@ -61,7 +56,7 @@ class SquareConnector:
 
         ``settings["mapping"]`` may name another mapping.
         """
-        mapping = _mapping(parse_settings(settings).mapping)
+        mapping = mapping_named(parse_settings(settings).mapping)
         return _to_orders(mapping, docs.roots(documents, mapping.name), channel)
 
     def verify(self, connection: Connection, request: WebhookRequest) -> None:
@@ -77,7 +72,7 @@ class SquareConnector:
     ) -> list[ChannelOrder]:
         """Fetch the notified order and its lines' catalog variations, then map them."""
         settings = parse_settings(connection.settings)
-        mapping = _mapping(settings.mapping)
+        mapping = mapping_named(settings.mapping)
         envelope = webhooks.envelope(body)
         order_id = envelope.order_id if envelope is not None else None
         if not order_id:

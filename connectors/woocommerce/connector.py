@@ -10,20 +10,17 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
-
 from hub.sdk import (
     Capability,
     ChannelOrder,
     Connection,
-    MappingError,
-    OrderMapping,
     PartnerHttp,
     SignatureError,
     WebhookInfo,
     WebhookRequest,
+    decode_document,
     hmac_sha256_base64,
-    load_default,
+    mapping_named,
     signatures_match,
 )
 
@@ -39,18 +36,6 @@ def is_ping(body: bytes) -> bool:
     return _PING.fullmatch(body) is not None
 
 
-def _mapping(name: str) -> OrderMapping:
-    """The named mapping from ``mappings/`` (loaded once per process by the engine)."""
-    return load_default().get(name)
-
-
-def _decode(document: bytes, mapping: str) -> Any:
-    try:
-        return msgspec.json.decode(document)
-    except msgspec.DecodeError as exc:
-        raise MappingError(mapping, "$", f"the document is not JSON: {exc}") from None
-
-
 class WooCommerceConnector:
     """The WooCommerce channel: webhook verification, the creation ping, order mapping."""
 
@@ -64,8 +49,11 @@ class WooCommerceConnector:
 
         ``settings["mapping"]`` may name another mapping for this connection.
         """
-        mapping = _mapping((settings or {}).get("mapping", MAPPING))
-        return [mapping.to_order(_decode(doc, mapping.name), channel=channel) for doc in documents]
+        mapping = mapping_named((settings or {}).get("mapping", MAPPING))
+        return [
+            mapping.to_order(decode_document(doc, mapping.name), channel=channel)
+            for doc in documents
+        ]
 
     def verify(self, connection: Connection, request: WebhookRequest) -> None:
         """base64(HMAC-SHA256(webhook_secret, raw body)) must equal X-WC-Webhook-Signature.

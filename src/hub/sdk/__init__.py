@@ -33,6 +33,7 @@ from hub.sdk.connector import (
     WebhookInfo,
     WebhookRequest,
 )
+from hub.sdk.documents import decode_document, mapping_named
 from hub.sdk.errors import ConnectorError, FatalError, RetriableError, SignatureError
 from hub.sdk.http import PartnerHttp
 from hub.sdk.signatures import hmac_sha256_base64, hmac_sha256_hex, signatures_match
@@ -66,9 +67,11 @@ __all__ = [
     "Totals",
     "WebhookInfo",
     "WebhookRequest",
+    "decode_document",
     "hmac_sha256_base64",
     "hmac_sha256_hex",
     "load_default",
+    "mapping_named",
     "signatures_match",
     "to_minor",
 ]
