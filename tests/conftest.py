@@ -39,6 +39,9 @@ TABLES = [
     "api_keys",
     "inbound_messages",
     "poll_cursors",
+    "stock_movements",
+    "stock_levels",
+    "locations",
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -13,13 +14,26 @@ from hub.connections import Connections
 from hub.services import inbound, ingest, polling
 from hub.services.jobs import JobContext, JobRegistry, load_plugins
 from hub.services.keys import KeyRing
-from hub.services.orders import handle_accept_jobs
+from hub.services.orders import accept_handler
+from hub.services.stock import Policy
 from hub.store.database import Database
 
 
-def build_registry(settings: Settings) -> JobRegistry:
+def stock_policy(connections: Connections | None) -> Callable[[str], Policy]:
+    """A channel's policy for an order it cannot reserve: its connection's ``stock_policy``
+    setting, ``hold`` (the default) or ``backorder``."""
+
+    def policy(channel: str) -> Policy:
+        conn = connections.get(channel) if connections is not None else None
+        value = conn.settings.get("stock_policy") if conn is not None else None
+        return "backorder" if value == "backorder" else "hold"
+
+    return policy
+
+
+def build_registry(settings: Settings, connections: Connections | None = None) -> JobRegistry:
     registry = JobRegistry()
-    registry.register_local(ingest.ACCEPT_JOB, handle_accept_jobs)
+    registry.register_local(ingest.ACCEPT_JOB, accept_handler(stock_policy(connections)))
     registry.register(inbound.PROCESS_JOB, inbound.handle_process_job)
     registry.register(polling.POLL_JOB, polling.handle_poll_job)
     load_plugins(registry, settings.plugins)
@@ -45,13 +59,14 @@ class Hub:
     @classmethod
     def build(cls, settings: Settings) -> Hub:
         db = Database(settings.database_url)
+        connections = load_connections(settings)
         return cls(
             settings=settings,
             db=db,
             writer=ingest.OrderWriter(db, max_attempts=settings.job_max_attempts),
             keys=KeyRing(db, ttl=settings.key_cache_seconds),
-            registry=build_registry(settings),
-            connections=load_connections(settings),
+            registry=build_registry(settings, connections),
+            connections=connections,
         )
 
     def job_context(self) -> JobContext:

@@ -263,6 +263,25 @@ def jobs_replay(job_id: int) -> None:
 
 
 @main.group()
+def stock() -> None:
+    """Stock levels per SKU and location."""
+
+
+@stock.command("show")
+@click.argument("sku")
+def stock_show(sku: str) -> None:
+    """On hand, reserved and available of SKU at each location."""
+    from hub.services import stock as stock_service
+
+    view = _run(_settings(), lambda db: stock_service.get_stock(db, sku))
+    table = Table("location", "on hand", "reserved", "available", title=sku)
+    for row in view.locations:
+        table.add_row(row.location, str(row.on_hand), str(row.reserved), str(row.available))
+    table.add_row("all", str(view.on_hand), str(view.reserved), str(view.available))
+    console.print(table)
+
+
+@main.group()
 def inbound() -> None:
     """Partner messages: what came in, and what is quarantined."""
 

@@ -498,9 +498,21 @@ async def test_hold_release_cancel_from_received(
     assert got["status"] == "cancelled"
 
 
+async def stock_up(client: AsyncTestClient, auth: dict[str, str], sku: str, units: int) -> None:
+    """A location and ``units`` of ``sku`` in it, so the accept job can reserve."""
+    r = await client.post("/locations", json={"code": "main", "name": "Main"}, headers=auth)
+    assert r.status_code in (201, 409), r.text
+    movement = {"kind": "receipt", "sku": sku, "location": "main", "quantity": units}
+    r = await client.post(
+        "/stock/movements", json={"movements": [{**movement, "reason": "test"}]}, headers=auth
+    )
+    assert r.status_code == 201, r.text
+
+
 async def test_release_returns_to_accepted_after_the_accept_job(
     client: AsyncTestClient, auth: dict[str, str], db: Database, settings: Settings
 ) -> None:
+    await stock_up(client, auth, "BOOK-NOTES", 3)
     order_id = (await create(client, auth, load("order_minimal"))).json()["id"]
     ran = await Worker(db, build_registry(settings), settings).run_once()
     assert ran == 1
@@ -528,7 +540,8 @@ async def test_release_returns_to_accepted_after_the_accept_job(
     ]
     assert timeline[2]["detail"] == {"reason": "fraud review"}
     assert timeline[3]["detail"] == {"reason": "cleared"}
-    assert timeline[4]["detail"] is None
+    assert timeline[4]["detail"] == {"released_units": 3}  # no reason given; stock released
+    assert (await client.get("/stock/BOOK-NOTES", headers=auth)).json()["reserved"] == 0
 
     # A second run of the worker finds nothing: the job is done, not redone.
     assert await Worker(db, build_registry(settings), settings).run_once() == 0

@@ -21,6 +21,7 @@ from hub.api.inbound import InboundController, list_connections, receive_webhook
 from hub.api.jobs import JobController
 from hub.api.orders import OrderController
 from hub.api.problems import exception_handlers
+from hub.api.stock import LocationController, StockController
 from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.worker import Worker
@@ -75,6 +76,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
         ready,
         OrderController,
         JobController,
+        StockController,
+        LocationController,
         InboundController,
         list_connections,
         receive_webhook,

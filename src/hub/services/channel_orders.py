@@ -18,6 +18,7 @@ from hub.domain.lifecycle import OrderStatus, can_move
 from hub.domain.order import OrderData, normalise
 from hub.errors import Conflict
 from hub.sdk.connector import ChannelOrder
+from hub.services import stock
 from hub.services.ingest import IngestRequest, IngestResult, content_hash, write_batch
 from hub.store import orders as order_store
 from hub.store.orders import Event, event_row
@@ -153,7 +154,28 @@ def _update(
             )
         ],
     )
+    if "lines" in changed:
+        note = _rereserve(conn, row.id, actor=actor, now=now)
+        if note:
+            return row.id, True, note
     return row.id, True, None
+
+
+def _rereserve(conn: Connection, order_id: str, *, actor: str, now: datetime) -> str | None:
+    """The lines of an order holding stock changed: reserve the new lines instead.
+
+    The order keeps its status; whatever cannot be reserved now is flagged for an operator.
+    An order holding no stock (not yet accepted, or held) is left to the accept job.
+    """
+    if not stock.release_order(conn, order_id, reason="order lines changed on the channel"):
+        return None
+    short = stock.reserve_orders(conn, [order_id], policy_for={order_id: "backorder"}, now=now)
+    if not short[order_id]:
+        return None
+    missing = "; ".join(f"{s.sku}: {s.short} of {s.wanted} short" for s in short[order_id])
+    note = f"the channel changed the lines and stock is short: {missing}"
+    _flag(conn, order_id, note, actor=actor, now=now, kind="stock_short")
+    return note
 
 
 def _cancel(
@@ -192,6 +214,7 @@ def _cancel(
                 )
             ],
         )
+        stock.release_order(conn, order_id, reason="order cancelled on the channel")
         return True, None
     note = f"the channel cancelled the order after it was {status}"
     _flag(conn, order_id, note, actor=actor, now=now, kind="cancel_refused")

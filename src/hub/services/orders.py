@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Literal
 
 import msgspec
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from hub.domain.lifecycle import OrderStatus, TransitionRefused, release_target, require_move
 from hub.domain.order import FieldError, Order
 from hub.errors import Conflict, NotFound, utcnow
+from hub.services import stock
+from hub.services.ingest import ACCEPT_JOB
+from hub.services.stock import Policy, Shortfall
+from hub.store import jobs as job_store
 from hub.store import orders
 from hub.store.database import Database
-from hub.store.jobs import Job
+from hub.store.jobs import Job, NewJob
 from hub.store.orders import Event, event_row
+from hub.store.tables import orders as orders_table
+
+RETRY_ACCEPT_ATTEMPTS = 8
 
 Action = Literal["accept", "hold", "release", "cancel"]
 
@@ -67,7 +74,21 @@ async def change(
                 now=now,
             ):
                 continue  # changed under us; read again
-            detail = {"reason": reason} if reason else None
+            detail: dict[str, object] | None = {"reason": reason} if reason else None
+            if target == OrderStatus.CANCELLED:
+                released = await conn.run_sync(
+                    lambda c: stock.release_order(c, order_id, reason="order cancelled")
+                )
+                if released:
+                    detail = {**(detail or {}), "released_units": released}
+            elif target == OrderStatus.RECEIVED:
+                # back from a hold before acceptance: try to accept (and reserve) again
+                await job_store.enqueue(
+                    conn,
+                    [NewJob(ACCEPT_JOB, {"order_id": order_id})],
+                    now=now,
+                    max_attempts=RETRY_ACCEPT_ATTEMPTS,
+                )
             await orders.add_events(
                 conn,
                 [
@@ -86,35 +107,88 @@ async def change(
             )
             updated = await orders.get(conn, order_id)
             assert updated is not None
-            return updated
+        if target == OrderStatus.RECEIVED:
+            db.signal_jobs()
+        return updated
     raise Conflict(f"order {order_id} kept changing; try again")
 
 
-def accept_received(conn: Connection, order_ids: Sequence[str], *, actor: str) -> list[str]:
-    """Accept every order of ``order_ids`` still received (default channel policy).
+def _shortfall_text(short: list[Shortfall]) -> str:
+    return "; ".join(f"{s.sku}: {s.short} of {s.wanted} short" for s in short)
 
-    Safe to run twice: an order already moved on is left as it is.
+
+def accept_received(
+    conn: Connection,
+    order_ids: Sequence[str],
+    *,
+    actor: str,
+    policy: Callable[[str], Policy] = lambda _channel: "hold",
+) -> list[str]:
+    """Accept every order of ``order_ids`` still received, reserving its lines.
+
+    An order whose stock is short goes on hold with the shortfall as its reason (policy
+    ``hold``, the default) or is accepted with a backorder note (policy ``backorder``).
+    ``policy`` gives a channel's policy. Safe to run twice: an order already moved on is
+    left as it is. Returns the ids accepted.
     """
+    query = (
+        select(orders_table.c.id, orders_table.c.channel)
+        .where(
+            orders_table.c.id.in_(list(order_ids)),
+            orders_table.c.status == OrderStatus.RECEIVED,
+        )
+        .order_by(orders_table.c.id)
+    )
+    if conn.dialect.name == "postgresql":
+        # orders before stock, as a cancellation takes them: no lock-order deadlock
+        query = query.with_for_update()
+    rows = conn.execute(query).all()
+    if not rows:
+        return []
     now = utcnow()
+    policies = {r.id: policy(r.channel) for r in rows}
+    ids = sorted(policies)
+    shortfalls = stock.reserve_orders(conn, ids, policy_for=policies, now=now)
+    held = [oid for oid in ids if shortfalls[oid] and policies[oid] == "hold"]
+    to_accept = [oid for oid in ids if oid not in set(held)]
     moved = orders.move_many(
-        conn, order_ids, from_status=OrderStatus.RECEIVED, to_status=OrderStatus.ACCEPTED, now=now
+        conn, to_accept, from_status=OrderStatus.RECEIVED, to_status=OrderStatus.ACCEPTED, now=now
     )
-    orders.add_events_sync(
-        conn,
-        [
-            event_row(
-                oid,
-                Event(
-                    at=now,
-                    actor=actor,
-                    kind="accept",
-                    from_status=OrderStatus.RECEIVED,
-                    to_status=OrderStatus.ACCEPTED,
-                ),
-            )
-            for oid in moved
-        ],
+    on_hold = orders.move_many(
+        conn, held, from_status=OrderStatus.RECEIVED, to_status=OrderStatus.ON_HOLD, now=now
     )
+    events = [
+        event_row(
+            oid,
+            Event(
+                at=now,
+                actor=actor,
+                kind="accept",
+                from_status=OrderStatus.RECEIVED,
+                to_status=OrderStatus.ACCEPTED,
+                detail={"backorder": _shortfall_text(shortfalls[oid])} if shortfalls[oid] else None,
+            ),
+        )
+        for oid in moved
+    ]
+    events += [
+        event_row(
+            oid,
+            Event(
+                at=now,
+                actor=actor,
+                kind="hold",
+                from_status=OrderStatus.RECEIVED,
+                to_status=OrderStatus.ON_HOLD,
+                detail={
+                    "reason": f"not enough stock: {_shortfall_text(shortfalls[oid])}",
+                    "shortfalls": [msgspec.structs.asdict(x) for x in shortfalls[oid]],
+                },
+            ),
+        )
+        for oid in on_hold
+    ]
+    orders.add_events_sync(conn, events)
     return moved
 
 
@@ -153,6 +227,10 @@ async def list_orders(
     return page, None
 
 
-def handle_accept_jobs(conn: Connection, jobs: list[Job]) -> None:
-    """``order.accept`` jobs (local): accept received orders in the claiming transaction."""
-    accept_received(conn, [j.payload["order_id"] for j in jobs], actor="worker")
+def accept_handler(policy: Callable[[str], Policy]) -> Callable[[Connection, list[Job]], None]:
+    """The ``order.accept`` local job handler, with each channel's stock policy."""
+
+    def handle(conn: Connection, jobs: list[Job]) -> None:
+        accept_received(conn, [j.payload["order_id"] for j in jobs], actor="worker", policy=policy)
+
+    return handle

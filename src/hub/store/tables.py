@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
@@ -26,6 +27,7 @@ metadata = MetaData(
         "uq": "uq_%(table_name)s_%(column_0_N_name)s",
         "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
         "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
     }
 )
 
@@ -175,4 +177,43 @@ poll_cursors = Table(
     Column("stream", String(50), primary_key=True),
     Column("cursor", Text),
     Column("polled_at", UtcDateTime, nullable=False),
+)
+
+locations = Table(
+    "locations",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(10), nullable=False),  # own, 3pl, store
+    Column("priority", Integer, nullable=False),  # lower is tried first when reserving
+)
+
+# on_hand may fall below reserved (a count found fewer than were promised): see domain/stock.
+stock_levels = Table(
+    "stock_levels",
+    metadata,
+    Column("sku", String(100), primary_key=True),
+    Column("location", String(64), ForeignKey("locations.code"), primary_key=True),
+    Column("on_hand", Integer, nullable=False),
+    Column("reserved", Integer, nullable=False),
+    CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+    CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+)
+
+stock_movements = Table(
+    "stock_movements",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("sku", String(100), nullable=False),
+    Column("location", String(64), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("quantity", Integer, nullable=False),  # signed change to on_hand or reserved
+    Column("on_hand_after", Integer, nullable=False),
+    Column("reserved_after", Integer, nullable=False),
+    Column("reason", Text),
+    Column("source", String(200), nullable=False),
+    Column("order_id", String(26)),
+    Index(None, "sku", "location", "id"),
+    Index(None, "order_id"),
 )

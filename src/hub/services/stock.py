@@ -1,0 +1,238 @@
+"""Stock use cases: post movements, reserve / release / consume an order's stock, read levels.
+
+The order functions take a synchronous ``Connection`` so they run inside the caller's
+transaction (the accept job's claim, a cancellation), committing with the status change.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from sqlalchemy import Connection, select
+
+from hub.domain.order import FieldError
+from hub.domain.stock import Level, MovementKind, StockRefused, apply, delta, plan_reservation
+from hub.errors import Conflict, NotFound, Unprocessable, utcnow
+from hub.store import stock as store
+from hub.store.database import Database
+from hub.store.tables import order_lines
+
+Sku = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+Policy = Literal["hold", "backorder"]
+
+
+class MovementIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One posted movement. For ``count`` the quantity is the absolute figure counted."""
+
+    kind: Literal["receipt", "adjustment", "count"]
+    sku: Sku
+    location: str
+    quantity: int
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    source: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+
+
+class LocationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    code: Code
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    kind: Literal["own", "3pl", "store"] = "own"
+    priority: int = 100
+
+
+class LocationStock(msgspec.Struct, frozen=True):
+    location: str
+    on_hand: int
+    reserved: int
+    available: int
+
+
+class StockView(msgspec.Struct, frozen=True):
+    sku: str
+    on_hand: int
+    reserved: int
+    available: int
+    locations: list[LocationStock]
+
+
+class Shortfall(msgspec.Struct, frozen=True):
+    sku: str
+    wanted: int
+    short: int
+
+
+def _apply_batch(conn: Connection, items: Sequence[MovementIn], source: str) -> None:
+    known = store.location_codes(conn)
+    for i, item in enumerate(items):
+        if item.location not in known:
+            raise Unprocessable(
+                f"movements[{i}]: no location {item.location!r}",
+                [FieldError(f"movements[{i}].location", "unknown location")],
+            )
+    keys = {(m.sku, m.location) for m in items}
+    store.ensure_levels(conn, keys)
+    locked = store.lock_levels(conn, {m.sku for m in items})
+    current = {k: lvl for k, (_, lvl) in locked.items()}
+    now = utcnow()
+    for i, item in enumerate(items):
+        key = (item.sku, item.location)
+        level = current[key]
+        kind = MovementKind(item.kind)
+        try:
+            d_hand, _ = delta(kind, item.quantity, level)
+        except StockRefused as exc:
+            raise Unprocessable(
+                f"movements[{i}] ({item.sku} at {item.location}): {exc}; nothing was applied",
+                [FieldError(f"movements[{i}].quantity", str(exc))],
+            ) from None
+        reason = item.reason
+        if kind == MovementKind.COUNT:
+            reason = f"count of {item.quantity} (was {level.on_hand}): {item.reason}"
+        after = Level(level.on_hand + d_hand, level.reserved)
+        store.record(
+            conn,
+            sku=item.sku,
+            location=item.location,
+            kind=MovementKind.ADJUSTMENT if kind == MovementKind.COUNT else kind,
+            quantity=d_hand,
+            after=after,
+            reason=reason,
+            source=item.source or source,
+            order_id=None,
+            now=now,
+        )
+        current[key] = after
+
+
+async def post_movements(db: Database, items: Sequence[MovementIn], *, actor: str) -> None:
+    """Apply a batch of movements in one transaction: all of them, or none."""
+    if not items:
+        raise Unprocessable("no movements", [FieldError("movements", "is empty")])
+    await db.run_write(lambda conn: _apply_batch(conn, items, actor))
+
+
+def reserve_orders(
+    conn: Connection, order_ids: Sequence[str], *, policy_for: dict[str, Policy], now: datetime
+) -> dict[str, list[Shortfall]]:
+    """Reserve each order's lines, all or nothing per order, locations by priority.
+
+    Every SKU of the batch is locked first, in one sorted pass, so concurrent batches never
+    deadlock. An order whose policy is ``backorder`` takes what there is and reports the rest.
+    Returns each order's shortfalls (empty: fully reserved).
+    """
+    rows = conn.execute(
+        select(order_lines.c.order_id, order_lines.c.sku, order_lines.c.quantity)
+        .where(order_lines.c.order_id.in_(order_ids))
+        .order_by(order_lines.c.order_id, order_lines.c.position)
+    )
+    wanted: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in rows:
+        wanted[r.order_id][r.sku] = wanted[r.order_id].get(r.sku, 0) + r.quantity
+    locked = store.lock_levels(conn, {s for lines in wanted.values() for s in lines})
+    current = {k: lvl for k, (_, lvl) in locked.items()}
+    by_sku: dict[str, list[str]] = defaultdict(list)
+    for (sku, loc), _ in sorted(locked.items(), key=lambda kv: (kv[1][0], kv[0])):
+        by_sku[sku].append(loc)
+    result: dict[str, list[Shortfall]] = {}
+    for order_id in order_ids:
+        plans: list[tuple[str, str, int]] = []
+        short: list[Shortfall] = []
+        for sku, qty in sorted(wanted.get(order_id, {}).items()):
+            takes, left = plan_reservation(qty, [(loc, current[(sku, loc)]) for loc in by_sku[sku]])
+            plans.extend((sku, loc, n) for loc, n in takes)
+            if left:
+                short.append(Shortfall(sku=sku, wanted=qty, short=left))
+        result[order_id] = short
+        if short and policy_for.get(order_id, "hold") == "hold":
+            continue
+        for sku, loc, n in plans:
+            after = apply(MovementKind.RESERVATION, n, current[(sku, loc)])
+            store.record(
+                conn,
+                sku=sku,
+                location=loc,
+                kind=MovementKind.RESERVATION,
+                quantity=n,
+                after=after,
+                reason="order accepted",
+                source="order",
+                order_id=order_id,
+                now=now,
+            )
+            current[(sku, loc)] = after
+    return result
+
+
+def _settle(conn: Connection, order_id: str, kind: MovementKind, reason: str) -> int:
+    held = store.reserved_for_order(conn, order_id)
+    if not held:
+        return 0
+    locked = store.lock_levels(conn, {sku for sku, _ in held})
+    now = utcnow()
+    total = 0
+    for key, n in sorted(held.items()):
+        after = apply(kind, n, locked[key][1])
+        signed = -n
+        store.record(
+            conn,
+            sku=key[0],
+            location=key[1],
+            kind=kind,
+            quantity=signed,
+            after=after,
+            reason=reason,
+            source="order",
+            order_id=order_id,
+            now=now,
+        )
+        total += n
+    return total
+
+
+def release_order(conn: Connection, order_id: str, *, reason: str = "order cancelled") -> int:
+    """Release whatever is reserved for the order; returns the units released."""
+    return _settle(conn, order_id, MovementKind.RELEASE, reason)
+
+
+def consume_order(conn: Connection, order_id: str, *, reason: str = "order shipped") -> int:
+    """Ship the order's reserved units: on hand and reserved both fall. Returns the units."""
+    return _settle(conn, order_id, MovementKind.SHIPMENT, reason)
+
+
+async def get_stock(db: Database, sku: str) -> StockView:
+    async with db.read() as conn:
+        found = await conn.run_sync(store.levels, sku)
+    if not found:
+        raise NotFound(f"no stock recorded for {sku!r}")
+    rows = [
+        LocationStock(loc, lvl.on_hand, lvl.reserved, lvl.available)
+        for (_, loc), lvl in sorted(found.items())
+    ]
+    return StockView(
+        sku=sku,
+        on_hand=sum(r.on_hand for r in rows),
+        reserved=sum(r.reserved for r in rows),
+        available=sum(r.available for r in rows),
+        locations=rows,
+    )
+
+
+async def add_location(db: Database, data: LocationIn) -> LocationIn:
+    def run(conn: Connection) -> bool:
+        return store.add_location(
+            conn, code=data.code, name=data.name, kind=data.kind, priority=data.priority
+        )
+
+    if not await db.run_write(run):
+        raise Conflict(f"location {data.code!r} exists", [FieldError("code", "taken")])
+    return data
+
+
+async def list_locations(db: Database) -> list[LocationIn]:
+    async with db.read() as conn:
+        rows = await conn.run_sync(store.list_locations)
+    return [LocationIn(code=r.code, name=r.name, kind=r.kind, priority=r.priority) for r in rows]

@@ -1,0 +1,144 @@
+"""Locations, stock levels and the append-only movement ledger (synchronous: run in run_write).
+
+Every change to a level is written with its movement row in the same transaction, so the
+ledger and the levels cannot disagree. Levels are locked in (sku, location) order
+(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's single writer serialises anyway), so two
+transactions that touch the same rows queue instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, case, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from hub.domain.stock import Level, MovementKind
+from hub.store.tables import locations, stock_levels, stock_movements
+
+Key = tuple[str, str]  # (sku, location)
+
+#: kinds whose quantity is a change to on_hand; the others change reserved (shipment: both).
+ON_HAND_KINDS = (
+    MovementKind.RECEIPT,
+    MovementKind.ADJUSTMENT,
+    MovementKind.COUNT,
+    MovementKind.RETURN,
+    MovementKind.SHIPMENT,
+)
+RESERVED_KINDS = (MovementKind.RESERVATION, MovementKind.RELEASE, MovementKind.SHIPMENT)
+
+
+def add_location(conn: Connection, *, code: str, name: str, kind: str, priority: int) -> bool:
+    """Insert a location; False if the code is taken."""
+    if conn.execute(select(locations.c.code).where(locations.c.code == code)).first():
+        return False
+    conn.execute(insert(locations).values(code=code, name=name, kind=kind, priority=priority))
+    return True
+
+
+def location_codes(conn: Connection) -> set[str]:
+    return set(conn.execute(select(locations.c.code)).scalars())
+
+
+def list_locations(conn: Connection) -> list[Any]:
+    return list(conn.execute(select(locations).order_by(locations.c.priority, locations.c.code)))
+
+
+def ensure_levels(conn: Connection, keys: Iterable[Key]) -> None:
+    """Create zero levels for keys that have none yet (so they can be locked)."""
+    rows = [{"sku": s, "location": loc, "on_hand": 0, "reserved": 0} for s, loc in sorted(keys)]
+    if not rows:
+        return
+    ins = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(ins(stock_levels).values(rows).on_conflict_do_nothing())
+
+
+def lock_levels(conn: Connection, skus: Iterable[str]) -> dict[Key, tuple[int, Level]]:
+    """Every level of ``skus``, locked in (sku, location) order, with its location priority."""
+    wanted = sorted(set(skus))
+    if not wanted:
+        return {}
+    query = (
+        select(stock_levels, locations.c.priority)
+        .join(locations, locations.c.code == stock_levels.c.location)
+        .where(stock_levels.c.sku.in_(wanted))
+        .order_by(stock_levels.c.sku, stock_levels.c.location)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=stock_levels)
+    return {
+        (r.sku, r.location): (r.priority, Level(r.on_hand, r.reserved)) for r in conn.execute(query)
+    }
+
+
+def record(
+    conn: Connection,
+    *,
+    sku: str,
+    location: str,
+    kind: MovementKind,
+    quantity: int,
+    after: Level,
+    reason: str | None,
+    source: str,
+    order_id: str | None,
+    now: datetime,
+) -> None:
+    """Write one movement and set the level to ``after`` (the level row must exist)."""
+    conn.execute(
+        update(stock_levels)
+        .where(stock_levels.c.sku == sku, stock_levels.c.location == location)
+        .values(on_hand=after.on_hand, reserved=after.reserved)
+    )
+    conn.execute(
+        insert(stock_movements).values(
+            at=now,
+            sku=sku,
+            location=location,
+            kind=kind,
+            quantity=quantity,
+            on_hand_after=after.on_hand,
+            reserved_after=after.reserved,
+            reason=reason,
+            source=source,
+            order_id=order_id,
+        )
+    )
+
+
+def reserved_for_order(conn: Connection, order_id: str) -> dict[Key, int]:
+    """What the ledger still holds reserved for an order, per (sku, location)."""
+    signed = case((stock_movements.c.kind.in_(RESERVED_KINDS), stock_movements.c.quantity), else_=0)
+    rows = conn.execute(
+        select(stock_movements.c.sku, stock_movements.c.location, func.sum(signed).label("n"))
+        .where(stock_movements.c.order_id == order_id)
+        .group_by(stock_movements.c.sku, stock_movements.c.location)
+        .order_by(stock_movements.c.sku, stock_movements.c.location)
+    )
+    return {(r.sku, r.location): int(r.n) for r in rows if r.n}
+
+
+def ledger_totals(conn: Connection) -> dict[Key, Level]:
+    """Levels as the ledger alone says they are (for checks and tests)."""
+    q = stock_movements.c.quantity
+    kind = stock_movements.c.kind
+    rows = conn.execute(
+        select(
+            stock_movements.c.sku,
+            stock_movements.c.location,
+            func.sum(case((kind.in_(ON_HAND_KINDS), q), else_=0)).label("on_hand"),
+            func.sum(case((kind.in_(RESERVED_KINDS), q), else_=0)).label("reserved"),
+        ).group_by(stock_movements.c.sku, stock_movements.c.location)
+    )
+    return {(r.sku, r.location): Level(int(r.on_hand), int(r.reserved)) for r in rows}
+
+
+def levels(conn: Connection, sku: str | None = None) -> dict[Key, Level]:
+    query = select(stock_levels).order_by(stock_levels.c.sku, stock_levels.c.location)
+    if sku is not None:
+        query = query.where(stock_levels.c.sku == sku)
+    return {(r.sku, r.location): Level(r.on_hand, r.reserved) for r in conn.execute(query)}

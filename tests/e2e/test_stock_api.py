@@ -1,0 +1,159 @@
+"""``/locations`` and ``/stock`` over HTTP: batches apply all or nothing, counts become
+adjustments with the counted figure kept, levels read per location, scopes are checked;
+and an order short of stock goes on hold, or is accepted as a backorder on a channel whose
+policy says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+
+from hub.bootstrap import build_registry
+from hub.config import Settings
+from hub.connections import Connections
+from hub.sdk.connector import Connection
+from hub.services import keys as key_service
+from hub.store.database import Database
+from hub.store.tables import stock_movements
+from hub.worker import Worker
+from tests.e2e.test_orders_api import create, load
+
+
+def mv(kind: str, sku: str, location: str, quantity: int, reason: str = "test") -> dict[str, Any]:
+    return {"kind": kind, "sku": sku, "location": location, "quantity": quantity, "reason": reason}
+
+
+async def setup_locations(client: AsyncTestClient, auth: dict[str, str]) -> None:
+    for code, priority in (("main", 1), ("tpl", 2)):
+        r = await client.post(
+            "/locations",
+            json={"code": code, "name": code.title(), "kind": "own", "priority": priority},
+            headers=auth,
+        )
+        assert r.status_code == 201, r.text
+
+
+async def test_movements_counts_and_levels(
+    client: AsyncTestClient, auth: dict[str, str], db: Database
+) -> None:
+    await setup_locations(client, auth)
+    r = await client.post("/locations", json={"code": "main", "name": "again"}, headers=auth)
+    assert r.status_code == 409
+    assert [x["code"] for x in (await client.get("/locations", headers=auth)).json()] == [
+        "main",
+        "tpl",
+    ]
+
+    batch = [mv("receipt", "TEE", "main", 10), mv("receipt", "TEE", "tpl", 4)]
+    r = await client.post("/stock/movements", json={"movements": batch}, headers=auth)
+    assert (r.status_code, r.json()) == (201, {"applied": 2})
+    batch = [
+        mv("count", "TEE", "tpl", 3, "3PL count 2025-03-14"),
+        mv("adjustment", "TEE", "main", -1),
+    ]
+    assert (
+        await client.post("/stock/movements", json={"movements": batch}, headers=auth)
+    ).status_code == 201
+
+    r = await client.get("/stock/TEE", headers=auth)
+    assert r.json() == {
+        "sku": "TEE",
+        "on_hand": 12,
+        "reserved": 0,
+        "available": 12,
+        "locations": [
+            {"location": "main", "on_hand": 9, "reserved": 0, "available": 9},
+            {"location": "tpl", "on_hand": 3, "reserved": 0, "available": 3},
+        ],
+    }
+    async with db.read() as conn:
+        counted = (
+            await conn.execute(select(stock_movements).where(stock_movements.c.location == "tpl"))
+        ).all()
+    assert [(m.kind, m.quantity, m.on_hand_after) for m in counted] == [
+        ("receipt", 4, 4),
+        ("adjustment", -1, 3),
+    ]
+    assert "count of 3 (was 4)" in counted[1].reason and counted[1].source == "key:admin"
+    assert (await client.get("/stock/NOPE", headers=auth)).status_code == 404
+
+
+async def test_a_bad_movement_fails_the_whole_batch(
+    client: AsyncTestClient, auth: dict[str, str], db: Database
+) -> None:
+    await setup_locations(client, auth)
+    batch = [mv("receipt", "MUG", "main", 5), mv("adjustment", "MUG", "main", -9)]
+    r = await client.post("/stock/movements", json={"movements": batch}, headers=auth)
+    assert r.status_code == 422
+    assert "movements[1]" in r.json()["detail"]
+    assert r.json()["errors"][0]["field"] == "movements[1].quantity"
+    batch = [mv("receipt", "MUG", "main", 5), mv("receipt", "MUG", "nowhere", 1)]
+    r = await client.post("/stock/movements", json={"movements": batch}, headers=auth)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "movements[1].location"
+    bad_kind = [{**mv("receipt", "MUG", "main", 5), "kind": "shipment"}]
+    r = await client.post("/stock/movements", json={"movements": bad_kind}, headers=auth)
+    assert r.status_code == 422
+    async with db.read() as conn:
+        assert (await conn.execute(select(stock_movements))).all() == []
+    assert (await client.get("/stock/MUG", headers=auth)).status_code == 404
+
+
+async def test_scopes(client: AsyncTestClient, auth: dict[str, str], db: Database) -> None:
+    await setup_locations(client, auth)
+    _, writer = await key_service.create(db, "3pl-feed", ["stock:write"])
+    _, reader = await key_service.create(db, "reader", ["orders:read"])
+    body = {"movements": [mv("receipt", "CAP", "main", 1)]}
+    as_reader = {"Authorization": f"Bearer {reader}"}
+    assert (await client.post("/stock/movements", json=body, headers=as_reader)).status_code == 403
+    as_writer = {"Authorization": f"Bearer {writer}"}
+    assert (await client.post("/stock/movements", json=body, headers=as_writer)).status_code == 201
+    assert (await client.get("/stock/CAP", headers=as_reader)).status_code == 200
+    assert (await client.get("/locations", headers=as_reader)).status_code == 403
+
+
+async def test_short_order_holds_or_backorders_by_channel_policy(
+    client: AsyncTestClient, auth: dict[str, str], db: Database, settings: Settings
+) -> None:
+    await setup_locations(client, auth)
+    batch = [mv("receipt", "BOOK-NOTES", "main", 1), mv("receipt", "BOOK-NOTES", "tpl", 1)]
+    assert (
+        await client.post("/stock/movements", json={"movements": batch}, headers=auth)
+    ).status_code == 201
+    held = (await create(client, auth, load("order_minimal"))).json()["id"]  # wants 3
+    back = load("order_minimal") | {"channel": "shop-bo", "external_id": "bo-1"}
+    backordered = (await create(client, auth, back)).json()["id"]
+    connections = Connections(
+        [Connection(code="shop-bo", connector="json", settings={"stock_policy": "backorder"})], {}
+    )
+    assert await Worker(db, build_registry(settings, connections), settings).run_once() == 2
+
+    got = (await client.get(f"/orders/{held}", headers=auth)).json()
+    assert got["status"] == "on_hold"
+    assert got["timeline"][-1]["detail"]["reason"] == "not enough stock: BOOK-NOTES: 1 of 3 short"
+    got = (await client.get(f"/orders/{backordered}", headers=auth)).json()
+    assert got["status"] == "accepted"
+    assert got["timeline"][-1]["detail"] == {"backorder": "BOOK-NOTES: 1 of 3 short"}
+    view = (await client.get("/stock/BOOK-NOTES", headers=auth)).json()
+    assert (view["on_hand"], view["reserved"], view["available"]) == (2, 2, 0)
+
+    # Releasing the stock hold queues acceptance again; with stock now there, it is accepted.
+    r = await client.post(
+        "/stock/movements",
+        json={"movements": [mv("receipt", "BOOK-NOTES", "main", 3)]},
+        headers=auth,
+    )
+    assert r.status_code == 201
+    assert (await client.post(f"/orders/{held}/release", headers=auth)).json()[
+        "status"
+    ] == "received"
+    assert await Worker(db, build_registry(settings), settings).run_once() == 1
+    assert (await client.get(f"/orders/{held}", headers=auth)).json()["status"] == "accepted"
+    assert (await client.get("/stock/BOOK-NOTES", headers=auth)).json()["available"] == 0
+
+
+async def test_the_schema_documents_stock(client: AsyncTestClient) -> None:
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    assert {"/stock/movements", "/stock/{sku}", "/locations"} <= set(paths)
