@@ -18,9 +18,8 @@ from hub.sdk import (
     SignatureError,
     WebhookInfo,
     WebhookRequest,
-    decode_document,
     hmac_sha256_base64,
-    mapping_named,
+    map_documents,
     signatures_match,
 )
 
@@ -49,11 +48,9 @@ class WooCommerceConnector:
 
         ``settings["mapping"]`` may name another mapping for this connection.
         """
-        mapping = mapping_named((settings or {}).get("mapping", MAPPING))
-        return [
-            mapping.to_order(decode_document(doc, mapping.name), channel=channel)
-            for doc in documents
-        ]
+        return map_documents(
+            documents, mapping=(settings or {}).get("mapping", MAPPING), channel=channel
+        )
 
     def verify(self, connection: Connection, request: WebhookRequest) -> None:
         """base64(HMAC-SHA256(webhook_secret, raw body)) must equal X-WC-Webhook-Signature.

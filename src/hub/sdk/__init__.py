@@ -33,7 +33,7 @@ from hub.sdk.connector import (
     WebhookInfo,
     WebhookRequest,
 )
-from hub.sdk.documents import decode_document, mapping_named
+from hub.sdk.documents import decode_document, map_documents, mapping_named
 from hub.sdk.errors import ConnectorError, FatalError, RetriableError, SignatureError
 from hub.sdk.http import PartnerHttp
 from hub.sdk.signatures import hmac_sha256_base64, hmac_sha256_hex, signatures_match
@@ -71,6 +71,7 @@ __all__ = [
     "hmac_sha256_base64",
     "hmac_sha256_hex",
     "load_default",
+    "map_documents",
     "mapping_named",
     "signatures_match",
     "to_minor",

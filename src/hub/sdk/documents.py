@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 
+from hub.domain.channel import ChannelOrder
 from hub.mapping import Mapping, MappingError, load_default
 
 
@@ -20,3 +21,9 @@ def decode_document(document: bytes, mapping: str) -> Any:
         return msgspec.json.decode(document)
     except msgspec.DecodeError as exc:
         raise MappingError(mapping, "$", f"the document is not JSON: {exc}") from None
+
+
+def map_documents(documents: list[bytes], *, mapping: str, channel: str) -> list[ChannelOrder]:
+    """Each JSON document through the mapping called ``mapping``, for ``channel``."""
+    found = mapping_named(mapping)
+    return [found.to_order(decode_document(doc, found.name), channel=channel) for doc in documents]
