@@ -25,6 +25,7 @@ from typing import Any
 import msgspec
 import yaml
 
+from hub.domain.ats import rules_from_settings
 from hub.sdk.connector import Connection
 
 CALLCENTRE = Connection(code="callcentre", connector="callcentre")
@@ -131,6 +132,10 @@ def load(
             raise ConnectionsError(
                 f"{where}: {key}.connector: unknown connector {c.connector!r} (known: {known})"
             )
+        try:
+            rules_from_settings(c.settings)
+        except ValueError as exc:
+            raise ConnectionsError(f"{where}: {key}.settings.{exc}") from None
         secrets: dict[str, str] = {}
         for name, secret in c.secrets.items():
             value = env.get(secret.env)

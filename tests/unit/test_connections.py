@@ -64,6 +64,10 @@ def test_no_file_means_only_the_callcentre(tmp_path: Path) -> None:
         ("connections:\n  - {code: a, connector: shopify, colour: red}", "colour"),
         ("connections:\n  - {code: callcentre, connector: shopify}", "defined twice"),
         ("connections: [", "not valid YAML"),
+        (
+            "connections:\n  - {code: a, connector: shopify, settings: {stock_share: 150}}",
+            "connections[0].settings.stock_share: Expected `int` <= 100",
+        ),
     ],
 )
 def test_errors_name_the_file_and_the_key(tmp_path: Path, text: str, message: str) -> None:

@@ -46,10 +46,10 @@ class StockController(Controller):
     @get(
         "/{sku:str}",
         guards=[requires("orders:read")],
-        summary="On hand, reserved and available per location",
+        summary="On hand, reserved and available per location; available to sell per channel",
     )
     async def get_stock(self, hub: NamedDependency[Hub], sku: FromPath[str]) -> StockView:
-        return await stock_service.get_stock(hub.db, sku)
+        return await stock_service.get_stock(hub.db, sku, hub.connections.all())
 
 
 class LocationController(Controller):

@@ -7,16 +7,18 @@ transaction (the accept job's claim, a cancellation), committing with the status
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
 from sqlalchemy import Connection, select
 
+from hub.domain.ats import ChannelAts, LocationFigures, channel_ats, rules_from_settings, serves
 from hub.domain.order import FieldError
 from hub.domain.stock import Level, MovementKind, StockRefused, apply, delta, plan_reservation
 from hub.errors import Conflict, NotFound, Unprocessable, utcnow
+from hub.sdk.connector import Connection as ChannelConnection
 from hub.store import stock as store
 from hub.store.database import Database
 from hub.store.tables import order_lines
@@ -42,6 +44,7 @@ class LocationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     kind: Literal["own", "3pl", "store"] = "own"
     priority: int = 100
+    safety_stock: Annotated[int, msgspec.Meta(ge=0)] = 0
 
 
 class LocationStock(msgspec.Struct, frozen=True):
@@ -57,6 +60,7 @@ class StockView(msgspec.Struct, frozen=True):
     reserved: int
     available: int
     locations: list[LocationStock]
+    channels: list[ChannelAts] = []
 
 
 class Shortfall(msgspec.Struct, frozen=True):
@@ -203,28 +207,45 @@ def consume_order(conn: Connection, order_id: str, *, reason: str = "order shipp
     return _settle(conn, order_id, MovementKind.SHIPMENT, reason)
 
 
-async def get_stock(db: Database, sku: str) -> StockView:
+async def get_stock(
+    db: Database, sku: str, channels: Iterable[ChannelConnection] = ()
+) -> StockView:
+    """Levels per location, and each channel's available to sell with its terms.
+
+    A channel is every connection given except one whose ``stock_locations`` is ``[]``.
+    """
     async with db.read() as conn:
-        found = await conn.run_sync(store.levels, sku)
+        found = await conn.run_sync(store.levels_with_safety, sku)
     if not found:
         raise NotFound(f"no stock recorded for {sku!r}")
-    rows = [
-        LocationStock(loc, lvl.on_hand, lvl.reserved, lvl.available)
-        for (_, loc), lvl in sorted(found.items())
+    rows = [LocationStock(loc, lvl.on_hand, lvl.reserved, lvl.available) for loc, lvl, _ in found]
+    figures = [
+        LocationFigures(loc, lvl.on_hand, lvl.reserved, safety) for loc, lvl, safety in found
     ]
+    per_channel = []
+    for channel in channels:
+        rules = rules_from_settings(channel.settings)
+        if serves(rules):
+            per_channel.append(channel_ats(channel.code, figures, rules))
     return StockView(
         sku=sku,
         on_hand=sum(r.on_hand for r in rows),
         reserved=sum(r.reserved for r in rows),
         available=sum(r.available for r in rows),
         locations=rows,
+        channels=per_channel,
     )
 
 
 async def add_location(db: Database, data: LocationIn) -> LocationIn:
     def run(conn: Connection) -> bool:
         return store.add_location(
-            conn, code=data.code, name=data.name, kind=data.kind, priority=data.priority
+            conn,
+            code=data.code,
+            name=data.name,
+            kind=data.kind,
+            priority=data.priority,
+            safety_stock=data.safety_stock,
         )
 
     if not await db.run_write(run):
@@ -235,4 +256,13 @@ async def add_location(db: Database, data: LocationIn) -> LocationIn:
 async def list_locations(db: Database) -> list[LocationIn]:
     async with db.read() as conn:
         rows = await conn.run_sync(store.list_locations)
-    return [LocationIn(code=r.code, name=r.name, kind=r.kind, priority=r.priority) for r in rows]
+    return [
+        LocationIn(
+            code=r.code,
+            name=r.name,
+            kind=r.kind,
+            priority=r.priority,
+            safety_stock=r.safety_stock,
+        )
+        for r in rows
+    ]

@@ -32,11 +32,17 @@ ON_HAND_KINDS = (
 RESERVED_KINDS = (MovementKind.RESERVATION, MovementKind.RELEASE, MovementKind.SHIPMENT)
 
 
-def add_location(conn: Connection, *, code: str, name: str, kind: str, priority: int) -> bool:
+def add_location(
+    conn: Connection, *, code: str, name: str, kind: str, priority: int, safety_stock: int = 0
+) -> bool:
     """Insert a location; False if the code is taken."""
     if conn.execute(select(locations.c.code).where(locations.c.code == code)).first():
         return False
-    conn.execute(insert(locations).values(code=code, name=name, kind=kind, priority=priority))
+    conn.execute(
+        insert(locations).values(
+            code=code, name=name, kind=kind, priority=priority, safety_stock=safety_stock
+        )
+    )
     return True
 
 
@@ -142,3 +148,14 @@ def levels(conn: Connection, sku: str | None = None) -> dict[Key, Level]:
     if sku is not None:
         query = query.where(stock_levels.c.sku == sku)
     return {(r.sku, r.location): Level(r.on_hand, r.reserved) for r in conn.execute(query)}
+
+
+def levels_with_safety(conn: Connection, sku: str) -> list[tuple[str, Level, int]]:
+    """The SKU's level at each location, with that location's safety stock, by location."""
+    rows = conn.execute(
+        select(stock_levels, locations.c.safety_stock)
+        .join(locations, locations.c.code == stock_levels.c.location)
+        .where(stock_levels.c.sku == sku)
+        .order_by(stock_levels.c.location)
+    )
+    return [(r.location, Level(r.on_hand, r.reserved), r.safety_stock) for r in rows]

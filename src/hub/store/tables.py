@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -186,6 +187,8 @@ locations = Table(
     Column("name", String(200), nullable=False),
     Column("kind", String(10), nullable=False),  # own, 3pl, store
     Column("priority", Integer, nullable=False),  # lower is tried first when reserving
+    # units kept back from every channel's available to sell (domain/ats)
+    Column("safety_stock", Integer, nullable=False, server_default=text("0")),
 )
 
 # on_hand may fall below reserved (a count found fewer than were promised): see domain/stock.

@@ -1,0 +1,126 @@
+"""Available to sell (ATS) per channel, explained term by term. Pure, no I/O, integers only.
+
+For one SKU and one channel::
+
+    per serving location: on_hand - reserved - safety_stock, never below 0
+    pooled  = the sum of those
+    ats     = pooled - buffer, never below 0
+    ats     = floor(ats * share / 100)   when the channel has a share
+    ats     = min(ats, cap)              when the channel has a cap
+
+Every step is a term with a signed value, so the terms always add up to the figure: a
+client (or an operator) can see why the marketplace shows 3 when the shelf holds 12.
+The rules come from the channel connection's ``settings`` (see ``rules_from_settings``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+import msgspec
+
+Units = Annotated[int, msgspec.Meta(ge=0)]
+Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
+
+#: the term added when a figure would go below zero and is held at 0.
+FLOOR = "not below 0"
+
+
+class ChannelRules(msgspec.Struct, frozen=True, kw_only=True):
+    """What a channel may see. ``locations`` None: every location serves it."""
+
+    locations: frozenset[str] | None = None
+    buffer: int = 0
+    share: int | None = None
+    cap: int | None = None
+
+
+class LocationFigures(msgspec.Struct, frozen=True):
+    """One location's level of the SKU, with the location's safety stock."""
+
+    location: str
+    on_hand: int
+    reserved: int
+    safety_stock: int = 0
+
+
+class Term(msgspec.Struct, frozen=True, omit_defaults=True):
+    """One step of the explanation: a signed number of units, maybe at one location."""
+
+    term: str
+    value: int
+    location: str | None = None
+
+
+class ChannelAts(msgspec.Struct, frozen=True):
+    channel: str
+    ats: int
+    terms: list[Term]
+
+
+class _StockSettings(msgspec.Struct, frozen=True):
+    stock_locations: list[str] | None = None
+    stock_buffer: Units = 0
+    stock_share: Percent | None = None
+    stock_cap: Units | None = None
+
+
+def rules_from_settings(settings: Mapping[str, Any]) -> ChannelRules:
+    """Read ``stock_locations``, ``stock_buffer``, ``stock_share``, ``stock_cap``.
+
+    Other keys are ignored. Raises ``ValueError`` naming the key when a value is wrong.
+    """
+    wanted = {k: v for k, v in settings.items() if k in _StockSettings.__struct_fields__}
+    try:
+        parsed = msgspec.convert(wanted, _StockSettings)
+    except msgspec.ValidationError as exc:
+        reason, _, path = str(exc).partition(" - at `$.")
+        raise ValueError(f"{path.rstrip('`')}: {reason}" if path else str(exc)) from None
+    return ChannelRules(
+        locations=None if parsed.stock_locations is None else frozenset(parsed.stock_locations),
+        buffer=parsed.stock_buffer,
+        share=parsed.stock_share,
+        cap=parsed.stock_cap,
+    )
+
+
+def serves(rules: ChannelRules) -> bool:
+    """False for a channel configured with ``stock_locations: []`` (it sells no stock)."""
+    return rules.locations is None or bool(rules.locations)
+
+
+def channel_ats(channel: str, levels: list[LocationFigures], rules: ChannelRules) -> ChannelAts:
+    """The channel's ATS and the terms that make it up (they sum to ``ats``)."""
+    terms: list[Term] = []
+    pooled = 0
+    for lvl in sorted(levels, key=lambda x: x.location):
+        if rules.locations is not None and lvl.location not in rules.locations:
+            continue
+        loc = lvl.location
+        terms += [
+            Term("on_hand", lvl.on_hand, loc),
+            Term("reserved", -lvl.reserved, loc),
+            Term("safety_stock", -lvl.safety_stock, loc),
+        ]
+        here = lvl.on_hand - lvl.reserved - lvl.safety_stock
+        if here < 0:
+            terms.append(Term(FLOOR, -here, loc))
+            here = 0
+        pooled += here
+    ats = pooled
+    if rules.buffer:
+        terms.append(Term("buffer", -rules.buffer))
+        ats -= rules.buffer
+        if ats < 0:
+            terms.append(Term(FLOOR, -ats))
+            ats = 0
+    if rules.share is not None:
+        shared = ats * rules.share // 100
+        terms.append(Term(f"share {rules.share}%", shared - ats))
+        ats = shared
+    if rules.cap is not None:
+        capped = min(ats, rules.cap)
+        terms.append(Term(f"cap {rules.cap}", capped - ats))
+        ats = capped
+    return ChannelAts(channel=channel, ats=ats, terms=terms)
