@@ -31,6 +31,10 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 TABLES = [
+    "bundle_components",
+    "sku_aliases",
+    "sku_listings",
+    "skus",
     "order_events",
     "order_lines",
     "orders",

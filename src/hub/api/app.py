@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from hub import __version__
 from hub.api.auth import PUBLIC_PATHS, BearerKeyMiddleware
+from hub.api.catalog import CatalogController
 from hub.api.inbound import InboundController, list_connections, receive_webhook
 from hub.api.jobs import JobController
 from hub.api.orders import OrderController
@@ -78,6 +79,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
         JobController,
         StockController,
         LocationController,
+        CatalogController,
         InboundController,
         list_connections,
         receive_webhook,

@@ -24,7 +24,7 @@ from hub.errors import Conflict, NotFound, Unprocessable, utcnow
 from hub.store import keys as key_store
 from hub.store.database import Database
 
-FIXED_SCOPES = frozenset({"admin", "orders:read", "orders:write", "stock:write"})
+FIXED_SCOPES = frozenset({"admin", "orders:read", "orders:write", "stock:write", "catalog:write"})
 _CHANNEL_SCOPE = re.compile(r"^channel:[a-z0-9][a-z0-9_-]{0,63}$")
 
 
@@ -80,7 +80,7 @@ def check_scopes(scopes: Iterable[str]) -> list[str]:
     for scope in scopes:
         if scope not in FIXED_SCOPES and not _CHANNEL_SCOPE.match(scope):
             raise Unprocessable(
-                f"unknown scope {scope!r}; use admin, orders:read, orders:write or channel:<code>"
+                f"unknown scope {scope!r}; use {', '.join(sorted(FIXED_SCOPES))} or channel:<code>"
             )
     return scopes
 

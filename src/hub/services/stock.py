@@ -14,11 +14,19 @@ from typing import Annotated, Literal
 import msgspec
 from sqlalchemy import Connection, select
 
-from hub.domain.ats import ChannelAts, LocationFigures, channel_ats, rules_from_settings, serves
+from hub.domain.ats import (
+    ChannelAts,
+    LocationFigures,
+    Term,
+    channel_ats,
+    rules_from_settings,
+    serves,
+)
 from hub.domain.order import FieldError
 from hub.domain.stock import Level, MovementKind, StockRefused, apply, delta, plan_reservation
 from hub.errors import Conflict, NotFound, Unprocessable, utcnow
 from hub.sdk.connector import Connection as ChannelConnection
+from hub.store import catalog as catalog_store
 from hub.store import stock as store
 from hub.store.database import Database
 from hub.store.tables import order_lines
@@ -54,6 +62,14 @@ class LocationStock(msgspec.Struct, frozen=True):
     available: int
 
 
+class ComponentStock(msgspec.Struct, frozen=True):
+    """One component of a bundle: how many a bundle takes, and how many are available."""
+
+    sku: str
+    quantity: int
+    available: int
+
+
 class StockView(msgspec.Struct, frozen=True):
     sku: str
     on_hand: int
@@ -61,6 +77,7 @@ class StockView(msgspec.Struct, frozen=True):
     available: int
     locations: list[LocationStock]
     channels: list[ChannelAts] = []
+    components: list[ComponentStock] | msgspec.UnsetType = msgspec.UNSET  # a bundle's only
 
 
 class Shortfall(msgspec.Struct, frozen=True):
@@ -124,8 +141,10 @@ def reserve_orders(
 ) -> dict[str, list[Shortfall]]:
     """Reserve each order's lines, all or nothing per order, locations by priority.
 
-    Every SKU of the batch is locked first, in one sorted pass, so concurrent batches never
-    deadlock. An order whose policy is ``backorder`` takes what there is and reports the rest.
+    A line's SKU that is an alias reserves the SKU it names; a bundle reserves its
+    components (shortfalls then name the component). Every SKU of the batch is
+    locked first, in one sorted pass, so concurrent batches never deadlock. An order whose
+    policy is ``backorder`` takes what there is and reports the rest.
     Returns each order's shortfalls (empty: fully reserved).
     """
     rows = conn.execute(
@@ -133,9 +152,14 @@ def reserve_orders(
         .where(order_lines.c.order_id.in_(order_ids))
         .order_by(order_lines.c.order_id, order_lines.c.position)
     )
+    lines = list(rows)
+    aliases = catalog_store.alias_owners(conn, {r.sku for r in lines})  # alias -> real SKU
+    bundles = catalog_store.components_of(conn, {aliases.get(r.sku, r.sku) for r in lines})
     wanted: dict[str, dict[str, int]] = defaultdict(dict)
-    for r in rows:
-        wanted[r.order_id][r.sku] = wanted[r.order_id].get(r.sku, 0) + r.quantity
+    for r in lines:
+        sku = aliases.get(r.sku, r.sku)
+        for part, per in bundles.get(sku, {sku: 1}).items():
+            wanted[r.order_id][part] = wanted[r.order_id].get(part, 0) + r.quantity * per
     locked = store.lock_levels(conn, {s for lines in wanted.values() for s in lines})
     current = {k: lvl for k, (_, lvl) in locked.items()}
     by_sku: dict[str, list[str]] = defaultdict(list)
@@ -207,17 +231,9 @@ def consume_order(conn: Connection, order_id: str, *, reason: str = "order shipp
     return _settle(conn, order_id, MovementKind.SHIPMENT, reason)
 
 
-async def get_stock(
-    db: Database, sku: str, channels: Iterable[ChannelConnection] = ()
+def _view(
+    sku: str, found: list[tuple[str, Level, int]], channels: Sequence[ChannelConnection]
 ) -> StockView:
-    """Levels per location, and each channel's available to sell with its terms.
-
-    A channel is every connection given except one whose ``stock_locations`` is ``[]``.
-    """
-    async with db.read() as conn:
-        found = await conn.run_sync(store.levels_with_safety, sku)
-    if not found:
-        raise NotFound(f"no stock recorded for {sku!r}")
     rows = [LocationStock(loc, lvl.on_hand, lvl.reserved, lvl.available) for loc, lvl, _ in found]
     figures = [
         LocationFigures(loc, lvl.on_hand, lvl.reserved, safety) for loc, lvl, safety in found
@@ -235,6 +251,49 @@ async def get_stock(
         locations=rows,
         channels=per_channel,
     )
+
+
+def _bundle_view(sku: str, parts: dict[str, int], views: dict[str, StockView]) -> StockView:
+    """Whole bundles the components make: each figure is the least, over components, of
+    the component's figure divided by how many one bundle takes. A bundle holds nothing."""
+    first = views[next(iter(parts))]
+    per_channel = []
+    for i, channel in enumerate(first.channels):
+        limit = min(parts, key=lambda c: views[c].channels[i].ats // parts[c])
+        ats = views[limit].channels[i].ats // parts[limit]
+        term = Term(f"{limit}: {views[limit].channels[i].ats} // {parts[limit]}", ats)
+        per_channel.append(ChannelAts(channel.channel, ats, [term]))
+    return StockView(
+        sku=sku,
+        on_hand=min(views[c].on_hand // q for c, q in parts.items()),
+        reserved=0,
+        available=min(views[c].available // q for c, q in parts.items()),
+        locations=[],
+        channels=per_channel,
+        components=[ComponentStock(c, q, views[c].available) for c, q in parts.items()],
+    )
+
+
+async def get_stock(
+    db: Database, sku: str, channels: Iterable[ChannelConnection] = ()
+) -> StockView:
+    """Levels per location, and each channel's available to sell with its terms.
+
+    A channel is every connection given except one whose ``stock_locations`` is ``[]``.
+    A bundle's figures are derived from its components' (see ``_bundle_view``).
+    """
+    serving = list(channels)
+    async with db.read() as conn:
+        parts = (await conn.run_sync(catalog_store.components_of, [sku])).get(sku)
+        found = {}
+        for name in parts or [sku]:
+            found[name] = await conn.run_sync(store.levels_with_safety, name)
+    if parts:
+        views = {c: _view(c, found[c], serving) for c in parts}
+        return _bundle_view(sku, parts, views)
+    if not found[sku]:
+        raise NotFound(f"no stock recorded for {sku!r}")
+    return _view(sku, found[sku], serving)
 
 
 async def add_location(db: Database, data: LocationIn) -> LocationIn:

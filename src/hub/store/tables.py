@@ -220,3 +220,43 @@ stock_movements = Table(
     Index(None, "sku", "location", "id"),
     Index(None, "order_id"),
 )
+
+skus = Table(
+    "skus",
+    metadata,
+    Column("sku", String(100), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("attributes", Text, nullable=False),  # a JSON object
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# the partner's identifier for a SKU on one connection (inventory item id, seller SKU, ...)
+sku_listings = Table(
+    "sku_listings",
+    metadata,
+    Column("sku", String(100), ForeignKey("skus.sku"), primary_key=True),
+    Column("connection", String(64), primary_key=True),
+    Column("listing_id", String(200), nullable=False),
+    UniqueConstraint("connection", "listing_id"),
+)
+
+# another name for a real SKU (never for another alias, never a SKU itself)
+sku_aliases = Table(
+    "sku_aliases",
+    metadata,
+    Column("alias", String(100), primary_key=True),
+    Column("sku", String(100), ForeignKey("skus.sku"), nullable=False),
+    Index(None, "sku"),
+)
+
+# a bundle SKU consumes ``quantity`` of each component SKU; it has no stock of its own
+bundle_components = Table(
+    "bundle_components",
+    metadata,
+    Column("bundle_sku", String(100), ForeignKey("skus.sku"), primary_key=True),
+    Column("component_sku", String(100), ForeignKey("skus.sku"), primary_key=True),
+    Column("quantity", Integer, nullable=False),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    Index(None, "component_sku"),
+)
