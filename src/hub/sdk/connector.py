@@ -16,9 +16,13 @@ from hub.sdk.http import PartnerHttp
 class Capability(StrEnum):
     RECEIVE_WEBHOOK = "receive_webhook"
     POLL_ORDERS = "poll_orders"
-    PUSH_STOCK = "push_stock"
-    PUSH_SHIPMENT = "push_shipment"
-    CANCEL = "cancel"
+    PUSH_STOCK = "push_stock"  # hub.sdk.stock.PushesStock
+    READ_STOCK = "read_stock"  # hub.sdk.stock.ReadsStock (drift checks)
+    PUSH_SHIPMENT = "push_shipment"  # hub.sdk.fulfilment.PushesShipments
+    FULFIL = "fulfil"  # hub.sdk.fulfilment.FulfilsOrders
+    RECEIVE_EVENTS = "receive_events"  # hub.sdk.fulfilment.ReceivesEvents
+    POLL_SHIPMENTS = "poll_shipments"  # hub.sdk.fulfilment.PollsShipments
+    BUY_LABELS = "buy_labels"  # hub.sdk.fulfilment.BuysLabels
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,12 +121,17 @@ class MapsMessages(Protocol):
 
 
 @runtime_checkable
-class ReceivesWebhooks(MapsMessages, Protocol):
+class VerifiesWebhooks(Protocol):
     def verify(self, connection: Connection, request: WebhookRequest) -> None:
         """Raise ``SignatureError`` unless the signature matches the raw body."""
         ...
 
     def describe(self, connection: Connection, request: WebhookRequest) -> WebhookInfo: ...
+
+
+@runtime_checkable
+class ReceivesWebhooks(MapsMessages, VerifiesWebhooks, Protocol):
+    """A channel whose webhooks carry orders."""
 
 
 @runtime_checkable
