@@ -62,8 +62,18 @@ class Line(Struct, frozen=True, kw_only=True):
     tax: Money = 0
 
 
+ServiceLevel = Annotated[
+    str,
+    Meta(
+        pattern="^[a-z0-9_]{1,50}$",
+        description="standard, expedited, next_day, same_day, economy, or the merchant's own",
+    ),
+]
+
+
 class Shipping(Struct, frozen=True, kw_only=True):
     method: ShortText | None = None
+    service_level: ServiceLevel | None = None  # what routing and carrier rules match on
     price: Money = 0
     discount: Money = 0
     tax: Money = 0
@@ -98,6 +108,7 @@ class OrderData(Struct, frozen=True, kw_only=True):
     totals: Totals
     payment: Payment = Payment()
     tags: Annotated[list[ShortText], Meta(max_length=50)] = []
+    ship_by: UtcDatetime | None = None  # the marketplace's latest ship date
     note: Annotated[str, Meta(max_length=5000)] | None = None
 
 
@@ -191,7 +202,7 @@ def check(order: OrderData) -> list[FieldError]:
 
 
 def normalise(order: OrderData) -> OrderData:
-    """Validate ``order`` and return it with ``placed_at`` in UTC.
+    """Validate ``order`` and return it with ``placed_at`` and ``ship_by`` in UTC.
 
     An absent ``placed_at`` stays absent here (the hub fills in the time it received the
     order), so that the same request body always normalises to the same value.
@@ -199,6 +210,9 @@ def normalise(order: OrderData) -> OrderData:
     errors = check(order)
     if errors:
         raise InvalidOrder(errors)
-    if order.placed_at is None or order.placed_at.utcoffset() == timedelta(0):
-        return order
-    return msgspec.structs.replace(order, placed_at=order.placed_at.astimezone(UTC))
+    changes = {
+        name: value.astimezone(UTC)
+        for name in ("placed_at", "ship_by")
+        if (value := getattr(order, name)) is not None and value.utcoffset() != timedelta(0)
+    }
+    return msgspec.structs.replace(order, **changes) if changes else order
