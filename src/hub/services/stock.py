@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from sqlalchemy import Connection, select
@@ -22,7 +22,7 @@ from hub.domain.ats import (
     rules_from_settings,
     serves,
 )
-from hub.domain.order import FieldError
+from hub.domain.order import Address, FieldError
 from hub.domain.stock import Level, MovementKind, StockRefused, apply, delta, plan_reservation
 from hub.errors import Conflict, NotFound, Unprocessable, utcnow
 from hub.sdk.connector import Connection as ChannelConnection
@@ -53,6 +53,10 @@ class LocationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     kind: Literal["own", "3pl", "store"] = "own"
     priority: int = 100
     safety_stock: Annotated[int, msgspec.Meta(ge=0)] = 0
+    country: Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$")] | None = None
+    region: Annotated[str, msgspec.Meta(max_length=50)] | None = None
+    connection: Code | None = None  # who fulfils for it; None: the hub's own API
+    address: Address | None = None  # ship-from for labels
 
 
 class LocationStock(msgspec.Struct, frozen=True):
@@ -298,14 +302,10 @@ async def get_stock(
 
 async def add_location(db: Database, data: LocationIn) -> LocationIn:
     def run(conn: Connection) -> bool:
-        return store.add_location(
-            conn,
-            code=data.code,
-            name=data.name,
-            kind=data.kind,
-            priority=data.priority,
-            safety_stock=data.safety_stock,
-        )
+        values = msgspec.structs.asdict(data)
+        if data.address is not None:
+            values["address"] = msgspec.json.encode(data.address).decode()
+        return store.add_location(conn, **values)
 
     if not await db.run_write(run):
         raise Conflict(f"location {data.code!r} exists", [FieldError("code", "taken")])
@@ -315,13 +315,18 @@ async def add_location(db: Database, data: LocationIn) -> LocationIn:
 async def list_locations(db: Database) -> list[LocationIn]:
     async with db.read() as conn:
         rows = await conn.run_sync(store.list_locations)
-    return [
-        LocationIn(
-            code=r.code,
-            name=r.name,
-            kind=r.kind,
-            priority=r.priority,
-            safety_stock=r.safety_stock,
-        )
-        for r in rows
-    ]
+    return [location_from_row(r) for r in rows]
+
+
+def location_from_row(row: Any) -> LocationIn:
+    return LocationIn(
+        code=row.code,
+        name=row.name,
+        kind=row.kind,
+        priority=row.priority,
+        safety_stock=row.safety_stock,
+        country=row.country,
+        region=row.region,
+        connection=row.connection,
+        address=msgspec.json.decode(row.address, type=Address) if row.address else None,
+    )

@@ -32,17 +32,11 @@ ON_HAND_KINDS = (
 RESERVED_KINDS = (MovementKind.RESERVATION, MovementKind.RELEASE, MovementKind.SHIPMENT)
 
 
-def add_location(
-    conn: Connection, *, code: str, name: str, kind: str, priority: int, safety_stock: int = 0
-) -> bool:
-    """Insert a location; False if the code is taken."""
-    if conn.execute(select(locations.c.code).where(locations.c.code == code)).first():
+def add_location(conn: Connection, **values: Any) -> bool:
+    """Insert a location (column -> value); False if the code is taken."""
+    if conn.execute(select(locations.c.code).where(locations.c.code == values["code"])).first():
         return False
-    conn.execute(
-        insert(locations).values(
-            code=code, name=name, kind=kind, priority=priority, safety_stock=safety_stock
-        )
-    )
+    conn.execute(insert(locations).values(**values))
     return True
 
 

@@ -189,6 +189,10 @@ locations = Table(
     Column("priority", Integer, nullable=False),  # lower is tried first when reserving
     # units kept back from every channel's available to sell (domain/ats)
     Column("safety_stock", Integer, nullable=False, server_default=text("0")),
+    Column("country", String(2)),  # ISO 3166-1 alpha-2, for routing "nearest"
+    Column("region", String(50)),  # state or province code, e.g. IL
+    Column("connection", String(64)),  # who fulfils for it; None: the hub's own API
+    Column("address", Text),  # JSON Address: the ship-from of labels
 )
 
 # on_hand may fall below reserved (a count found fewer than were promised): see domain/stock.
