@@ -31,6 +31,9 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 TABLES = [
+    "stock_dirty",
+    "stock_sync",
+    "stock_drift",
     "bundle_components",
     "sku_aliases",
     "sku_listings",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -11,7 +12,7 @@ from hub import connections as connections_config
 from hub import plugins
 from hub.config import Settings
 from hub.connections import Connections
-from hub.services import inbound, ingest, polling
+from hub.services import inbound, ingest, polling, stock_sync
 from hub.services.jobs import JobContext, JobRegistry, load_plugins
 from hub.services.keys import KeyRing
 from hub.services.orders import accept_handler
@@ -36,6 +37,7 @@ def build_registry(settings: Settings, connections: Connections | None = None) -
     registry.register_local(ingest.ACCEPT_JOB, accept_handler(stock_policy(connections)))
     registry.register(inbound.PROCESS_JOB, inbound.handle_process_job)
     registry.register(polling.POLL_JOB, polling.handle_poll_job)
+    stock_sync.register(registry, connections)
     load_plugins(registry, settings.plugins)
     return registry
 
@@ -55,6 +57,7 @@ class Hub:
     registry: JobRegistry
     connections: Connections
     http: httpx.AsyncClient | None = field(default=None)
+    buckets: dict[str, Any] = field(default_factory=dict)  # per-connection rate limits
 
     @classmethod
     def build(cls, settings: Settings) -> Hub:
@@ -71,7 +74,11 @@ class Hub:
 
     def job_context(self) -> JobContext:
         return JobContext(
-            db=self.db, settings=self.settings, connections=self.connections, http=self.http
+            db=self.db,
+            settings=self.settings,
+            connections=self.connections,
+            http=self.http,
+            buckets=self.buckets,
         )
 
     async def start(self) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 
 from hub.config import Settings
 from hub.errors import utcnow
+from hub.services import stock_sync
 from hub.services.jobs import FatalJobError, JobContext, JobRegistry, describe, retry_at
 from hub.services.polling import enqueue_due_polls
 from hub.store import idempotency
@@ -62,6 +63,7 @@ class Worker:
                 if loop.time() - self._last_schedule > SCHEDULE_EVERY_SECONDS:
                     self._last_schedule = loop.time()
                     await enqueue_due_polls(self.context)
+                    await stock_sync.enqueue_due(self.context)
                 done = await self.run_once()
                 if loop.time() - self._last_maintenance > MAINTENANCE_EVERY_SECONDS:
                     await self.maintenance()

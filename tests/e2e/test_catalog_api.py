@@ -15,9 +15,9 @@ from hub.config import Settings
 from hub.services import keys as key_service
 from hub.store.database import Database
 from hub.store.tables import sku_aliases, sku_listings, skus
-from hub.worker import Worker
 from tests.e2e.test_orders_api import assert_problem, create, load
 from tests.e2e.test_stock_api import mv, setup_locations
+from tests.support.jobs import run_once_counting
 
 
 def item(sku: str, **extra: Any) -> dict[str, Any]:
@@ -139,7 +139,7 @@ async def test_an_alias_on_an_order_line_reserves_the_real_sku(
     r = await client.post("/stock/movements", json={"movements": batch}, headers=auth)
     assert r.status_code == 201
     order = (await create(client, auth, load("order_minimal"))).json()["id"]  # 3 x BOOK-NOTES
-    assert await Worker(db, build_registry(settings), settings).run_once() == 1
+    assert await run_once_counting(db, build_registry(settings), settings) == 1
     assert (await client.get(f"/orders/{order}", headers=auth)).json()["status"] == "accepted"
     view = (await client.get("/stock/NOTEBOOK-A5", headers=auth)).json()
     assert (view["on_hand"], view["reserved"], view["available"]) == (5, 3, 2)

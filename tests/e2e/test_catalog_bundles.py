@@ -10,10 +10,10 @@ from litestar.testing import AsyncTestClient
 from hub.bootstrap import build_registry
 from hub.config import Settings
 from hub.store.database import Database
-from hub.worker import Worker
 from tests.e2e.test_catalog_api import counts, item, put
 from tests.e2e.test_orders_api import assert_problem, create, load
 from tests.e2e.test_stock_api import mv, setup_locations
+from tests.support.jobs import run_once_counting
 
 
 async def test_components_must_be_plain_real_skus(
@@ -68,7 +68,7 @@ async def test_a_bundle_line_reserves_its_components_and_stock_is_derived(
     assert [(c["channel"], c["ats"]) for c in view["channels"]] == [("callcentre", 5)]
 
     order = (await create(client, auth, load("order_minimal"))).json()["id"]  # 3 bundles
-    assert await Worker(db, build_registry(settings), settings).run_once() == 1
+    assert await run_once_counting(db, build_registry(settings), settings) == 1
     assert (await client.get(f"/orders/{order}", headers=auth)).json()["status"] == "accepted"
     pad = (await client.get("/stock/PAD", headers=auth)).json()
     pen = (await client.get("/stock/PEN", headers=auth)).json()
@@ -79,7 +79,7 @@ async def test_a_bundle_line_reserves_its_components_and_stock_is_derived(
     # Short of a component: the hold names the component.
     again = load("order_minimal") | {"external_id": "second"}
     held = (await create(client, auth, again)).json()["id"]
-    assert await Worker(db, build_registry(settings), settings).run_once() == 1
+    assert await run_once_counting(db, build_registry(settings), settings) == 1
     got = (await client.get(f"/orders/{held}", headers=auth)).json()
     assert got["status"] == "on_hold"
     assert "PAD: 2 of 6 short" in got["timeline"][-1]["detail"]["reason"]

@@ -22,8 +22,8 @@ from hub.bootstrap import build_registry
 from hub.config import Settings
 from hub.store.database import Database
 from hub.store.tables import idempotency_keys, jobs, order_events, order_lines, orders
-from hub.worker import Worker
 from tests.conftest import PAYLOADS
+from tests.support.jobs import run_once_counting
 
 Body = dict[str, Any]
 PROBLEM_JSON = "application/problem+json"
@@ -514,7 +514,7 @@ async def test_release_returns_to_accepted_after_the_accept_job(
 ) -> None:
     await stock_up(client, auth, "BOOK-NOTES", 3)
     order_id = (await create(client, auth, load("order_minimal"))).json()["id"]
-    ran = await Worker(db, build_registry(settings), settings).run_once()
+    ran = await run_once_counting(db, build_registry(settings), settings)
     assert ran == 1
     assert (await client.get(f"/orders/{order_id}", headers=auth)).json()["status"] == "accepted"
 
@@ -544,7 +544,7 @@ async def test_release_returns_to_accepted_after_the_accept_job(
     assert (await client.get("/stock/BOOK-NOTES", headers=auth)).json()["reserved"] == 0
 
     # A second run of the worker finds nothing: the job is done, not redone.
-    assert await Worker(db, build_registry(settings), settings).run_once() == 0
+    assert await run_once_counting(db, build_registry(settings), settings) == 0
 
 
 async def test_accept_job_leaves_a_held_order_alone(
@@ -552,7 +552,7 @@ async def test_accept_job_leaves_a_held_order_alone(
 ) -> None:
     order_id = (await create(client, auth, load("order_minimal"))).json()["id"]
     assert (await _act(client, auth, order_id, "hold", "wait")).status_code == 200
-    assert await Worker(db, build_registry(settings), settings).run_once() == 1
+    assert await run_once_counting(db, build_registry(settings), settings) == 1
     got = (await client.get(f"/orders/{order_id}", headers=auth)).json()
     assert got["status"] == "on_hold"
     r = await _act(client, auth, order_id, "release", "go")

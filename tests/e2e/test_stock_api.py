@@ -18,8 +18,8 @@ from hub.sdk.connector import Connection
 from hub.services import keys as key_service
 from hub.store.database import Database
 from hub.store.tables import stock_movements
-from hub.worker import Worker
 from tests.e2e.test_orders_api import create, load
+from tests.support.jobs import run_once_counting
 
 
 def mv(kind: str, sku: str, location: str, quantity: int, reason: str = "test") -> dict[str, Any]:
@@ -131,7 +131,7 @@ async def test_short_order_holds_or_backorders_by_channel_policy(
     connections = Connections(
         [Connection(code="shop-bo", connector="json", settings={"stock_policy": "backorder"})], {}
     )
-    assert await Worker(db, build_registry(settings, connections), settings).run_once() == 2
+    assert await run_once_counting(db, build_registry(settings, connections), settings) == 2
 
     got = (await client.get(f"/orders/{held}", headers=auth)).json()
     assert got["status"] == "on_hold"
@@ -152,7 +152,7 @@ async def test_short_order_holds_or_backorders_by_channel_policy(
     assert (await client.post(f"/orders/{held}/release", headers=auth)).json()[
         "status"
     ] == "received"
-    assert await Worker(db, build_registry(settings), settings).run_once() == 1
+    assert await run_once_counting(db, build_registry(settings), settings) == 1
     assert (await client.get(f"/orders/{held}", headers=auth)).json()["status"] == "accepted"
     assert (await client.get("/stock/BOOK-NOTES", headers=auth)).json()["available"] == 0
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from hub.domain.order import FieldError
 from hub.errors import Conflict, NotFound, Unprocessable, utcnow
+from hub.services.stock_sync import stock_changed
 from hub.store import catalog as store
 from hub.store.database import Database
 
@@ -125,6 +126,7 @@ def _upsert(conn: Connection, items: Sequence[SkuIn]) -> None:
         store.add_links(
             conn, item.sku, dict(item.listings), list(item.aliases), dict(item.components)
         )
+    stock_changed(conn, [item.sku for item in items], now=now)  # new listings get figures
 
 
 def _check_components(conn: Connection, items: Sequence[SkuIn], owners: dict[str, str]) -> None:
@@ -163,6 +165,7 @@ async def upsert_skus(db: Database, items: Sequence[SkuIn]) -> int:
     if not items:
         raise Unprocessable("no SKUs", [FieldError("skus", "is empty")])
     await db.run_write(lambda conn: _upsert(conn, items))
+    db.signal_jobs()
     return len(items)
 
 

@@ -40,6 +40,8 @@ class JobContext:
     settings: Settings
     connections: Any = None  # hub.connections.Connections
     http: httpx.AsyncClient | None = None
+    #: per-connection rate limiters of this process (services/stock_sync.TokenBucket)
+    buckets: dict[str, Any] = field(default_factory=dict)
 
 
 Handler = Callable[[JobContext, Job], Awaitable[None]]

@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-import msgspec
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from hub.domain import ids
 from hub.errors import NotFound, utcnow
@@ -26,7 +25,6 @@ from hub.store import inbound as inbound_store
 from hub.store import jobs as job_store
 from hub.store import polls
 from hub.store.jobs import Job, NewJob
-from hub.store.tables import jobs
 
 POLL_JOB = "poll.orders"
 STREAM = "orders"
@@ -134,24 +132,13 @@ async def enqueue_due_polls(ctx: JobContext) -> list[str]:
             row = polls.get_sync(conn, code, STREAM)
             if row is not None and row.polled_at + timedelta(seconds=interval[code]) > now:
                 continue
-            payload = msgspec.json.encode({"connection": code})
-            active = conn.execute(
-                select(func.count())
-                .select_from(jobs)
-                .where(
-                    jobs.c.kind == POLL_JOB,
-                    jobs.c.state.in_(("pending", "running")),
-                    jobs.c.payload == payload,
-                )
-            ).scalar_one()
-            if not active:
+            if job_store.enqueue_unless_active_sync(
+                conn,
+                NewJob(POLL_JOB, {"connection": code}),
+                now=now,
+                max_attempts=ctx.settings.job_max_attempts,
+            ):
                 chosen.append(code)
-        job_store.enqueue_sync(
-            conn,
-            [NewJob(POLL_JOB, {"connection": c}) for c in chosen],
-            now=now,
-            max_attempts=ctx.settings.job_max_attempts,
-        )
         return chosen
 
     chosen = await ctx.db.run_write(pick)

@@ -26,6 +26,7 @@ from hub.domain.order import Address, FieldError
 from hub.domain.stock import Level, MovementKind, StockRefused, apply, delta, plan_reservation
 from hub.errors import Conflict, NotFound, Unprocessable, utcnow
 from hub.sdk.connector import Connection as ChannelConnection
+from hub.services.stock_sync import stock_changed
 from hub.store import catalog as catalog_store
 from hub.store import stock as store
 from hub.store.database import Database
@@ -131,6 +132,7 @@ def _apply_batch(conn: Connection, items: Sequence[MovementIn], source: str) -> 
             now=now,
         )
         current[key] = after
+    stock_changed(conn, {m.sku for m in items}, now=now)
 
 
 async def post_movements(db: Database, items: Sequence[MovementIn], *, actor: str) -> None:
@@ -138,6 +140,7 @@ async def post_movements(db: Database, items: Sequence[MovementIn], *, actor: st
     if not items:
         raise Unprocessable("no movements", [FieldError("movements", "is empty")])
     await db.run_write(lambda conn: _apply_batch(conn, items, actor))
+    db.signal_jobs()  # the channels' figures are to be pushed
 
 
 def reserve_orders(
@@ -170,6 +173,7 @@ def reserve_orders(
     for (sku, loc), _ in sorted(locked.items(), key=lambda kv: (kv[1][0], kv[0])):
         by_sku[sku].append(loc)
     result: dict[str, list[Shortfall]] = {}
+    moved: set[str] = set()
     for order_id in order_ids:
         plans: list[tuple[str, str, int]] = []
         short: list[Shortfall] = []
@@ -196,6 +200,8 @@ def reserve_orders(
                 now=now,
             )
             current[(sku, loc)] = after
+            moved.add(sku)
+    stock_changed(conn, moved, now=now)
     return result
 
 
@@ -222,6 +228,7 @@ def _settle(conn: Connection, order_id: str, kind: MovementKind, reason: str) ->
             now=now,
         )
         total += n
+    stock_changed(conn, {sku for sku, _ in held}, now=now)
     return total
 
 

@@ -119,6 +119,24 @@ def bundles_using(conn: Connection, names: Iterable[str]) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
+def bundles_containing(conn: Connection, names: Iterable[str]) -> set[str]:
+    """Every bundle that consumes any of ``names``."""
+    wanted = sorted(set(names))
+    out: set[str] = set()
+    for start in range(0, len(wanted), 1000):
+        rows = conn.execute(
+            select(bundle_components.c.bundle_sku)
+            .where(bundle_components.c.component_sku.in_(wanted[start : start + 1000]))
+            .distinct()
+        )
+        out.update(rows.scalars())
+    return out
+
+
+def all_bundles(conn: Connection) -> set[str]:
+    return set(conn.execute(select(bundle_components.c.bundle_sku).distinct()).scalars())
+
+
 Extras = tuple[dict[str, str], list[str], dict[str, int]]
 
 

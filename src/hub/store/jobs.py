@@ -80,6 +80,36 @@ def enqueue_sync(
         conn.execute(insert(jobs), job_rows(new, now=now, max_attempts=max_attempts))
 
 
+def enqueue_unless_active_sync(
+    conn: Connection,
+    job: NewJob,
+    *,
+    now: datetime,
+    max_attempts: int,
+    states: Collection[str] = ("pending", "running"),
+    run_at: datetime | None = None,
+) -> bool:
+    """Enqueue ``job`` unless one of the same kind and payload is in ``states``.
+
+    For jobs that stand for "do what is due" (poll a connection, push its stock): one
+    waiting is enough. Two racing transactions may both enqueue; the second run then
+    finds nothing to do. Returns True when a job was written.
+    """
+    payload = msgspec.json.encode(job.payload)
+    active = conn.execute(
+        select(jobs.c.id)
+        .where(jobs.c.kind == job.kind, jobs.c.state.in_(list(states)), jobs.c.payload == payload)
+        .limit(1)
+    ).first()
+    if active is not None:
+        return False
+    rows = job_rows([job], now=now, max_attempts=max_attempts)
+    if run_at is not None:
+        rows[0]["run_at"] = run_at
+    conn.execute(insert(jobs), rows)
+    return True
+
+
 async def enqueue(
     conn: AsyncConnection, new: Sequence[NewJob], *, now: datetime, max_attempts: int
 ) -> None:

@@ -153,3 +153,28 @@ def levels_with_safety(conn: Connection, sku: str) -> list[tuple[str, Level, int
         .order_by(stock_levels.c.location)
     )
     return [(r.location, Level(r.on_hand, r.reserved), r.safety_stock) for r in rows]
+
+
+def levels_with_safety_many(
+    conn: Connection, skus: Iterable[str]
+) -> dict[str, list[tuple[str, Level, int]]]:
+    """``levels_with_safety`` for many SKUs in one query; SKUs with no level are left out."""
+    wanted = sorted(set(skus))
+    out: dict[str, list[tuple[str, Level, int]]] = {}
+    for start in range(0, len(wanted), 1000):
+        rows = conn.execute(
+            select(stock_levels, locations.c.safety_stock)
+            .join(locations, locations.c.code == stock_levels.c.location)
+            .where(stock_levels.c.sku.in_(wanted[start : start + 1000]))
+            .order_by(stock_levels.c.sku, stock_levels.c.location)
+        )
+        for r in rows:
+            out.setdefault(r.sku, []).append(
+                (r.location, Level(r.on_hand, r.reserved), r.safety_stock)
+            )
+    return out
+
+
+def all_skus(conn: Connection) -> set[str]:
+    """Every SKU with a level anywhere."""
+    return set(conn.execute(select(stock_levels.c.sku).distinct()).scalars())

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -263,4 +264,45 @@ bundle_components = Table(
     Column("quantity", Integer, nullable=False),
     CheckConstraint("quantity > 0", name="quantity_positive"),
     Index(None, "component_sku"),
+)
+
+# Stock sync out (services/stock_sync). A movement marks its SKU dirty in its own
+# transaction; the fan-out turns dirty SKUs into one pending row per (connection, SKU);
+# a push job per connection sends the newest figure of its pending rows. ``version`` goes
+# up on every change, so a push only clears a row nothing has changed since it was read.
+stock_dirty = Table(
+    "stock_dirty",
+    metadata,
+    Column("sku", String(100), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+)
+
+stock_sync = Table(
+    "stock_sync",
+    metadata,
+    Column("connection", String(64), primary_key=True),
+    Column("sku", String(100), primary_key=True),
+    Column("pending", Boolean, nullable=False),
+    Column("force", Boolean, nullable=False),  # push even when the figure looks unchanged
+    Column("version", BigInteger, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    Column("pushed_quantity", Integer),  # the last figure the channel took
+    Column("pushed_at", UtcDateTime),
+    Column("attempts", Integer, nullable=False),  # failed pushes since the last success
+    Column("last_error", Text),
+    Column("checked_at", UtcDateTime),  # last drift check
+    Index(None, "connection", "pending", "changed_at"),
+)
+
+stock_drift = Table(
+    "stock_drift",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("connection", String(64), nullable=False),
+    Column("sku", String(100), nullable=False),
+    Column("hub_quantity", Integer, nullable=False),
+    Column("channel_quantity", Integer, nullable=False),
+    Index(None, "connection", "at"),
 )

@@ -1,0 +1,289 @@
+"""Stock sync state (synchronous: run inside ``Database.run_write`` or a read's run_sync).
+
+- ``stock_dirty``: SKUs whose figures may have moved, marked in the movement's transaction.
+- ``stock_sync``: one row per (connection, SKU) the hub keeps in step: pending or not, the
+  last figure pushed and when, the last error.
+- ``stock_drift``: what a drift check found on a channel that differed from the hub.
+
+Rows are versioned: every change bumps ``version``, and clearing a row (``take_dirty`` /
+``record_pushed``) only happens where the version is still the one that was read, so a
+change that lands while a push is in flight is never lost, on SQLite or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from hub.store.tables import sku_listings, stock_dirty, stock_drift, stock_sync
+
+
+def _upsert(conn: Connection, table: Any) -> Any:
+    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+def mark_dirty(conn: Connection, skus: Iterable[str], *, now: datetime) -> None:
+    """Note that these SKUs' figures may have moved (call inside the movement's transaction).
+
+    Rows are written in SKU order, after the caller has locked the SKUs' levels, so
+    concurrent transactions queue on them in the same order and never deadlock.
+    """
+    wanted = sorted(set(skus))
+    if not wanted:
+        return
+    stmt = _upsert(conn, stock_dirty)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[stock_dirty.c.sku],
+        set_={"version": stock_dirty.c.version + 1, "changed_at": stmt.excluded.changed_at},
+    )
+    conn.execute(stmt, [{"sku": s, "version": 1, "changed_at": now} for s in wanted])
+
+
+def dirty(conn: Connection, limit: int) -> list[tuple[str, int]]:
+    rows = conn.execute(
+        select(stock_dirty.c.sku, stock_dirty.c.version).order_by(stock_dirty.c.sku).limit(limit)
+    )
+    return [(r.sku, r.version) for r in rows]
+
+
+def clear_dirty(conn: Connection, seen: Sequence[tuple[str, int]]) -> None:
+    """Drop the dirty marks that were read, unless they changed since."""
+    if seen:
+        conn.execute(
+            delete(stock_dirty).where(tuple_(stock_dirty.c.sku, stock_dirty.c.version).in_(seen))
+        )
+
+
+def listed(
+    conn: Connection, skus: Iterable[str], connections: Iterable[str]
+) -> set[tuple[str, str]]:
+    """(connection, sku) pairs that have a listing id in the catalog."""
+    wanted, codes = sorted(set(skus)), sorted(set(connections))
+    if not wanted or not codes:
+        return set()
+    rows = conn.execute(
+        select(sku_listings.c.connection, sku_listings.c.sku).where(
+            sku_listings.c.sku.in_(wanted), sku_listings.c.connection.in_(codes)
+        )
+    )
+    return {(r.connection, r.sku) for r in rows}
+
+
+def listing_ids(conn: Connection, connection: str, skus: Iterable[str]) -> dict[str, str]:
+    wanted = sorted(set(skus))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(sku_listings.c.sku, sku_listings.c.listing_id).where(
+            sku_listings.c.connection == connection, sku_listings.c.sku.in_(wanted)
+        )
+    )
+    return {r.sku: r.listing_id for r in rows}
+
+
+def all_listed_skus(conn: Connection, connection: str) -> list[str]:
+    rows = conn.execute(
+        select(sku_listings.c.sku)
+        .where(sku_listings.c.connection == connection)
+        .order_by(sku_listings.c.sku)
+    )
+    return list(rows.scalars())
+
+
+def mark_pending(
+    conn: Connection,
+    pairs: Iterable[tuple[str, str]],
+    *,
+    now: datetime,
+    force: bool = False,
+) -> int:
+    """Make each (connection, sku) pending (a new row, or a version bump). Returns the count."""
+    rows = [
+        {
+            "connection": c,
+            "sku": s,
+            "pending": True,
+            "force": force,
+            "version": 1,
+            "changed_at": now,
+            "attempts": 0,
+        }
+        for c, s in sorted(set(pairs))
+    ]
+    if not rows:
+        return 0
+    stmt = _upsert(conn, stock_sync)
+    set_: dict[str, Any] = {
+        "pending": True,
+        "version": stock_sync.c.version + 1,
+        "changed_at": stmt.excluded.changed_at,
+    }
+    if force:
+        set_["force"] = True
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[stock_sync.c.connection, stock_sync.c.sku], set_=set_
+    )
+    for start in range(0, len(rows), 5000):
+        conn.execute(stmt, rows[start : start + 5000])
+    return len(rows)
+
+
+def pending(conn: Connection, connection: str, limit: int) -> list[Any]:
+    """The connection's oldest pending rows (sku, version, force, pushed_quantity)."""
+    return list(
+        conn.execute(
+            select(
+                stock_sync.c.sku,
+                stock_sync.c.version,
+                stock_sync.c.force,
+                stock_sync.c.pushed_quantity,
+            )
+            .where(stock_sync.c.connection == connection, stock_sync.c.pending.is_(True))
+            .order_by(stock_sync.c.changed_at, stock_sync.c.sku)
+            .limit(limit)
+        )
+    )
+
+
+def pending_summary(conn: Connection) -> dict[str, tuple[int, int]]:
+    """connection -> (pending rows, the most failed attempts among them)."""
+    rows = conn.execute(
+        select(stock_sync.c.connection, func.count(), func.max(stock_sync.c.attempts))
+        .where(stock_sync.c.pending.is_(True))
+        .group_by(stock_sync.c.connection)
+    )
+    return {r[0]: (int(r[1]), int(r[2] or 0)) for r in rows}
+
+
+def record_pushed(
+    conn: Connection,
+    connection: str,
+    pushed: Sequence[tuple[str, int, int]],
+    *,
+    now: datetime,
+    sent: bool = True,
+) -> None:
+    """(sku, version read, figure): the channel has the figure; clear the row unless it
+    changed since. ``sent`` False: nothing was sent, the channel already had the figure."""
+    for sku, version, quantity in pushed:
+        values: dict[str, Any] = {
+            "pending": False,
+            "force": False,
+            "attempts": 0,
+            "last_error": None,
+            "pushed_quantity": quantity,
+        }
+        if sent:
+            values["pushed_at"] = now
+        conn.execute(
+            update(stock_sync)
+            .where(
+                stock_sync.c.connection == connection,
+                stock_sync.c.sku == sku,
+                stock_sync.c.version == version,
+            )
+            .values(**values)
+        )
+
+
+def record_failed(
+    conn: Connection,
+    connection: str,
+    failed: Sequence[tuple[str, int]],
+    error: str,
+    *,
+    keep_pending: bool,
+) -> None:
+    """(sku, version): the push failed. Retriable: the rows stay pending for the next try.
+    Refused by the partner for this SKU: the row stops being pending until it changes."""
+    for sku, version in failed:
+        values: dict[str, Any] = {"attempts": stock_sync.c.attempts + 1, "last_error": error}
+        if not keep_pending:
+            values.update(pending=False, force=False)
+        conn.execute(
+            update(stock_sync)
+            .where(
+                stock_sync.c.connection == connection,
+                stock_sync.c.sku == sku,
+                stock_sync.c.version == version,
+            )
+            .values(**values)
+        )
+
+
+def synced_page(conn: Connection, connection: str, after: str | None, limit: int) -> list[Any]:
+    """A page of the connection's rows in SKU order (for drift checks)."""
+    query = (
+        select(stock_sync)
+        .where(stock_sync.c.connection == connection)
+        .order_by(stock_sync.c.sku)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(stock_sync.c.sku > after)
+    return list(conn.execute(query))
+
+
+def mark_checked(conn: Connection, connection: str, skus: Sequence[str], *, now: datetime) -> None:
+    if skus:
+        conn.execute(
+            update(stock_sync)
+            .where(stock_sync.c.connection == connection, stock_sync.c.sku.in_(list(skus)))
+            .values(checked_at=now)
+        )
+
+
+def record_drift(
+    conn: Connection, connection: str, found: Sequence[tuple[str, int, int]], *, now: datetime
+) -> None:
+    """(sku, hub figure, channel figure) for each SKU the channel showed wrong."""
+    if found:
+        conn.execute(
+            insert(stock_drift),
+            [
+                {
+                    "at": now,
+                    "connection": connection,
+                    "sku": s,
+                    "hub_quantity": h,
+                    "channel_quantity": c,
+                }
+                for s, h, c in found
+            ],
+        )
+
+
+def state(
+    conn: Connection,
+    *,
+    connection: str | None = None,
+    sku: str | None = None,
+    only: str | None = None,
+    after: tuple[str, str] | None = None,
+    limit: int = 100,
+) -> list[Any]:
+    """Rows of ``stock_sync``; ``only`` is pending or error."""
+    query = select(stock_sync).order_by(stock_sync.c.connection, stock_sync.c.sku).limit(limit)
+    if connection is not None:
+        query = query.where(stock_sync.c.connection == connection)
+    if sku is not None:
+        query = query.where(stock_sync.c.sku == sku)
+    if only == "pending":
+        query = query.where(stock_sync.c.pending.is_(True))
+    elif only == "error":
+        query = query.where(stock_sync.c.last_error.is_not(None))
+    if after is not None:
+        query = query.where(tuple_(stock_sync.c.connection, stock_sync.c.sku) > after)
+    return list(conn.execute(query))
+
+
+def drift(conn: Connection, *, connection: str | None, limit: int) -> list[Any]:
+    query = select(stock_drift).order_by(stock_drift.c.id.desc()).limit(limit)
+    if connection is not None:
+        query = query.where(stock_drift.c.connection == connection)
+    return list(conn.execute(query))
