@@ -1,16 +1,22 @@
-"""Shopify: signed orders/* webhooks in, canonical orders out through ``shopify_order.yaml``."""
+"""Shopify: signed orders/* webhooks in, canonical orders out through ``shopify_order.yaml``;
+stock and shipments out through the GraphQL Admin API."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from connectors.shopify import shipments, stock
+from connectors.shopify.settings import parse_settings
 from hub.sdk import (
     Capability,
     ChannelOrder,
+    ChannelShipment,
     Connection,
     PartnerHttp,
     SignatureError,
+    StockFigure,
+    StockPushResult,
     WebhookInfo,
     WebhookRequest,
     hmac_sha256_base64,
@@ -25,10 +31,22 @@ SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 
 
 class ShopifyConnector:
-    """The Shopify channel: webhook verification, dedupe keys and order mapping."""
+    """The Shopify channel: webhooks and order mapping; stock and shipments back to Shopify."""
 
     name = "shopify"
-    capabilities = frozenset({Capability.RECEIVE_WEBHOOK})
+    capabilities = frozenset(
+        {
+            Capability.RECEIVE_WEBHOOK,
+            Capability.PUSH_STOCK,
+            Capability.READ_STOCK,
+            Capability.PUSH_SHIPMENT,
+        }
+    )
+    #: quantities per inventorySetQuantities call (Shopify's input array limit)
+    stock_batch_size = stock.STOCK_BATCH_SIZE
+    #: a mutation costs 10 points; 2 calls/s (20 points/s) leaves most of a Standard plan's
+    #: 100 points/s restore rate to the shop's other apps and to the read-backs
+    stock_calls_per_second = 2.0
 
     def normalize(
         self, documents: list[bytes], *, channel: str, settings: Mapping[str, Any] | None = None
@@ -38,7 +56,7 @@ class ShopifyConnector:
         ``settings["mapping"]`` may name another mapping for this connection.
         """
         return map_documents(
-            documents, mapping=(settings or {}).get("mapping", MAPPING), channel=channel
+            documents, mapping=(settings or {}).get("mapping") or MAPPING, channel=channel
         )
 
     def verify(self, connection: Connection, request: WebhookRequest) -> None:
@@ -60,3 +78,29 @@ class ShopifyConnector:
     ) -> list[ChannelOrder]:
         """The webhook body is the whole order: nothing to fetch."""
         return self.normalize([body], channel=connection.code, settings=connection.settings)
+
+    async def push_stock(
+        self,
+        connection: Connection,
+        figures: list[StockFigure],
+        http: PartnerHttp,
+        *,
+        idempotency_key: str,
+    ) -> StockPushResult:
+        """One ``inventorySetQuantities`` for the batch, at the connection's location."""
+        settings = parse_settings(connection.settings)
+        return await stock.push_stock(connection, settings, figures, http, idempotency_key)
+
+    async def read_stock(
+        self, connection: Connection, figures: list[StockFigure], http: PartnerHttp
+    ) -> dict[str, int]:
+        """The ``available`` quantity Shopify shows at the location, per SKU."""
+        settings = parse_settings(connection.settings)
+        return await stock.read_stock(connection, settings, figures, http)
+
+    async def push_shipment(
+        self, connection: Connection, shipment: ChannelShipment, http: PartnerHttp
+    ) -> None:
+        """Fulfil the shipment's lines on the order with its tracking; safe to repeat."""
+        settings = parse_settings(connection.settings)
+        await shipments.push_shipment(connection, settings, shipment, http)
