@@ -1,4 +1,5 @@
-"""The two Square calls behind one notification: RetrieveOrder and BatchRetrieveCatalogObjects.
+"""The two Square calls behind one notification: RetrieveOrder and BatchRetrieveCatalogObjects;
+the headers and answer decoding the stock and shipment calls share.
 
 Both send the seller's access token as a bearer token and the ``Square-Version`` the
 connector was written against. Retries (429 RATE_LIMITED, 5xx, timeouts) and fatal 4xx are
@@ -18,7 +19,7 @@ from hub.sdk import Connection, FatalError, PartnerHttp, RetriableError
 CATALOG_PATH = "/v2/catalog/batch-retrieve"
 
 
-def _headers(connection: Connection, settings: SquareSettings) -> dict[str, str]:
+def headers(connection: Connection, settings: SquareSettings) -> dict[str, str]:
     return {
         "Authorization": f"Bearer {access_token(connection)}",
         "Square-Version": settings.square_version,
@@ -26,7 +27,7 @@ def _headers(connection: Connection, settings: SquareSettings) -> dict[str, str]
     }
 
 
-def _decode(content: bytes, what: str) -> dict[str, Any]:
+def decode(content: bytes, what: str) -> dict[str, Any]:
     try:
         value = msgspec.json.decode(content)
     except msgspec.DecodeError:
@@ -41,8 +42,8 @@ async def retrieve_order(
 ) -> dict[str, Any]:
     """``GET /v2/orders/{order_id}``: the order (the response's ``order``)."""
     path = f"/v2/orders/{quote(order_id, safe='')}"
-    response = await http.get(base_url(connection) + path, headers=_headers(connection, settings))
-    order = _decode(response.content, "GET /v2/orders/{order_id}").get("order")
+    response = await http.get(base_url(connection) + path, headers=headers(connection, settings))
+    order = decode(response.content, "GET /v2/orders/{order_id}").get("order")
     if not isinstance(order, dict):
         raise FatalError("GET /v2/orders/{order_id}: the answer holds no order")
     return order
@@ -54,7 +55,7 @@ async def batch_retrieve_catalog(
     """``POST /v2/catalog/batch-retrieve``: the response, with the objects Square found."""
     response = await http.post(
         base_url(connection) + CATALOG_PATH,
-        headers=_headers(connection, settings),
+        headers=headers(connection, settings),
         json={"object_ids": object_ids, "include_related_objects": False},
     )
-    return _decode(response.content, f"POST {CATALOG_PATH}")
+    return decode(response.content, f"POST {CATALOG_PATH}")

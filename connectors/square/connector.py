@@ -1,5 +1,6 @@
 """Square (POS): signed order notifications in; the order and its SKUs fetched; mapped by
-``square_order.yaml``.
+``square_order.yaml``; stock pushed and read back (``stock.py``) and shipments told back
+(``shipments.py``).
 
 A notification carries only the order's id. Mapping it fetches the order (RetrieveOrder)
 and the catalog variations its lines refer to (BatchRetrieveCatalogObjects), joins each
@@ -15,17 +16,20 @@ from typing import Any
 
 import msgspec
 
-from connectors.square import api, webhooks
+from connectors.square import api, shipments, stock, webhooks
 from connectors.square import catalog as catalogs
 from connectors.square import documents as docs
 from connectors.square.settings import parse_settings
 from hub.sdk import (
     Capability,
     ChannelOrder,
+    ChannelShipment,
     Connection,
     MappingError,
     OrderMapping,
     PartnerHttp,
+    StockFigure,
+    StockPushResult,
     WebhookInfo,
     WebhookRequest,
     mapping_named,
@@ -43,10 +47,20 @@ def _to_orders(
 
 
 class SquareConnector:
-    """The Square channel: notification verification, order and catalog fetch, mapping."""
+    """The Square channel: notification verification, order and catalog fetch, mapping;
+    inventory counts out and back; shipments back."""
 
     name = "square"
-    capabilities = frozenset({Capability.RECEIVE_WEBHOOK})
+    capabilities = frozenset(
+        {
+            Capability.RECEIVE_WEBHOOK,
+            Capability.PUSH_STOCK,
+            Capability.READ_STOCK,
+            Capability.PUSH_SHIPMENT,
+        }
+    )
+    #: BatchChangeInventory takes at most 100 changes per call
+    stock_batch_size = stock.CHANGES_LIMIT
 
     def normalize(
         self, documents: list[bytes], *, channel: str, settings: Mapping[str, Any] | None = None
@@ -82,3 +96,26 @@ class SquareConnector:
         found = await api.batch_retrieve_catalog(http, connection, settings, ids) if ids else {}
         root = catalogs.combine(order, catalogs.skus(found), mapping.name)
         return _to_orders(mapping, [root], connection.code)
+
+    async def push_stock(
+        self,
+        connection: Connection,
+        figures: list[StockFigure],
+        http: PartnerHttp,
+        *,
+        idempotency_key: str,
+    ) -> StockPushResult:
+        """PHYSICAL_COUNT changes at ``settings.location_id``, with ``idempotency_key``."""
+        return await stock.push_stock(connection, figures, http, idempotency_key)
+
+    async def read_stock(
+        self, connection: Connection, figures: list[StockFigure], http: PartnerHttp
+    ) -> dict[str, int]:
+        """IN_STOCK counts at ``settings.location_id`` (cursor followed)."""
+        return await stock.read_stock(connection, figures, http)
+
+    async def push_shipment(
+        self, connection: Connection, shipment: ChannelShipment, http: PartnerHttp
+    ) -> None:
+        """Tracking onto the order's SHIPMENT fulfilment; POS orders have none (no-op)."""
+        await shipments.push_shipment(connection, shipment, http)

@@ -20,6 +20,8 @@ class SquareSettings(msgspec.Struct, frozen=True, kw_only=True):
     # None: the URL the hub received the webhook at
     notification_url: str | None = None
     square_version: str = DEFAULT_SQUARE_VERSION
+    # the Square location whose stock the hub sets and reads (push_stock, read_stock)
+    location_id: str | None = None
 
 
 def parse_settings(settings: Mapping[str, Any] | None) -> SquareSettings:
@@ -40,3 +42,10 @@ def access_token(connection: Connection) -> str:
 
 def base_url(connection: Connection) -> str:
     return (connection.base_url or DEFAULT_BASE_URL).rstrip("/")
+
+
+def stock_location(connection: Connection, settings: SquareSettings) -> str:
+    """The location stock figures belong to; a missing one is a FatalError naming it."""
+    if not settings.location_id:
+        raise FatalError(f"square connection {connection.code!r} lacks settings.location_id")
+    return settings.location_id

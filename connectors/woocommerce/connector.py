@@ -1,4 +1,6 @@
-"""WooCommerce: signed order.* webhooks in, canonical orders out through ``woocommerce_order.yaml``.
+"""WooCommerce: signed order.* webhooks in, canonical orders out through ``woocommerce_order.yaml``;
+stock pushed and read back, shipments told back as order notes (REST v3, ``stock.py`` and
+``shipments.py``).
 
 WooCommerce pings a new webhook's URL once with the form body ``webhook_id=N``, no
 ``X-WC-Webhook-*`` headers and no signature; that ping is accepted and ignored.
@@ -10,12 +12,16 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from connectors.woocommerce import shipments, stock
 from hub.sdk import (
     Capability,
     ChannelOrder,
+    ChannelShipment,
     Connection,
     PartnerHttp,
     SignatureError,
+    StockFigure,
+    StockPushResult,
     WebhookInfo,
     WebhookRequest,
     hmac_sha256_base64,
@@ -36,10 +42,22 @@ def is_ping(body: bytes) -> bool:
 
 
 class WooCommerceConnector:
-    """The WooCommerce channel: webhook verification, the creation ping, order mapping."""
+    """The WooCommerce channel: webhook verification, the creation ping, order mapping,
+    stock out and back, shipments back."""
 
     name = "woocommerce"
-    capabilities = frozenset({Capability.RECEIVE_WEBHOOK})
+    capabilities = frozenset(
+        {
+            Capability.RECEIVE_WEBHOOK,
+            Capability.PUSH_STOCK,
+            Capability.READ_STOCK,
+            Capability.PUSH_SHIPMENT,
+        }
+    )
+    #: products/batch and variations/batch take at most 100 items
+    stock_batch_size = stock.BATCH_LIMIT
+    #: WooCommerce documents no rate limit; a shared host copes with this much
+    stock_calls_per_second = 2.0
 
     def normalize(
         self, documents: list[bytes], *, channel: str, settings: Mapping[str, Any] | None = None
@@ -81,3 +99,29 @@ class WooCommerceConnector:
         if is_ping(body):
             return []
         return self.normalize([body], channel=connection.code, settings=connection.settings)
+
+    async def push_stock(
+        self,
+        connection: Connection,
+        figures: list[StockFigure],
+        http: PartnerHttp,
+        *,
+        idempotency_key: str,
+    ) -> StockPushResult:
+        """products/batch for simple products, variations/batch per parent.
+
+        WooCommerce takes no idempotency key; setting a quantity twice is harmless.
+        """
+        return await stock.push_stock(connection, figures, http)
+
+    async def read_stock(
+        self, connection: Connection, figures: list[StockFigure], http: PartnerHttp
+    ) -> dict[str, int]:
+        """``stock_quantity`` of the figures' products and variations."""
+        return await stock.read_stock(connection, figures, http)
+
+    async def push_shipment(
+        self, connection: Connection, shipment: ChannelShipment, http: PartnerHttp
+    ) -> None:
+        """A customer note with the tracking (once), and ``completed`` when all shipped."""
+        await shipments.push_shipment(connection, shipment, http)
