@@ -281,6 +281,45 @@ def stock_show(sku: str) -> None:
     console.print(table)
 
 
+@stock.command("resync")
+@click.option("--channel", "channels", multiple=True, help="Only this connection (repeatable).")
+def stock_resync(channels: tuple[str, ...]) -> None:
+    """Push every SKU's figure to every stock-pushing channel (or --channel), now."""
+    from rich.progress import Progress
+
+    from hub.services import stock_sync
+
+    settings = _settings()
+    _migrate_embedded(settings)
+
+    async def work(hub: Any) -> list[stock_sync.PushSummary]:
+        ctx = hub.job_context()
+        with Progress(console=console, transient=True) as progress:
+            tasks: dict[str, Any] = {}
+
+            def step(code: str, done: int, total: int) -> None:
+                if code not in tasks:
+                    tasks[code] = progress.add_task(code, total=total)
+                progress.update(tasks[code], completed=done, total=total)
+
+            try:
+                return await stock_sync.resync(ctx, list(channels) or None, progress=step)
+            except ValueError as exc:
+                raise click.ClickException(str(exc)) from None
+
+    summaries = _run_hub(settings, work)
+    if not summaries:
+        raise click.ClickException("no connection pushes stock (see stock_push in HUB_CONFIG)")
+    table = Table("channel", "calls", "pushed", "unchanged", "rejected", "error")
+    for s in summaries:
+        row = (s.calls, s.pushed, s.unchanged, s.rejected)
+        table.add_row(s.connection, *map(str, row), s.error or "")
+    console.print(table)
+    if any(s.rejected or s.error for s in summaries):
+        click.echo("what was not pushed stays pending for the worker", err=True)
+        sys.exit(1)
+
+
 @main.group()
 def inbound() -> None:
     """Partner messages: what came in, and what is quarantined."""

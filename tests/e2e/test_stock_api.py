@@ -160,3 +160,42 @@ async def test_short_order_holds_or_backorders_by_channel_policy(
 async def test_the_schema_documents_stock(client: AsyncTestClient) -> None:
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
     assert {"/stock/movements", "/stock/{sku}", "/locations"} <= set(paths)
+
+
+async def test_a_retried_batch_with_its_idempotency_key_applies_once(
+    client: AsyncTestClient, auth: dict[str, str]
+) -> None:
+    await setup_locations(client, auth)
+    batch = {"movements": [mv("receipt", "MUG", "main", 5)]}
+    key = {**auth, "Idempotency-Key": "receipt-2025-03-14-001"}
+    first = await client.post("/stock/movements", json=batch, headers=key)
+    again = await client.post("/stock/movements", json=batch, headers=key)
+    assert (first.status_code, first.json()) == (201, {"applied": 1})
+    assert "idempotent-replayed" not in first.headers
+    assert (again.status_code, again.json()) == (201, {"applied": 1})
+    assert again.headers["idempotent-replayed"] == "true"
+    assert (await client.get("/stock/MUG", headers=auth)).json()["on_hand"] == 5
+
+    other = {"movements": [mv("receipt", "MUG", "main", 6)]}
+    r = await client.post("/stock/movements", json=other, headers=key)
+    assert r.status_code == 422
+    assert r.json()["errors"] == [
+        {"field": "Idempotency-Key", "reason": "already used with a different body"}
+    ]
+    assert (await client.get("/stock/MUG", headers=auth)).json()["on_hand"] == 5
+    # Without a key, the same batch is a new receipt.
+    assert (await client.post("/stock/movements", json=batch, headers=auth)).status_code == 201
+    assert (await client.get("/stock/MUG", headers=auth)).json()["on_hand"] == 10
+
+
+async def test_sync_state_and_drift_answer_without_stock_channels(
+    client: AsyncTestClient, auth: dict[str, str]
+) -> None:
+    await setup_locations(client, auth)
+    batch = {"movements": [mv("receipt", "MUG", "main", 2)]}
+    assert (await client.post("/stock/movements", json=batch, headers=auth)).status_code == 201
+    r = await client.get("/stock/sync", headers=auth)
+    assert (r.status_code, r.json()) == (200, {"items": [], "next": None})  # no stock channel
+    r = await client.get("/stock/sync?state=bogus", headers=auth)
+    assert r.status_code == 400
+    assert (await client.get("/stock/drift", headers=auth)).json() == []

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from hub.api.auth import requires
 from hub.bootstrap import Hub
+from hub.domain.order import FieldError
+from hub.errors import Unprocessable
 from hub.services import stock as stock_service
+from hub.services import stock_sync
 from hub.services.keys import Principal
-from hub.services.stock import LocationIn, MovementIn, StockView
+from hub.services.stock import LocationIn, MovementIn, MovementsApplied, StockView
+from hub.services.stock_sync import DriftFound, SyncPage
 
 
 class MovementsIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     movements: Annotated[list[MovementIn], msgspec.Meta(min_length=1, max_length=1000)]
-
-
-class MovementsApplied(msgspec.Struct, frozen=True):
-    applied: int
 
 
 class StockController(Controller):
@@ -39,9 +39,26 @@ class StockController(Controller):
         request: Request[Principal, Any, Any],
         hub: NamedDependency[Hub],
         data: JSONBody[MovementsIn],
-    ) -> MovementsApplied:
-        await stock_service.post_movements(hub.db, data.movements, actor=request.user.actor)
-        return MovementsApplied(applied=len(data.movements))
+        idempotency_key: Annotated[
+            str | None,
+            HeaderParameter(
+                name="Idempotency-Key",
+                required=False,
+                description="Same key and batch: the first answer again, nothing applied twice.",
+            ),
+        ] = None,
+    ) -> Response[MovementsApplied]:
+        if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+            raise Unprocessable(
+                "Idempotency-Key must be 1 to 200 characters",
+                [FieldError("Idempotency-Key", "must be 1 to 200 characters")],
+            )
+        scope = (request.user.key_id, idempotency_key) if idempotency_key else None
+        result, replayed = await stock_service.post_movements(
+            hub.db, data.movements, actor=request.user.actor, idempotency=scope
+        )
+        headers = {"Idempotent-Replayed": "true"} if replayed else {}
+        return Response(result, status_code=201, headers=headers)
 
     @get(
         "/{sku:str}",
@@ -50,6 +67,37 @@ class StockController(Controller):
     )
     async def get_stock(self, hub: NamedDependency[Hub], sku: FromPath[str]) -> StockView:
         return await stock_service.get_stock(hub.db, sku, hub.connections.all())
+
+    @get(
+        "/sync",
+        guards=[requires("orders:read")],
+        summary="What each channel was last sent for each SKU, what waits, and what failed",
+    )
+    async def sync_state(
+        self,
+        hub: NamedDependency[Hub],
+        connection: FromQuery[str | None] = None,
+        sku: FromQuery[str | None] = None,
+        only: Annotated[Literal["pending", "error"] | None, QueryParameter(name="state")] = None,
+        after: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    ) -> SyncPage:
+        return await stock_sync.sync_state(
+            hub.db, connection=connection, sku=sku, only=only, after=after, limit=limit
+        )
+
+    @get(
+        "/drift",
+        guards=[requires("orders:read")],
+        summary="Figures a channel showed that differed from the hub's, newest first",
+    )
+    async def drift(
+        self,
+        hub: NamedDependency[Hub],
+        connection: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    ) -> list[DriftFound]:
+        return await stock_sync.drift_found(hub.db, connection=connection, limit=limit)
 
 
 class LocationController(Controller):

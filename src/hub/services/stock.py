@@ -6,6 +6,7 @@ transaction (the accept job's claim, a cancellation), committing with the status
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -28,6 +29,7 @@ from hub.errors import Conflict, NotFound, Unprocessable, utcnow
 from hub.sdk.connector import Connection as ChannelConnection
 from hub.services.stock_sync import stock_changed
 from hub.store import catalog as catalog_store
+from hub.store import idempotency as idempotency_store
 from hub.store import stock as store
 from hub.store.database import Database
 from hub.store.tables import order_lines
@@ -135,12 +137,61 @@ def _apply_batch(conn: Connection, items: Sequence[MovementIn], source: str) -> 
     stock_changed(conn, {m.sku for m in items}, now=now)
 
 
-async def post_movements(db: Database, items: Sequence[MovementIn], *, actor: str) -> None:
-    """Apply a batch of movements in one transaction: all of them, or none."""
+class MovementsApplied(msgspec.Struct, frozen=True):
+    applied: int
+
+
+async def post_movements(
+    db: Database,
+    items: Sequence[MovementIn],
+    *,
+    actor: str,
+    idempotency: tuple[str, str] | None = None,
+) -> tuple[MovementsApplied, bool]:
+    """Apply a batch of movements in one transaction: all of them, or none.
+
+    ``idempotency`` is (scope, key): the same key with the same batch answers the first
+    result again without applying anything (returns replayed True); with another batch it
+    is a 422 naming the header. The record is written in the batch's own transaction.
+    """
     if not items:
         raise Unprocessable("no movements", [FieldError("movements", "is empty")])
-    await db.run_write(lambda conn: _apply_batch(conn, items, actor))
-    db.signal_jobs()  # the channels' figures are to be pushed
+    digest = hashlib.sha256(msgspec.json.encode(list(items))).hexdigest()
+    key = None if idempotency is None else (idempotency[0], f"stock-movements:{idempotency[1]}")
+
+    def run(conn: Connection) -> tuple[MovementsApplied, bool]:
+        if key is not None:
+            found = idempotency_store.find(conn, [key]).get(key)
+            if found is not None:
+                if found.request_hash != digest:
+                    raise Unprocessable(
+                        f"Idempotency-Key {idempotency[1]!r} was already used with a different "
+                        "batch; use a new key for a new batch",
+                        [FieldError("Idempotency-Key", "already used with a different body")],
+                    )
+                return msgspec.json.decode(found.response, type=MovementsApplied), True
+        _apply_batch(conn, items, actor)
+        result = MovementsApplied(applied=len(items))
+        if key is not None:
+            idempotency_store.insert_many(
+                conn,
+                [
+                    {
+                        "scope": key[0],
+                        "key": key[1],
+                        "request_hash": digest,
+                        "status_code": 201,
+                        "response": msgspec.json.encode(result),
+                        "created_at": utcnow(),
+                    }
+                ],
+            )
+        return result, False
+
+    outcome = await db.run_write(run)
+    if not outcome[1]:
+        db.signal_jobs()  # the channels' figures are to be pushed
+    return outcome
 
 
 def reserve_orders(

@@ -61,6 +61,7 @@ BATCHES_PER_RUN = 20  # partner calls per push job run, then the job makes way f
 DEFAULT_CALLS_PER_SECOND = 2.0
 DEFAULT_DRIFT_MINUTES = 60.0
 RETRY_CAP_SECONDS = 600.0
+RESYNC_ATTEMPTS = 5  # a resync waits and tries again this often on 429/5xx
 
 
 # --------------------------------------------------------------------------- marking
@@ -222,6 +223,7 @@ class PushSummary(msgspec.Struct, kw_only=True):
     unchanged: int = 0  # the channel already had the figure: nothing sent
     rejected: int = 0  # the partner refused these SKUs
     more: bool = False  # pending rows were left for the next run
+    error: str | None = None  # a resync that gave up on this channel: why
 
 
 def idempotency_key(code: str, batch: list[tuple[str, int, int]]) -> str:
@@ -375,7 +377,10 @@ async def resync(
 ) -> list[PushSummary]:
     """Push every SKU's figure to each connection (all, or ``codes``), forced, now.
 
-    ``progress(connection, done, total)`` is called after each batch.
+    The channels are pushed side by side, each at its own token bucket's pace; a channel
+    that answers 429/5xx is waited for and tried again (``RESYNC_ATTEMPTS``), then left
+    pending for the worker with its error in the summary. ``progress(connection, done,
+    total)`` is called after each batch.
     """
     chosen = [t for t in targets(ctx.connections) if codes is None or t.code in codes]
     unknown = set(codes or ()) - {t.code for t in chosen}
@@ -397,6 +402,7 @@ async def resync(
 
     async def one(t: Target) -> PushSummary:
         done = 0
+        total = PushSummary(connection=t.code)
 
         def step(n: int) -> None:
             nonlocal done
@@ -404,7 +410,25 @@ async def resync(
             if progress is not None:
                 progress(t.code, done, totals[t.code])
 
-        return await push(ctx, t.code, max_batches=None, wait_for_tokens=True, progress=step)
+        for attempt in range(RESYNC_ATTEMPTS):
+            try:
+                got = await push(ctx, t.code, max_batches=None, wait_for_tokens=True, progress=step)
+            except RetryLater as exc:
+                total.error = str(exc)
+                if attempt + 1 < RESYNC_ATTEMPTS:
+                    pause = max(exc.after_seconds, 2.0**attempt)
+                    await asyncio.sleep(min(RETRY_CAP_SECONDS, pause))
+                continue
+            except FatalJobError as exc:
+                total.error = str(exc)
+                break
+            total.error = None
+            total.calls += got.calls
+            total.pushed += got.pushed
+            total.unchanged += got.unchanged
+            total.rejected += got.rejected
+            break
+        return total
 
     return list(await asyncio.gather(*(one(t) for t in chosen)))
 
@@ -557,6 +581,72 @@ async def enqueue_due(ctx: JobContext) -> Due:
     if due.fanout or due.pushes or due.drift:
         ctx.db.signal_jobs()
     return due
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class SyncRow(msgspec.Struct, frozen=True):
+    connection: str
+    sku: str
+    pending: bool
+    pushed_quantity: int | None
+    pushed_at: Any  # datetime | None
+    attempts: int
+    last_error: str | None
+    checked_at: Any  # datetime | None
+
+
+class SyncPage(msgspec.Struct, frozen=True):
+    items: list[SyncRow]
+    next: str | None  # pass as ``after`` for the next page: "connection/sku"
+
+
+class DriftFound(msgspec.Struct, frozen=True):
+    at: Any  # datetime
+    connection: str
+    sku: str
+    hub_quantity: int
+    channel_quantity: int
+
+
+async def sync_state(
+    db: Database,
+    *,
+    connection: str | None = None,
+    sku: str | None = None,
+    only: str | None = None,
+    after: str | None = None,
+    limit: int = 100,
+) -> SyncPage:
+    cursor = tuple(after.split("/", 1)) if after and "/" in after else None
+    async with db.read() as conn:
+        rows = await conn.run_sync(
+            lambda c: store.state(
+                c, connection=connection, sku=sku, only=only, after=cursor, limit=limit
+            )
+        )
+    items = [
+        SyncRow(
+            r.connection,
+            r.sku,
+            r.pending,
+            r.pushed_quantity,
+            r.pushed_at,
+            r.attempts,
+            r.last_error,
+            r.checked_at,
+        )
+        for r in rows
+    ]
+    last = items[-1] if len(items) == limit else None
+    return SyncPage(items=items, next=f"{last.connection}/{last.sku}" if last else None)
+
+
+async def drift_found(db: Database, *, connection: str | None, limit: int) -> list[DriftFound]:
+    async with db.read() as conn:
+        rows = await conn.run_sync(lambda c: store.drift(c, connection=connection, limit=limit))
+    return [DriftFound(r.at, r.connection, r.sku, r.hub_quantity, r.channel_quantity) for r in rows]
 
 
 def register(registry: Any, connections: Any) -> None:
