@@ -1,4 +1,5 @@
-"""The two SP-API Orders v0 calls a poll makes: getOrders (one page) and getOrderItems (all pages).
+"""SP-API calls: the two Orders v0 calls a poll makes (getOrders, one page; getOrderItems, all
+pages), and ``call`` for any other operation (listings, feeds, shipment confirmation).
 
 Each call waits for its operation's token bucket and sends the LWA token in
 ``x-amz-access-token``. When the API refuses a cached token (401 or 403: it expired early or
@@ -76,6 +77,19 @@ class SpApi:
         self.base = base_url(connection)
 
     async def _get(self, operation: str, path: str, params: dict[str, str]) -> httpx.Response:
+        return await self.call(operation, "GET", path, params=params)
+
+    async def call(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """One request of ``operation`` (its token bucket, the LWA token, one refresh of a
+        refused cached token); ``json`` is sent as the body when given."""
         limit = self.settings.rate_limit(operation)
         code = self.connection.code
         lwa_url = self.settings.lwa_url
@@ -83,8 +97,13 @@ class SpApi:
         while True:
             await self.limiter.acquire(code, operation, limit, max_wait=self.http.max_wait)
             try:
-                response = await self.http.get(
-                    self.base + path, params=params, headers={TOKEN_HEADER: token}
+                extra: dict[str, Any] = {} if json is None else {"json": json}
+                response = await self.http.request(
+                    method,
+                    self.base + path,
+                    params=params or {},
+                    headers={TOKEN_HEADER: token},
+                    **extra,
                 )
             except FatalError as exc:
                 if not (cached and status_of(exc) in (401, 403)):

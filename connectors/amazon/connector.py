@@ -1,4 +1,5 @@
-"""Amazon SP-API: orders polled with getOrders + getOrderItems, mapped by ``amazon_order.yaml``.
+"""Amazon SP-API: orders polled with getOrders + getOrderItems, mapped by ``amazon_order.yaml``;
+stock pushed and read through listings (``listings.py``); parcels confirmed (``shipments.py``).
 
 A poll asks for orders updated in one window (LastUpdatedAfter = the cursor, LastUpdatedBefore
 = the run's ``until``), one getOrders page per call, and fetches each order's items. Each
@@ -17,6 +18,7 @@ import msgspec
 
 from connectors.amazon import cursor as cursors
 from connectors.amazon import documents as docs
+from connectors.amazon import listings, shipments
 from connectors.amazon.api import OrdersPage, SpApi, status_of
 from connectors.amazon.auth import LwaTokens
 from connectors.amazon.ratelimit import Clock, RateLimiter, Sleep
@@ -24,12 +26,15 @@ from connectors.amazon.settings import AmazonSettings, parse_settings
 from hub.sdk import (
     Capability,
     ChannelOrder,
+    ChannelShipment,
     Connection,
     FatalError,
     OrderMapping,
     PartnerHttp,
     PolledMessage,
     PollResult,
+    StockFigure,
+    StockPushResult,
     mapping_named,
 )
 
@@ -53,7 +58,18 @@ class AmazonConnector:
     """
 
     name = "amazon"
-    capabilities = frozenset({Capability.POLL_ORDERS})
+    capabilities = frozenset(
+        {
+            Capability.POLL_ORDERS,
+            Capability.PUSH_STOCK,
+            Capability.READ_STOCK,
+            Capability.PUSH_SHIPMENT,
+        }
+    )
+    #: figures per push: one JSON_LISTINGS_FEED document's messages
+    stock_batch_size = listings.FEED_MAX_MESSAGES
+    #: patchListingsItem's default rate (a push of several figures is one feed)
+    stock_calls_per_second = 5.0
 
     def __init__(self, *, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
         self.tokens = LwaTokens(clock)
@@ -76,6 +92,34 @@ class AmazonConnector:
         """The message is the combined root a poll built: nothing to fetch."""
         mapping = mapping_named(parse_settings(connection.settings).mapping)
         return _to_orders(mapping, docs.roots([body], mapping.name), connection.code)
+
+    def _api(self, connection: Connection, http: PartnerHttp) -> SpApi:
+        settings = parse_settings(connection.settings)
+        return SpApi(connection, settings, http, self.tokens, self.limiter)
+
+    async def push_stock(
+        self,
+        connection: Connection,
+        figures: list[StockFigure],
+        http: PartnerHttp,
+        *,
+        idempotency_key: str,
+    ) -> StockPushResult:
+        """One figure by patchListingsItem, several as one JSON_LISTINGS_FEED (Amazon takes
+        no idempotency key; setting a quantity twice is harmless)."""
+        return await listings.push(self._api(connection, http), figures)
+
+    async def read_stock(
+        self, connection: Connection, figures: list[StockFigure], http: PartnerHttp
+    ) -> dict[str, int]:
+        """getListingsItem per SKU: the seller-fulfilled (DEFAULT) quantity."""
+        return await listings.read(self._api(connection, http), figures)
+
+    async def push_shipment(
+        self, connection: Connection, shipment: ChannelShipment, http: PartnerHttp
+    ) -> None:
+        """confirmShipment for the parcel; a retry of a taken confirmation succeeds."""
+        await shipments.confirm(self._api(connection, http), shipment)
 
     async def poll_orders(
         self, connection: Connection, cursor: str | None, http: PartnerHttp, *, until: str

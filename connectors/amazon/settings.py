@@ -29,12 +29,18 @@ class RateLimit(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 DEFAULT_RATE_LIMITS: dict[str, RateLimit] = {
     "getOrders": RateLimit(rate=0.0167, burst=20),
     "getOrderItems": RateLimit(rate=0.5, burst=30),
+    "confirmShipment": RateLimit(rate=2, burst=10),
+    "getListingsItem": RateLimit(rate=5, burst=10),
+    "patchListingsItem": RateLimit(rate=5, burst=10),
+    "createFeedDocument": RateLimit(rate=0.5, burst=15),
+    "createFeed": RateLimit(rate=0.0083, burst=15),
 }
 
 
 class AmazonSettings(msgspec.Struct, frozen=True, kw_only=True):
     mapping: str = "amazon_order"
-    marketplace_ids: list[str] = []  # required to poll
+    marketplace_ids: list[str] = []  # required to poll; the first one for stock and shipments
+    seller_id: str | None = None  # the merchant token: required to push or read stock
     start: str | None = None  # ISO time the first poll starts from
     lwa_url: str = DEFAULT_LWA_URL
     max_results_per_page: int = 100
@@ -50,6 +56,19 @@ def parse_settings(settings: Mapping[str, Any] | None) -> AmazonSettings:
         return msgspec.convert(dict(settings or {}), AmazonSettings)
     except msgspec.ValidationError as exc:
         raise FatalError(f"amazon connection settings: {exc}") from None
+
+
+def marketplace_id(settings: AmazonSettings, what: str) -> str:
+    """The marketplace stock and shipments are sent for: the first of ``marketplace_ids``."""
+    if not settings.marketplace_ids:
+        raise FatalError(f"amazon: settings.marketplace_ids is needed to {what}")
+    return settings.marketplace_ids[0]
+
+
+def seller_id(settings: AmazonSettings) -> str:
+    if not settings.seller_id:
+        raise FatalError("amazon: settings.seller_id (the merchant token) is needed for stock")
+    return settings.seller_id
 
 
 def secrets(connection: Connection) -> dict[str, str]:

@@ -1,4 +1,6 @@
-"""eBay: orders polled with getOrders (Sell Fulfillment API), mapped by ``ebay_order.yaml``.
+"""eBay: orders polled with getOrders (Sell Fulfillment API), mapped by ``ebay_order.yaml``;
+stock pushed and read with the Inventory API's bulk calls (``inventory.py``); parcels sent
+back as shipping fulfillments (``shipping.py``).
 
 A poll asks for the orders modified in one window (from the cursor, or ``settings.start``,
 to the run's ``until``), one page per call. Each order becomes one message, keyed by its id
@@ -14,16 +16,20 @@ import msgspec
 
 from connectors.ebay import cursor as cursors
 from connectors.ebay import documents as docs
+from connectors.ebay import inventory, shipping
 from connectors.ebay.api import get_orders
 from connectors.ebay.settings import parse_settings
 from hub.sdk import (
     Capability,
     ChannelOrder,
+    ChannelShipment,
     Connection,
     OrderMapping,
     PartnerHttp,
     PolledMessage,
     PollResult,
+    StockFigure,
+    StockPushResult,
     mapping_named,
 )
 
@@ -42,7 +48,40 @@ class EbayConnector:
     """The eBay channel: polling getOrders page by page, and order mapping."""
 
     name = "ebay"
-    capabilities = frozenset({Capability.POLL_ORDERS})
+    capabilities = frozenset(
+        {
+            Capability.POLL_ORDERS,
+            Capability.PUSH_STOCK,
+            Capability.READ_STOCK,
+            Capability.PUSH_SHIPMENT,
+        }
+    )
+    #: bulkUpdatePriceQuantity's documented maximum per call
+    stock_batch_size = inventory.BATCH
+
+    async def push_stock(
+        self,
+        connection: Connection,
+        figures: list[StockFigure],
+        http: PartnerHttp,
+        *,
+        idempotency_key: str,
+    ) -> StockPushResult:
+        """bulkUpdatePriceQuantity, 25 SKUs a call; refused SKUs in ``rejected`` (eBay takes
+        no idempotency key; setting a quantity twice is harmless)."""
+        return await inventory.push(http, connection, figures)
+
+    async def read_stock(
+        self, connection: Connection, figures: list[StockFigure], http: PartnerHttp
+    ) -> dict[str, int]:
+        """bulkGetInventoryItem, 25 SKUs a call: each item's ship-to-location quantity."""
+        return await inventory.read(http, connection, figures)
+
+    async def push_shipment(
+        self, connection: Connection, shipment: ChannelShipment, http: PartnerHttp
+    ) -> None:
+        """createShippingFulfillment, unless the order already has this parcel."""
+        await shipping.push(http, connection, shipment)
 
     def normalize(
         self, documents: list[bytes], *, channel: str, settings: Mapping[str, Any] | None = None

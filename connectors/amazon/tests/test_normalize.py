@@ -65,7 +65,10 @@ def test_getorders_and_getorderitems_give_the_canonical_order() -> None:
         unit_price=1299,
         tax=195,
     )
-    assert order.shipping == Shipping(method="Std US D2D Dom", price=399, discount=399, tax=0)
+    assert order.shipping == Shipping(
+        method="Std US D2D Dom", service_level="standard", price=399, discount=399, tax=0
+    )
+    assert order.ship_by == datetime(2025, 3, 18, 6, 59, 59, tzinfo=UTC)
     assert order.totals == Totals(
         subtotal=5897, discount=399, shipping=399, tax=442, tax_included=False, total=6339
     )
@@ -127,6 +130,36 @@ def test_fba_and_prime_orders_are_tagged() -> None:
     root["order"] |= {"FulfillmentChannel": "AFN", "IsPrime": True}
     [reported] = connector.normalize([json.dumps(root).encode()], channel="amazon-us")
     assert reported.order.tags == ["marketplace_facilitator_tax", "fulfilled_by_amazon", "prime"]
+
+
+@pytest.mark.parametrize(
+    ("category", "level"),
+    [
+        ("Standard", "standard"),
+        ("Expedited", "expedited"),
+        ("NextDay", "next_day"),
+        ("SameDay", "same_day"),
+        ("SecondDay", "second_day"),
+        ("Scheduled", "scheduled"),
+        ("FreeEconomy", "economy"),
+        ("SomethingNew", None),
+        (None, None),
+    ],
+)
+def test_shipment_service_level_category_gives_the_service_level(
+    category: str | None, level: str | None
+) -> None:
+    root = fixture_json("message_unshipped.json")
+    root["order"]["ShipmentServiceLevelCategory"] = category
+    [reported] = connector.normalize([json.dumps(root).encode()], channel="amazon-us")
+    assert reported.order.shipping.service_level == level
+
+
+def test_no_latest_ship_date_gives_no_ship_by() -> None:
+    root = fixture_json("message_unshipped.json")
+    del root["order"]["LatestShipDate"]
+    [reported] = connector.normalize([json.dumps(root).encode()], channel="amazon-us")
+    assert reported.order.ship_by is None
 
 
 async def test_orders_from_message_maps_the_combined_root() -> None:

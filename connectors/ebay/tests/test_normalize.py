@@ -73,6 +73,8 @@ def test_getorders_gives_the_canonical_order() -> None:
         ),
     ]
     assert order.shipping == Shipping(method="DE_DHLPaketInternational", price=599)
+    assert order.shipping.service_level is None  # a carrier product code, no level
+    assert order.ship_by == datetime(2025, 3, 17, 22, 59, 59, tzinfo=UTC)
     assert order.totals == Totals(
         subtotal=8980, discount=0, shipping=599, tax=0, tax_included=True, total=9579
     )
@@ -125,6 +127,25 @@ def test_discounts_are_taken_as_absolute_values(sign: str) -> None:
     assert order.totals == Totals(
         subtotal=8980, discount=1297, shipping=599, tax=0, tax_included=True, total=8282
     )
+
+
+def test_ship_by_is_the_earliest_ship_by_date_of_the_lines() -> None:
+    lines = [dict(line) for line in ORDER["lineItems"]]
+    assert len(lines) >= 2
+    lines[0]["lineItemFulfillmentInstructions"] = {
+        **lines[0]["lineItemFulfillmentInstructions"],
+        "shipByDate": "2025-03-19T22:59:59.000Z",
+    }
+    lines[1]["lineItemFulfillmentInstructions"] = {
+        **lines[1]["lineItemFulfillmentInstructions"],
+        "shipByDate": "2025-03-16T10:00:00.000Z",
+    }
+    [reported] = normalize(variant(lineItems=lines))
+    assert reported.order.ship_by == datetime(2025, 3, 16, 10, 0, tzinfo=UTC)
+    for line in lines:
+        line["lineItemFulfillmentInstructions"] = {}
+    [reported] = normalize(variant(lineItems=lines))
+    assert reported.order.ship_by is None
 
 
 def test_tax_on_top_when_ebay_reports_it() -> None:
