@@ -31,6 +31,11 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 TABLES = [
+    "route_waits",
+    "shipment_lines",
+    "shipments",
+    "fulfilment_lines",
+    "fulfilments",
     "stock_dirty",
     "stock_sync",
     "stock_drift",

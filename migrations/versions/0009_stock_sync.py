@@ -21,10 +21,10 @@ When = sa.DateTime(timezone=True)
 def upgrade() -> None:
     op.create_table(
         "stock_dirty",
+        sa.Column("id", BigId, autoincrement=True, nullable=False),
         sa.Column("sku", sa.String(100), nullable=False),
-        sa.Column("version", sa.BigInteger(), nullable=False),
         sa.Column("changed_at", When, nullable=False),
-        sa.PrimaryKeyConstraint("sku", name=op.f("pk_stock_dirty")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_dirty")),
     )
     op.create_table(
         "stock_sync",

@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from sqlalchemy import Connection
 
 from hub import connections as connections_config
 from hub import plugins
 from hub.config import Settings
 from hub.connections import Connections
-from hub.services import inbound, ingest, polling, stock_sync
+from hub.errors import utcnow
+from hub.services import fulfilment, inbound, ingest, polling, stock_sync
 from hub.services.jobs import JobContext, JobRegistry, load_plugins
 from hub.services.keys import KeyRing
 from hub.services.orders import accept_handler
@@ -34,10 +36,20 @@ def stock_policy(connections: Connections | None) -> Callable[[str], Policy]:
 
 def build_registry(settings: Settings, connections: Connections | None = None) -> JobRegistry:
     registry = JobRegistry()
-    registry.register_local(ingest.ACCEPT_JOB, accept_handler(stock_policy(connections)))
+    rules = fulfilment.Rules(settings.routing_path)
+
+    def router(conn: Connection, order_ids: list[str]) -> list[str]:
+        return fulfilment.route_orders(conn, order_ids, rules=rules.get(), connections=connections)
+
+    def waiting_for(conn: Connection, skus: set[str]) -> int:
+        return fulfilment.retry_waiting(conn, skus, now=utcnow())
+
+    registry.register_local(ingest.ACCEPT_JOB, accept_handler(stock_policy(connections), router))
     registry.register(inbound.PROCESS_JOB, inbound.handle_process_job)
     registry.register(polling.POLL_JOB, polling.handle_poll_job)
-    stock_sync.register(registry, connections)
+    registry.register(polling.SHIPMENT_POLL_JOB, polling.handle_shipment_poll_job)
+    stock_sync.register(registry, connections, waiting_for)
+    fulfilment.register(registry, rules, connections)
     load_plugins(registry, settings.plugins)
     return registry
 

@@ -17,6 +17,7 @@ class ConfigError(ValueError):
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = DEFAULT_DATABASE_URL
     config_path: str | None = None  # HUB_CONFIG: the connections file
+    routing_path: str | None = None  # HUB_ROUTING: the routing rules file (domain/routing)
     job_lease_seconds: float = 60.0
     job_max_attempts: int = 8
     job_backoff_base_seconds: float = 2.0
@@ -82,6 +83,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             values[name] = number
     if env.get("HUB_CONFIG"):
         values["config_path"] = env["HUB_CONFIG"]
+    if env.get("HUB_ROUTING"):
+        values["routing_path"] = env["HUB_ROUTING"]
     if env.get("HUB_PLUGINS"):
         values["plugins"] = tuple(p.strip() for p in env["HUB_PLUGINS"].split(",") if p.strip())
     return Settings(**values)

@@ -140,7 +140,7 @@ async def test_an_alias_on_an_order_line_reserves_the_real_sku(
     assert r.status_code == 201
     order = (await create(client, auth, load("order_minimal"))).json()["id"]  # 3 x BOOK-NOTES
     assert await run_once_counting(db, build_registry(settings), settings) == 1
-    assert (await client.get(f"/orders/{order}", headers=auth)).json()["status"] == "accepted"
+    assert (await client.get(f"/orders/{order}", headers=auth)).json()["status"] == "released"
     view = (await client.get("/stock/NOTEBOOK-A5", headers=auth)).json()
     assert (view["on_hand"], view["reserved"], view["available"]) == (5, 3, 2)
     assert (await client.get("/stock/BOOK-NOTES", headers=auth)).status_code == 404

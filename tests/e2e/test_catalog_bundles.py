@@ -69,7 +69,7 @@ async def test_a_bundle_line_reserves_its_components_and_stock_is_derived(
 
     order = (await create(client, auth, load("order_minimal"))).json()["id"]  # 3 bundles
     assert await run_once_counting(db, build_registry(settings), settings) == 1
-    assert (await client.get(f"/orders/{order}", headers=auth)).json()["status"] == "accepted"
+    assert (await client.get(f"/orders/{order}", headers=auth)).json()["status"] == "released"
     pad = (await client.get("/stock/PAD", headers=auth)).json()
     pen = (await client.get("/stock/PEN", headers=auth)).json()
     assert (pad["reserved"], pen["reserved"]) == (6, 3)

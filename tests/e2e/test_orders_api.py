@@ -509,23 +509,20 @@ async def stock_up(client: AsyncTestClient, auth: dict[str, str], sku: str, unit
     assert r.status_code == 201, r.text
 
 
-async def test_release_returns_to_accepted_after_the_accept_job(
+async def test_the_accept_job_reserves_routes_and_releases_and_cancel_undoes_it(
     client: AsyncTestClient, auth: dict[str, str], db: Database, settings: Settings
 ) -> None:
     await stock_up(client, auth, "BOOK-NOTES", 3)
     order_id = (await create(client, auth, load("order_minimal"))).json()["id"]
     ran = await run_once_counting(db, build_registry(settings), settings)
     assert ran == 1
-    assert (await client.get(f"/orders/{order_id}", headers=auth)).json()["status"] == "accepted"
+    got = (await client.get(f"/orders/{order_id}", headers=auth)).json()
+    assert got["status"] == "released"
+    fulfilment = got["timeline"][-1]["detail"]["fulfilments"][0]
 
+    # Work has gone to the warehouse: a hold is refused; a cancellation is not.
     r = await _act(client, auth, order_id, "hold", "fraud review")
-    assert r.status_code == 200, r.text
-    assert r.json()["status"] == "on_hold"
-    r = await _act(client, auth, order_id, "release", "cleared")
-    assert r.status_code == 200, r.text
-    assert r.json()["status"] == "accepted"
-
-    # Without a body the action still works and records no reason.
+    assert r.status_code == 409, r.text
     r = await client.post(f"/orders/{order_id}/cancel", headers=auth)
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "cancelled"
@@ -534,14 +531,15 @@ async def test_release_returns_to_accepted_after_the_accept_job(
     assert [(e["kind"], e["actor"], e["to_status"]) for e in timeline] == [
         ("received", "key:admin", "received"),
         ("accept", "worker", "accepted"),
-        ("hold", "key:admin", "on_hold"),
-        ("release", "key:admin", "accepted"),
+        ("route", "worker", "allocated"),
+        ("release", "worker", "released"),
         ("cancel", "key:admin", "cancelled"),
     ]
-    assert timeline[2]["detail"] == {"reason": "fraud review"}
-    assert timeline[3]["detail"] == {"reason": "cleared"}
-    assert timeline[4]["detail"] == {"released_units": 3}  # no reason given; stock released
+    assert timeline[2]["detail"]["rule"] == "default"
+    assert timeline[4]["detail"] == {"released_units": 3, "cancelled_fulfilments": [fulfilment]}
     assert (await client.get("/stock/BOOK-NOTES", headers=auth)).json()["reserved"] == 0
+    r = await client.get(f"/fulfilments/{fulfilment}", headers=auth)
+    assert r.json()["status"] == "cancelled"
 
     # A second run of the worker finds nothing: the job is done, not redone.
     assert await run_once_counting(db, build_registry(settings), settings) == 0

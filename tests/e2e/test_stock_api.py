@@ -18,6 +18,7 @@ from hub.sdk.connector import Connection
 from hub.services import keys as key_service
 from hub.store.database import Database
 from hub.store.tables import stock_movements
+from hub.worker import Worker
 from tests.e2e.test_orders_api import create, load
 from tests.support.jobs import run_once_counting
 
@@ -137,24 +138,40 @@ async def test_short_order_holds_or_backorders_by_channel_policy(
     assert got["status"] == "on_hold"
     assert got["timeline"][-1]["detail"]["reason"] == "not enough stock: BOOK-NOTES: 1 of 3 short"
     got = (await client.get(f"/orders/{backordered}", headers=auth)).json()
-    assert got["status"] == "accepted"
-    assert got["timeline"][-1]["detail"] == {"backorder": "BOOK-NOTES: 1 of 3 short"}
+    # Accepted as a backorder; with 1 unit short no location can ship it all, so it waits
+    # on hold for stock (routing tries again when BOOK-NOTES moves).
+    assert got["status"] == "on_hold"
+    assert got["timeline"][-2]["detail"] == {"backorder": "BOOK-NOTES: 1 of 3 short"}
+    assert got["timeline"][-1]["kind"] == "route"
+    assert got["timeline"][-1]["detail"]["reason"].startswith("no route: ")
     view = (await client.get("/stock/BOOK-NOTES", headers=auth)).json()
     assert (view["on_hand"], view["reserved"], view["available"]) == (2, 2, 0)
 
-    # Releasing the stock hold queues acceptance again; with stock now there, it is accepted.
+    # Stock arrives at main: the backorder, waiting for a route, is routed again by itself
+    # (a line is not split, so its unit reserved at tpl moves to main); the order held for
+    # stock is released by an operator, accepted and routed. Both ship from main.
     r = await client.post(
         "/stock/movements",
-        json={"movements": [mv("receipt", "BOOK-NOTES", "main", 3)]},
+        json={"movements": [mv("receipt", "BOOK-NOTES", "main", 5)]},
         headers=auth,
     )
     assert r.status_code == 201
     assert (await client.post(f"/orders/{held}/release", headers=auth)).json()[
         "status"
     ] == "received"
-    assert await run_once_counting(db, build_registry(settings), settings) == 1
-    assert (await client.get(f"/orders/{held}", headers=auth)).json()["status"] == "accepted"
-    assert (await client.get("/stock/BOOK-NOTES", headers=auth)).json()["available"] == 0
+    worker = Worker(db, build_registry(settings, connections), settings)
+    while await worker.run_once():
+        pass
+    for order_id in (held, backordered):
+        got = (await client.get(f"/orders/{order_id}", headers=auth)).json()
+        assert got["status"] == "released", got["timeline"]
+    view = (await client.get("/stock/BOOK-NOTES", headers=auth)).json()
+    assert (view["on_hand"], view["reserved"], view["available"]) == (7, 6, 1)
+    assert [(x["location"], x["reserved"]) for x in view["locations"]] == [("main", 6), ("tpl", 0)]
+    fulfilments = (await client.get("/fulfilments?location=main", headers=auth)).json()
+    assert sorted((f["order_id"], f["lines"][0]["quantity"]) for f in fulfilments) == sorted(
+        [(held, 3), (backordered, 3)]
+    )
 
 
 async def test_the_schema_documents_stock(client: AsyncTestClient) -> None:

@@ -12,7 +12,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from hub.errors import Forbidden
 from hub.services.keys import Principal
 
-PUBLIC_PATHS = ["^/health$", "^/ready$", "^/schema", "^/webhooks/"]
+PUBLIC_PATHS = ["^/health$", "^/ready$", "^/schema", "^/webhooks/", "^/track/"]
 
 
 class BearerKeyMiddleware(AbstractAuthenticationMiddleware):

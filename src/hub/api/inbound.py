@@ -15,6 +15,7 @@ from hub.connections import ConnectionInfo
 from hub.errors import NotFound, Unauthorized
 from hub.sdk.connector import ReceivesWebhooks, WebhookRequest
 from hub.sdk.errors import SignatureError
+from hub.sdk.fulfilment import ReceivesEvents
 from hub.services import inbound as inbound_service
 from hub.store import inbound as inbound_store
 from hub.store.inbound import InboundMessage
@@ -51,7 +52,7 @@ async def receive_webhook(
 ) -> Response[WebhookAnswer]:
     connection = hub.connections.get(code)
     connector = hub.connections.connector(connection) if connection else None
-    if connection is None or not isinstance(connector, ReceivesWebhooks):
+    if connection is None or not isinstance(connector, ReceivesWebhooks | ReceivesEvents):
         raise NotFound(f"no connection {code!r} that receives webhooks")
     body = await request.body()
     webhook = WebhookRequest(

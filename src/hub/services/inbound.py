@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from hub.domain import ids
 from hub.domain.order import normalise
 from hub.errors import Conflict, NotFound, utcnow
-from hub.sdk.connector import ChannelOrder, ReceivesWebhooks, WebhookRequest
+from hub.sdk.connector import ChannelOrder, MapsMessages, VerifiesWebhooks, WebhookRequest
+from hub.sdk.fulfilment import MapsEvents, PartnerEvent, ShipmentReport
 from hub.sdk.http import PartnerHttp
 from hub.services.channel_orders import apply_sync
 from hub.services.jobs import JobContext
@@ -30,6 +31,7 @@ from hub.store.database import Database
 from hub.store.jobs import Job, NewJob
 
 PROCESS_JOB = "inbound.process"
+REPORT_TOPIC = "hub:shipment"  # a ShipmentReport a shipment poll kept (services/polling)
 #: headers never kept with a message (credentials, not evidence)
 _DROP_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 
@@ -51,7 +53,7 @@ def _keep_headers(headers: dict[str, str]) -> str:
 
 async def receive_webhook(
     db: Database,
-    connector: ReceivesWebhooks,
+    connector: VerifiesWebhooks,
     connection: Any,
     request: WebhookRequest,
     *,
@@ -117,6 +119,10 @@ async def process(ctx: JobContext, message_id: str) -> str:
         return await _quarantine(
             ctx.db, message_id, f"connection {row.connection!r} or its connector is not configured"
         )
+    if row.topic == REPORT_TOPIC or (
+        not isinstance(connector, MapsMessages) and isinstance(connector, MapsEvents)
+    ):
+        return await _process_events(ctx, row, connection, connector)
     client = ctx.http or httpx.AsyncClient(base_url=connection.base_url or "")
     try:
         reported: list[ChannelOrder] = await connector.orders_from_message(
@@ -146,6 +152,39 @@ async def process(ctx: JobContext, message_id: str) -> str:
         return order_ids
 
     await ctx.db.run_write(apply)
+    ctx.db.signal_jobs()
+    return "processed"
+
+
+async def _process_events(ctx: JobContext, row: Any, connection: Any, connector: Any) -> str:
+    """A warehouse's or carrier's message: shipments, tracking news, cancellations."""
+    from hub.services import fulfilment  # the fulfilment service imports this module's users
+
+    client = ctx.http or httpx.AsyncClient(base_url=connection.base_url or "")
+    try:
+        if row.topic == REPORT_TOPIC:  # a polled report, kept as the hub encoded it
+            events: list[PartnerEvent] = [msgspec.json.decode(row.body, type=ShipmentReport)]
+        else:
+            events = await connector.events_from_message(
+                connection, row.body, row.topic, PartnerHttp(client)
+            )
+    except (ValueError, msgspec.MsgspecError) as exc:
+        return await _quarantine(ctx.db, row.id, str(exc) or type(exc).__name__)
+    finally:
+        if ctx.http is None:
+            await client.aclose()
+
+    def apply(conn: Connection) -> list[str]:
+        order_ids = fulfilment.apply_events(conn, events, connection=row.connection)
+        store.mark_sync(
+            conn, row.id, status="processed", now=utcnow(), order_ids=sorted(set(order_ids))
+        )
+        return order_ids
+
+    try:
+        await ctx.db.run_write(apply)
+    except LookupError as exc:  # a shipment of a fulfilment the hub does not know (yet)
+        return await _quarantine(ctx.db, row.id, str(exc))
     ctx.db.signal_jobs()
     return "processed"
 

@@ -6,6 +6,7 @@ A key is ``hub_`` plus 43 random URL-safe characters; only its SHA-256 is stored
 - ``admin``: everything, including jobs and keys.
 - ``orders:read`` / ``orders:write``: read / create, change and read orders of any channel.
 - ``stock:write``: post stock movements (receipts, adjustments, counts).
+- ``fulfilment:write``: confirm shipments of the merchant's own warehouse.
 - ``channel:<code>``: a channel's own key: create and read orders of that channel only.
 """
 
@@ -24,7 +25,9 @@ from hub.errors import Conflict, NotFound, Unprocessable, utcnow
 from hub.store import keys as key_store
 from hub.store.database import Database
 
-FIXED_SCOPES = frozenset({"admin", "orders:read", "orders:write", "stock:write", "catalog:write"})
+FIXED_SCOPES = frozenset(
+    {"admin", "orders:read", "orders:write", "stock:write", "catalog:write", "fulfilment:write"}
+)
 _CHANNEL_SCOPE = re.compile(r"^channel:[a-z0-9][a-z0-9_-]{0,63}$")
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, select
 from hub.domain.lifecycle import OrderStatus, TransitionRefused, release_target, require_move
 from hub.domain.order import FieldError, Order
 from hub.errors import Conflict, NotFound, utcnow
-from hub.services import stock
+from hub.services import fulfilment, stock
 from hub.services.ingest import ACCEPT_JOB
 from hub.services.stock import Policy, Shortfall
 from hub.store import jobs as job_store
@@ -81,6 +81,20 @@ async def change(
                 )
                 if released:
                     detail = {**(detail or {}), "released_units": released}
+                ended = await conn.run_sync(
+                    lambda c, now=now: fulfilment.cancel_open(c, order_id, now=now)
+                )
+                if ended:
+                    detail = {**(detail or {}), "cancelled_fulfilments": ended}
+            elif target == OrderStatus.ACCEPTED and current == OrderStatus.ON_HOLD:
+                # back from a hold after acceptance: route (and release) it now
+                await conn.run_sync(lambda c: fulfilment.stop_waiting(c, order_id))
+                await job_store.enqueue(
+                    conn,
+                    [NewJob(fulfilment.ROUTE_JOB, {"order_id": order_id})],
+                    now=now,
+                    max_attempts=RETRY_ACCEPT_ATTEMPTS,
+                )
             elif target == OrderStatus.RECEIVED:
                 # back from a hold before acceptance: try to accept (and reserve) again
                 await job_store.enqueue(
@@ -107,7 +121,7 @@ async def change(
             )
             updated = await orders.get(conn, order_id)
             assert updated is not None
-        if target == OrderStatus.RECEIVED:
+        if target in (OrderStatus.RECEIVED, OrderStatus.ACCEPTED, OrderStatus.CANCELLED):
             db.signal_jobs()
         return updated
     raise Conflict(f"order {order_id} kept changing; try again")
@@ -123,6 +137,7 @@ def accept_received(
     *,
     actor: str,
     policy: Callable[[str], Policy] = lambda _channel: "hold",
+    router: Callable[[Connection, list[str]], object] | None = None,
 ) -> list[str]:
     """Accept every order of ``order_ids`` still received, reserving its lines.
 
@@ -189,6 +204,8 @@ def accept_received(
         for oid in on_hold
     ]
     orders.add_events_sync(conn, events)
+    if router is not None and moved:
+        router(conn, moved)  # route and release in the same transaction
     return moved
 
 
@@ -227,10 +244,20 @@ async def list_orders(
     return page, None
 
 
-def accept_handler(policy: Callable[[str], Policy]) -> Callable[[Connection, list[Job]], None]:
-    """The ``order.accept`` local job handler, with each channel's stock policy."""
+def accept_handler(
+    policy: Callable[[str], Policy],
+    router: Callable[[Connection, list[str]], object] | None = None,
+) -> Callable[[Connection, list[Job]], None]:
+    """The ``order.accept`` local job handler, with each channel's stock policy; ``router``
+    routes the accepted orders and releases them to fulfilment in the same transaction."""
 
     def handle(conn: Connection, jobs: list[Job]) -> None:
-        accept_received(conn, [j.payload["order_id"] for j in jobs], actor="worker", policy=policy)
+        accept_received(
+            conn,
+            [j.payload["order_id"] for j in jobs],
+            actor="worker",
+            policy=policy,
+            router=router,
+        )
 
     return handle

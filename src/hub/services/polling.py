@@ -10,16 +10,19 @@ starts from the last committed cursor, and a re-fetched version is the same mess
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
+import msgspec
 from sqlalchemy import Connection
 
 from hub.domain import ids
 from hub.errors import NotFound, utcnow
-from hub.sdk.connector import PollResult, PollsOrders
+from hub.sdk.connector import PolledMessage, PollResult, PollsOrders
+from hub.sdk.fulfilment import PollsShipments
 from hub.sdk.http import PartnerHttp
-from hub.services.inbound import PROCESS_JOB
+from hub.services.inbound import PROCESS_JOB, REPORT_TOPIC
 from hub.services.jobs import JobContext
 from hub.store import inbound as inbound_store
 from hub.store import jobs as job_store
@@ -28,6 +31,9 @@ from hub.store.jobs import Job, NewJob
 
 POLL_JOB = "poll.orders"
 STREAM = "orders"
+SHIPMENT_POLL_JOB = "poll.shipments"
+SHIPMENT_STREAM = "shipments"
+
 DEFAULT_INTERVAL = 300.0
 DEFAULT_LOOKBACK = 120.0
 MAX_PAGES = 100
@@ -73,7 +79,9 @@ async def poll(ctx: JobContext, code: str) -> PollSummary:
     return PollSummary(pages=pages, new=new, seen=seen)
 
 
-def _keep_page(conn: Connection, code: str, result: PollResult, ctx: JobContext) -> int:
+def _keep_page(
+    conn: Connection, code: str, result: PollResult, ctx: JobContext, *, stream: str = STREAM
+) -> int:
     now = utcnow()
     added = 0
     new_jobs: list[NewJob] = []
@@ -102,7 +110,7 @@ def _keep_page(conn: Connection, code: str, result: PollResult, ctx: JobContext)
         new_jobs.append(NewJob(PROCESS_JOB, {"inbound_id": message_id}))
         added += 1
     job_store.enqueue_sync(conn, new_jobs, now=now, max_attempts=ctx.settings.job_max_attempts)
-    polls.set_sync(conn, code, STREAM, result.cursor, now=now)
+    polls.set_sync(conn, code, stream, result.cursor, now=now)
     return added
 
 
@@ -110,31 +118,75 @@ async def handle_poll_job(ctx: JobContext, job: Job) -> None:
     await poll(ctx, job.payload["connection"])
 
 
+async def poll_shipments(ctx: JobContext, code: str) -> PollSummary:
+    """Ask a warehouse for shipments (the fallback when its webhooks do not come, or come
+    without tracking; the only way for a CSV folder). Each report is kept as an inbound
+    message (topic ``hub:shipment``) with the cursor, so it is applied, quarantined and
+    replayed like any webhook; the same report twice is kept once."""
+    connection = ctx.connections.get(code) if ctx.connections else None
+    connector = ctx.connections.connector(connection) if connection else None
+    if connection is None or not isinstance(connector, PollsShipments):
+        raise NotFound(f"no connection {code!r} that polls for shipments")
+    until = utcnow().isoformat().replace("+00:00", "Z")
+    row = await ctx.db.run_write(lambda conn: polls.get_sync(conn, code, SHIPMENT_STREAM))
+    cursor = row.cursor if row else None
+    if ctx.http is None:
+        raise RuntimeError("polling needs the hub's HTTP client")
+    http = PartnerHttp(ctx.http)
+    pages = new = seen = 0
+    while pages < MAX_PAGES:
+        got = await connector.poll_shipments(connection, cursor, http, until=until)
+        messages = []
+        for report in got.shipments:
+            body = msgspec.json.encode(report)
+            key = "shipment:" + hashlib.sha256(body).hexdigest()
+            messages.append(PolledMessage(dedupe_key=key, body=body, topic=REPORT_TOPIC))
+        result = PollResult(messages=messages, cursor=got.cursor, more=got.more)
+        added = await ctx.db.run_write(
+            lambda conn, r=result: _keep_page(conn, code, r, ctx, stream=SHIPMENT_STREAM)
+        )
+        pages += 1
+        new += added
+        seen += len(messages) - added
+        cursor = got.cursor
+        if not got.more:
+            break
+    if new:
+        ctx.db.signal_jobs()
+    return PollSummary(pages=pages, new=new, seen=seen)
+
+
+async def handle_shipment_poll_job(ctx: JobContext, job: Job) -> None:
+    await poll_shipments(ctx, job.payload["connection"])
+
+
 async def enqueue_due_polls(ctx: JobContext) -> list[str]:
     """Enqueue a poll for every polling connection whose interval has passed and that has
     no poll waiting or running. Returns the connection codes enqueued."""
     if ctx.connections is None:
         return []
-    due: list[str] = []
+    due: list[tuple[str, str, str, float]] = []  # (code, stream, job kind, interval)
     for connection in ctx.connections.all():
-        if isinstance(ctx.connections.connector(connection), PollsOrders):
-            due.append(connection.code)
+        connector = ctx.connections.connector(connection)
+        if isinstance(connector, PollsOrders):
+            every = _setting(connection, "poll_interval_seconds", DEFAULT_INTERVAL)
+            due.append((connection.code, STREAM, POLL_JOB, every))
+        if isinstance(connector, PollsShipments):
+            every = _setting(connection, "shipment_poll_interval_seconds", DEFAULT_INTERVAL)
+            due.append((connection.code, SHIPMENT_STREAM, SHIPMENT_POLL_JOB, every))
     if not due:
         return []
-    interval = {
-        c: _setting(ctx.connections.get(c), "poll_interval_seconds", DEFAULT_INTERVAL) for c in due
-    }
 
     def pick(conn: Connection) -> list[str]:
         now = utcnow()
         chosen = []
-        for code in due:
-            row = polls.get_sync(conn, code, STREAM)
-            if row is not None and row.polled_at + timedelta(seconds=interval[code]) > now:
+        for code, stream, kind, every in due:
+            row = polls.get_sync(conn, code, stream)
+            if row is not None and row.polled_at + timedelta(seconds=every) > now:
                 continue
             if job_store.enqueue_unless_active_sync(
                 conn,
-                NewJob(POLL_JOB, {"connection": code}),
+                NewJob(kind, {"connection": code}),
                 now=now,
                 max_attempts=ctx.settings.job_max_attempts,
             ):

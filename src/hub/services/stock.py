@@ -293,6 +293,96 @@ def consume_order(conn: Connection, order_id: str, *, reason: str = "order shipp
     return _settle(conn, order_id, MovementKind.SHIPMENT, reason)
 
 
+def reserve_at(
+    conn: Connection,
+    order_id: str,
+    plan: Sequence[tuple[str, str, int]],
+    *,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Reserve (sku, location, units) for an order exactly where routing chose. The caller
+    has released the order's earlier reservation in the same transaction and checked the
+    units are there (routing saw them under the same locks)."""
+    store.ensure_levels(conn, {(sku, loc) for sku, loc, _ in plan})
+    locked = store.lock_levels(conn, {sku for sku, _, _ in plan})
+    for sku, loc, n in sorted(plan):
+        level = locked[(sku, loc)][1]
+        after = apply(MovementKind.RESERVATION, n, level)
+        store.record(
+            conn,
+            sku=sku,
+            location=loc,
+            kind=MovementKind.RESERVATION,
+            quantity=n,
+            after=after,
+            reason=reason,
+            source="routing",
+            order_id=order_id,
+            now=now,
+        )
+        locked[(sku, loc)] = (locked[(sku, loc)][0], after)
+    stock_changed(conn, {sku for sku, _, _ in plan}, now=now)
+
+
+def consume_at(
+    conn: Connection,
+    order_id: str,
+    location: str,
+    parts: dict[str, int],
+    *,
+    reason: str,
+    now: datetime,
+) -> int:
+    """A parcel left ``location``: its units leave on hand and the order's reservation there.
+    Units beyond what the order holds reserved there (a backorder shipped from stock that
+    arrived) are taken from on hand as an adjustment, never below 0. Returns the units."""
+    held = store.reserved_for_order(conn, order_id)
+    store.ensure_levels(conn, {(sku, location) for sku in parts})
+    locked = store.lock_levels(conn, set(parts))
+    total = 0
+    for sku, n in sorted(parts.items()):
+        if n <= 0:
+            continue
+        level = locked[(sku, location)][1]
+        reserved = max(0, min(n, held.get((sku, location), 0), level.reserved, level.on_hand))
+        if reserved:
+            after = apply(MovementKind.SHIPMENT, reserved, level)
+            store.record(
+                conn,
+                sku=sku,
+                location=location,
+                kind=MovementKind.SHIPMENT,
+                quantity=-reserved,
+                after=after,
+                reason=reason,
+                source="shipment",
+                order_id=order_id,
+                now=now,
+            )
+            level = after
+        extra = min(n - reserved, max(0, level.on_hand))  # on hand never goes below 0
+        if extra:
+            after = apply(MovementKind.ADJUSTMENT, -extra, level)
+            store.record(
+                conn,
+                sku=sku,
+                location=location,
+                kind=MovementKind.ADJUSTMENT,
+                quantity=-extra,
+                after=after,
+                reason=f"{reason} (not reserved)",
+                source="shipment",
+                order_id=order_id,
+                now=now,
+            )
+            level = after
+        locked[(sku, location)] = (locked[(sku, location)][0], level)
+        total += n
+    stock_changed(conn, set(parts), now=now)
+    return total
+
+
 def _view(
     sku: str, found: list[tuple[str, Level, int]], channels: Sequence[ChannelConnection]
 ) -> StockView:

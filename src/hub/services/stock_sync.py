@@ -145,21 +145,29 @@ def figures(conn: Connection, rules: ChannelRules, skus: Iterable[str]) -> dict[
 # --------------------------------------------------------------------------- fan-out
 
 
-def fanout_handler(connections: Any) -> Callable[[Connection, list[Job]], None]:
-    """The ``stock.fanout`` local job: dirty SKUs -> pending rows and push jobs."""
+OnDirty = Callable[[Connection, set[str]], object]
+
+
+def fanout_handler(
+    connections: Any, on_dirty: OnDirty | None = None
+) -> Callable[[Connection, list[Job]], None]:
+    """The ``stock.fanout`` local job: dirty SKUs -> pending rows and push jobs.
+    ``on_dirty(conn, skus)`` also hears of them (orders waiting for stock to route)."""
 
     def run(conn: Connection, jobs: list[Job]) -> None:
-        fan_out(conn, targets(connections))
+        fan_out(conn, targets(connections), on_dirty)
 
     return run
 
 
-def fan_out(conn: Connection, found: list[Target]) -> int:
+def fan_out(conn: Connection, found: list[Target], on_dirty: OnDirty | None = None) -> int:
     now = utcnow()
     seen = store.dirty(conn, FANOUT_LIMIT)
     if not seen:
         return 0
-    skus = {s for s, _ in seen}
+    skus = {s for _, s in seen}
+    if on_dirty is not None:
+        on_dirty(conn, set(skus))
     skus |= catalog_store.bundles_containing(conn, skus)
     listed = store.listed(conn, skus, [t.code for t in found if not t.all_skus])
     pairs = [(t.code, s) for t in found for s in skus if t.all_skus or (t.code, s) in listed]
@@ -649,7 +657,7 @@ async def drift_found(db: Database, *, connection: str | None, limit: int) -> li
     return [DriftFound(r.at, r.connection, r.sku, r.hub_quantity, r.channel_quantity) for r in rows]
 
 
-def register(registry: Any, connections: Any) -> None:
-    registry.register_local(FANOUT_JOB, fanout_handler(connections))
+def register(registry: Any, connections: Any, on_dirty: OnDirty | None = None) -> None:
+    registry.register_local(FANOUT_JOB, fanout_handler(connections, on_dirty))
     registry.register(PUSH_JOB, handle_push_job)
     registry.register(DRIFT_JOB, handle_drift_job)

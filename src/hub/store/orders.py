@@ -193,15 +193,22 @@ async def move(
 
 
 def move_many(
-    conn: Connection, ids: Sequence[str], *, from_status: str, to_status: str, now: datetime
+    conn: Connection,
+    ids: Sequence[str],
+    *,
+    from_status: str,
+    to_status: str,
+    now: datetime,
+    held_from: str | None = None,
 ) -> list[str]:
-    """Move every order in ``ids`` that is still ``from_status``; returns those moved."""
+    """Move every order in ``ids`` that is still ``from_status``; returns those moved.
+    ``held_from``: the status a hold returns to when released (with ``to_status`` on_hold)."""
     if not ids:
         return []
     result = conn.execute(
         update(orders)
         .where(orders.c.id.in_(ids), orders.c.status == from_status)
-        .values(status=to_status, updated_at=now, version=orders.c.version + 1)
+        .values(status=to_status, held_from=held_from, updated_at=now, version=orders.c.version + 1)
         .returning(orders.c.id)
     )
     return list(result.scalars())

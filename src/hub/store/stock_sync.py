@@ -5,9 +5,10 @@
   last figure pushed and when, the last error.
 - ``stock_drift``: what a drift check found on a channel that differed from the hub.
 
-Rows are versioned: every change bumps ``version``, and clearing a row (``take_dirty`` /
-``record_pushed``) only happens where the version is still the one that was read, so a
-change that lands while a push is in flight is never lost, on SQLite or PostgreSQL.
+``stock_sync`` rows are versioned: every change bumps ``version``, and ``record_pushed``
+clears a row only where the version is still the one that was read, so a change that lands
+while a push is in flight is never lost, on SQLite or PostgreSQL. ``stock_dirty`` is
+append-only, and the fan-out deletes exactly the marks it read.
 """
 
 from __future__ import annotations
@@ -30,33 +31,27 @@ def _upsert(conn: Connection, table: Any) -> Any:
 def mark_dirty(conn: Connection, skus: Iterable[str], *, now: datetime) -> None:
     """Note that these SKUs' figures may have moved (call inside the movement's transaction).
 
-    Rows are written in SKU order, after the caller has locked the SKUs' levels, so
-    concurrent transactions queue on them in the same order and never deadlock.
+    An append, never an update: a busy SKU costs one small row per transaction, and no
+    transaction ever waits for another's lock here.
     """
     wanted = sorted(set(skus))
-    if not wanted:
-        return
-    stmt = _upsert(conn, stock_dirty)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[stock_dirty.c.sku],
-        set_={"version": stock_dirty.c.version + 1, "changed_at": stmt.excluded.changed_at},
-    )
-    conn.execute(stmt, [{"sku": s, "version": 1, "changed_at": now} for s in wanted])
+    if wanted:
+        conn.execute(insert(stock_dirty), [{"sku": s, "changed_at": now} for s in wanted])
 
 
-def dirty(conn: Connection, limit: int) -> list[tuple[str, int]]:
+def dirty(conn: Connection, limit: int) -> list[tuple[int, str]]:
+    """The oldest marks, (id, sku); one SKU may appear more than once."""
     rows = conn.execute(
-        select(stock_dirty.c.sku, stock_dirty.c.version).order_by(stock_dirty.c.sku).limit(limit)
+        select(stock_dirty.c.id, stock_dirty.c.sku).order_by(stock_dirty.c.id).limit(limit)
     )
-    return [(r.sku, r.version) for r in rows]
+    return [(r.id, r.sku) for r in rows]
 
 
-def clear_dirty(conn: Connection, seen: Sequence[tuple[str, int]]) -> None:
-    """Drop the dirty marks that were read, unless they changed since."""
+def clear_dirty(conn: Connection, seen: Sequence[tuple[int, str]]) -> None:
+    """Drop the marks that were read (a mark added since has a higher id and stays)."""
     if seen:
-        conn.execute(
-            delete(stock_dirty).where(tuple_(stock_dirty.c.sku, stock_dirty.c.version).in_(seen))
-        )
+        ids = [i for i, _ in seen]
+        conn.execute(delete(stock_dirty).where(stock_dirty.c.id.in_(ids)))
 
 
 def listed(

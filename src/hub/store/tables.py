@@ -266,15 +266,16 @@ bundle_components = Table(
     Index(None, "component_sku"),
 )
 
-# Stock sync out (services/stock_sync). A movement marks its SKU dirty in its own
-# transaction; the fan-out turns dirty SKUs into one pending row per (connection, SKU);
+# Stock sync out (services/stock_sync). A movement appends its SKUs to ``stock_dirty`` in
+# its own transaction (inserts only: it never waits on another transaction's lock); the
+# fan-out turns them into one pending row per (connection, SKU) and deletes what it read;
 # a push job per connection sends the newest figure of its pending rows. ``version`` goes
 # up on every change, so a push only clears a row nothing has changed since it was read.
 stock_dirty = Table(
     "stock_dirty",
     metadata,
-    Column("sku", String(100), primary_key=True),
-    Column("version", BigInteger, nullable=False),
+    Column("id", BigId, primary_key=True, autoincrement=True),  # append-only: no row locks
+    Column("sku", String(100), nullable=False),
     Column("changed_at", UtcDateTime, nullable=False),
 )
 
@@ -305,4 +306,78 @@ stock_drift = Table(
     Column("hub_quantity", Integer, nullable=False),
     Column("channel_quantity", Integer, nullable=False),
     Index(None, "connection", "at"),
+)
+
+# Fulfilment (services/fulfilment): one fulfilment per order and location, sent to the
+# location's connection (or left open for the merchant's own warehouse API); parcels
+# (shipments) reported against it, with their lines and latest tracking status.
+fulfilments = Table(
+    "fulfilments",
+    metadata,
+    Column("id", String(26), primary_key=True),
+    Column("order_id", String(26), ForeignKey("orders.id"), nullable=False),
+    Column("location", String(64), nullable=False),
+    Column("connection", String(64)),  # None: the hub's own warehouse API
+    # open, sent, accepted, partially_shipped, shipped, delivered, cancelled, failed
+    Column("status", String(20), nullable=False),
+    Column("partner_ref", String(200)),
+    Column("rule", String(200)),
+    Column("service_level", String(50)),
+    Column("carrier", String(100)),
+    Column("service", String(100)),
+    Column("label", LargeBinary),  # the label document, when the hub bought one
+    Column("label_format", String(10)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "order_id"),
+    Index(None, "location", "status"),
+)
+
+fulfilment_lines = Table(
+    "fulfilment_lines",
+    metadata,
+    Column("fulfilment_id", String(26), ForeignKey("fulfilments.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("sku", String(100), nullable=False),
+    Column("line_id", String(200)),
+    Column("name", String(500)),
+    Column("quantity", Integer, nullable=False),
+    Column("shipped", Integer, nullable=False),
+)
+
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("id", String(26), primary_key=True),
+    Column("fulfilment_id", String(26), ForeignKey("fulfilments.id"), nullable=False),
+    Column("order_id", String(26), nullable=False),
+    Column("parcel_key", String(200), nullable=False),  # partner's shipment id or tracking no.
+    Column("carrier", String(100)),
+    Column("service", String(100)),
+    Column("tracking_number", String(100)),
+    Column("tracking_url", Text),
+    Column("status", String(30), nullable=False),  # hub.sdk.TrackingStatus
+    Column("status_detail", Text),
+    Column("estimated_delivery", String(10)),  # ISO date
+    Column("shipped_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("fulfilment_id", "parcel_key"),
+    Index(None, "tracking_number"),
+    Index(None, "order_id"),
+)
+
+shipment_lines = Table(
+    "shipment_lines",
+    metadata,
+    Column("shipment_id", String(26), ForeignKey("shipments.id"), primary_key=True),
+    Column("sku", String(100), primary_key=True),
+    Column("quantity", Integer, nullable=False),
+)
+
+# Orders that found no route: tried again when stock of one of their SKUs moves.
+route_waits = Table(
+    "route_waits",
+    metadata,
+    Column("order_id", String(26), ForeignKey("orders.id"), primary_key=True),
+    Column("since", UtcDateTime, nullable=False),
 )

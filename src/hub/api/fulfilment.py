@@ -1,0 +1,114 @@
+"""``/fulfilments`` (the merchant's own warehouse: open work, shipments confirmed) and
+``/track/{public_ref}`` (what a buyer may see, without a key)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from hub.api.auth import requires
+from hub.bootstrap import Hub
+from hub.sdk import ParcelLine, ShipmentReport, TrackingStatus
+from hub.services import fulfilment as service
+from hub.services.fulfilment import FulfilmentOut, PublicTracking
+from hub.services.keys import Principal
+
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class ShippedLineIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    sku: Text
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
+
+
+class ShipmentIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A parcel the warehouse shipped. No lines: everything left on the fulfilment."""
+
+    carrier: Text
+    tracking_number: Text
+    service: Text | None = None
+    tracking_url: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    lines: list[ShippedLineIn] = []
+    shipped_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
+    estimated_delivery: date | None = None
+    status: TrackingStatus = "in_transit"
+
+
+class FulfilmentController(Controller):
+    path = "/fulfilments"
+    tags = ["fulfilment"]
+
+    @get("/", guards=[requires("orders:read")], summary="Fulfilments, oldest first")
+    async def list_all(
+        self,
+        hub: NamedDependency[Hub],
+        location: FromQuery[str | None] = None,
+        status: FromQuery[
+            Literal[
+                "open",
+                "sent",
+                "accepted",
+                "partially_shipped",
+                "shipped",
+                "delivered",
+                "cancelled",
+            ]
+            | None
+        ] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    ) -> list[FulfilmentOut]:
+        """``status=open``: everything not yet fully shipped nor cancelled."""
+        return await service.list_fulfilments(hub.db, location=location, status=status, limit=limit)
+
+    @get("/{fulfilment_id:str}", guards=[requires("orders:read")], summary="One fulfilment")
+    async def get_one(
+        self, hub: NamedDependency[Hub], fulfilment_id: FromPath[str]
+    ) -> FulfilmentOut:
+        return await service.get_fulfilment(hub.db, fulfilment_id)
+
+    @post(
+        "/{fulfilment_id:str}/shipments",
+        guards=[requires("fulfilment:write")],
+        status_code=201,
+        summary="Confirm a parcel shipped from this fulfilment (lines, carrier, tracking)",
+    )
+    async def ship(
+        self,
+        request: Request[Principal, Any, Any],
+        hub: NamedDependency[Hub],
+        fulfilment_id: FromPath[str],
+        data: JSONBody[ShipmentIn],
+    ) -> FulfilmentOut:
+        """The same tracking number twice is the same parcel (updated, not shipped twice)."""
+        report = ShipmentReport(
+            fulfilment_ref=fulfilment_id,
+            partner_shipment_id=data.tracking_number,
+            status=data.status,
+            carrier=data.carrier,
+            service=data.service,
+            tracking_number=data.tracking_number,
+            tracking_url=data.tracking_url,
+            lines=[ParcelLine(x.sku, x.quantity) for x in data.lines],
+            shipped_at=data.shipped_at,
+            estimated_delivery=data.estimated_delivery,
+        )
+        return await service.confirm_shipment(
+            hub.db, fulfilment_id, report, actor=request.user.actor
+        )
+
+
+@get(
+    "/track/{public_ref:str}",
+    summary="An order's delivery status for its buyer (no key; no personal data)",
+    tags=["tracking"],
+)
+async def track(hub: NamedDependency[Hub], public_ref: FromPath[str]) -> PublicTracking:
+    return await service.public_tracking(hub.db, public_ref)
+
+
+__all__ = ["FulfilmentController", "track"]
