@@ -703,7 +703,13 @@ def record_tracking(
         if event.carrier and not parcel.carrier:
             changes["carrier"] = event.carrier
         store.update_shipment(conn, parcel.id, **changes)
-        if event.status != parcel.status:
+        news = (
+            event.status != parcel.status
+            or changes.get("status_detail", parcel.status_detail) != parcel.status_detail
+            or changes.get("estimated_delivery", parcel.estimated_delivery)
+            != parcel.estimated_delivery
+        )
+        if news:
             order_store.add_events_sync(
                 conn,
                 [
