@@ -321,6 +321,52 @@ def stock_resync(channels: tuple[str, ...]) -> None:
 
 
 @main.group()
+def route() -> None:
+    """Routing rules: try a rules file on past orders before using it."""
+
+
+@route.command("simulate")
+@click.argument("rules", type=click.Path(dir_okay=False))
+@click.option("--since", required=True, help="Orders placed from this date or time (ISO).")
+@click.option("--until", default=None, help="... and before this one (default: now).")
+def route_simulate(rules: str, since: str, until: str | None) -> None:
+    """Replay past orders through RULES against today's stock; change nothing."""
+    from rich.progress import Progress
+
+    from hub.domain.routing import RulesError
+    from hub.services.route_simulation import format_report, load_rules_file, simulate
+
+    try:
+        ruleset = load_rules_file(Path(rules))
+    except RulesError as exc:
+        raise click.ClickException(str(exc)) from None
+    start, end = _when("--since", since), _when("--until", until) if until else None
+    settings = _settings()
+    _migrate_embedded(settings)
+
+    async def work(db: Any) -> Any:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("routing", total=None)
+            return await simulate(
+                db, ruleset, since=start, until=end, progress=lambda n: progress.advance(task, n)
+            )
+
+    click.echo(format_report(_run(settings, work)))
+
+
+def _when(option: str, text: str) -> Any:
+    from datetime import UTC, datetime
+
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.ClickException(
+            f"{option}: {text!r} is not an ISO date or time (e.g. 2025-03-01)"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@main.group()
 def inbound() -> None:
     """Partner messages: what came in, and what is quarantined."""
 
