@@ -33,6 +33,8 @@ def upgrade() -> None:
         sa.Column("service", sa.String(100), nullable=True),
         sa.Column("label", sa.LargeBinary(), nullable=True),
         sa.Column("label_format", sa.String(10), nullable=True),
+        sa.Column("label_tracking", sa.String(100), nullable=True),
+        sa.Column("label_url", sa.Text(), nullable=True),
         sa.Column("created_at", When, nullable=False),
         sa.Column("updated_at", When, nullable=False),
         sa.ForeignKeyConstraint(

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from hub import __version__
 from hub.api.auth import PUBLIC_PATHS, BearerKeyMiddleware
 from hub.api.catalog import CatalogController
-from hub.api.fulfilment import FulfilmentController, track
+from hub.api.fulfilment import FulfilmentController, ask_label, label, track
 from hub.api.inbound import InboundController, list_connections, receive_webhook
 from hub.api.jobs import JobController
 from hub.api.orders import OrderController
@@ -83,6 +83,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
         CatalogController,
         InboundController,
         FulfilmentController,
+        ask_label,
+        label,
         track,
         list_connections,
         receive_webhook,

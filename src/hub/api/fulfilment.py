@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
@@ -102,6 +102,37 @@ class FulfilmentController(Controller):
         )
 
 
+class LabelQueued(msgspec.Struct, frozen=True):
+    fulfilment_id: str
+    carrier_connection: str
+    status: str = "queued"
+
+
+@post(
+    "/fulfilments/{fulfilment_id:str}/label",
+    guards=[requires("fulfilment:write")],
+    status_code=202,
+    summary="Buy a shipping label: carrier and service chosen by the routing rules",
+    tags=["fulfilment"],
+)
+async def ask_label(
+    hub: NamedDependency[Hub], fulfilment_id: FromPath[str], data: JSONBody[service.LabelAsk]
+) -> LabelQueued:
+    code = await service.ask_label(hub.db, hub.connections, fulfilment_id, data)
+    return LabelQueued(fulfilment_id, code)
+
+
+@get(
+    "/fulfilments/{fulfilment_id:str}/label",
+    guards=[requires("orders:read")],
+    summary="The bought label's document (PNG, PDF or ZPL)",
+    tags=["fulfilment"],
+)
+async def label(hub: NamedDependency[Hub], fulfilment_id: FromPath[str]) -> Response[bytes]:
+    document, media = await service.label_document(hub.db, fulfilment_id)
+    return Response(document, media_type=media)
+
+
 @get(
     "/track/{public_ref:str}",
     summary="An order's delivery status for its buyer (no key; no personal data)",
@@ -111,4 +142,4 @@ async def track(hub: NamedDependency[Hub], public_ref: FromPath[str]) -> PublicT
     return await service.public_tracking(hub.db, public_ref)
 
 
-__all__ = ["FulfilmentController", "track"]
+__all__ = ["FulfilmentController", "ask_label", "label", "track"]

@@ -35,7 +35,7 @@ from sqlalchemy import Connection, select
 
 from hub.domain import ids
 from hub.domain.lifecycle import OrderStatus
-from hub.domain.order import Order
+from hub.domain.order import Address, Order
 from hub.domain.routing import (
     Decision,
     RouteLine,
@@ -49,6 +49,7 @@ from hub.domain.routing import (
 )
 from hub.errors import Conflict, NotFound, Unprocessable, utcnow
 from hub.sdk import (
+    BuysLabels,
     ChannelShipment,
     FatalError,
     FulfilmentAccepted,
@@ -56,6 +57,9 @@ from hub.sdk import (
     FulfilmentLine,
     FulfilmentRequest,
     FulfilsOrders,
+    Label,
+    LabelRequest,
+    Parcel,
     PartnerEvent,
     PartnerHttp,
     PushesShipments,
@@ -82,6 +86,7 @@ ROUTE_JOB = "order.route"
 SEND_JOB = "fulfilment.send"
 CANCEL_JOB = "fulfilment.cancel"
 PUSH_JOB = "shipment.push"
+LABEL_JOB = "fulfilment.label"
 JOB_ATTEMPTS = 10
 
 DEFAULT_RULES = RuleSet(rules=(), default=Strategy(), source="<default: every location>")
@@ -511,6 +516,177 @@ def _attention(conn: Connection, order_id: str, reason: str) -> None:
     conn.execute(update(orders).where(orders.c.id == order_id).values(attention=reason[:2000]))
 
 
+# --------------------------------------------------------------------------- labels
+
+
+class LabelAsk(msgspec.Struct, frozen=True, kw_only=True):
+    """``POST /fulfilments/{id}/label``: buy a label for the parcel, carrier by the rules."""
+
+    parcel: Parcel
+    carrier_connection: str | None = None  # default: the one connection that buys labels
+
+
+def _label_connection(connections: Any, asked: str | None) -> str:
+    found = [
+        c.code
+        for c in (connections.all() if connections is not None else ())
+        if isinstance(connections.connector(c), BuysLabels)
+    ]
+    if asked is not None:
+        if asked not in found:
+            raise Unprocessable(
+                f"carrier_connection: {asked!r} is not a connection that buys labels",
+                [_field("carrier_connection", "not a label-buying connection")],
+            )
+        return asked
+    if len(found) != 1:
+        reason = "none is configured" if not found else f"choose one of {', '.join(found)}"
+        raise Unprocessable(f"carrier_connection: {reason}", [_field("carrier_connection", reason)])
+    return found[0]
+
+
+async def ask_label(db: Database, connections: Any, fulfilment_id: str, ask: LabelAsk) -> str:
+    """Queue the purchase (an outbound effect goes through the outbox); returns the
+    connection that will be asked. Refused when the fulfilment is not open."""
+    code = _label_connection(connections, ask.carrier_connection)
+
+    def run(conn: Connection) -> None:
+        f = store.get(conn, fulfilment_id)
+        if f is None:
+            raise NotFound(f"no fulfilment {fulfilment_id}")
+        if f.status not in ("open", "accepted", "partially_shipped"):
+            raise Conflict(f"fulfilment {fulfilment_id} is {f.status}; no label can be bought")
+        if f.label_tracking:
+            raise Conflict(f"fulfilment {fulfilment_id} has a label ({f.label_tracking})")
+        job_store.enqueue_unless_active_sync(
+            conn,
+            NewJob(
+                LABEL_JOB,
+                {
+                    "fulfilment_id": fulfilment_id,
+                    "connection": code,
+                    "parcel": msgspec.to_builtins(ask.parcel),
+                },
+            ),
+            now=utcnow(),
+            max_attempts=JOB_ATTEMPTS,
+        )
+
+    await db.run_write(run)
+    db.signal_jobs()
+    return code
+
+
+async def buy_label(
+    ctx: JobContext, fulfilment_id: str, code: str, parcel: Parcel, rules: Rules
+) -> Label | None:
+    """Rates from the carrier connection, the rate the rules allow (cheapest), the label
+    bought and kept with the fulfilment. None when it has one already."""
+    from hub.domain.routing import choose_carrier
+
+    def read(conn: Connection) -> tuple[Any, FulfilmentRequest, Any] | None:
+        f = store.get(conn, fulfilment_id)
+        if f is None:
+            return None
+        loc = conn.execute(select(locations).where(locations.c.code == f.location)).one()
+        return f, _request(conn, f), loc
+
+    async with ctx.db.read() as aconn:
+        found = await aconn.run_sync(read)
+    if found is None:
+        raise FatalJobError(f"no fulfilment {fulfilment_id}")
+    f, request, loc = found
+    if f.label_tracking:
+        return None
+    if loc.address is None:
+        raise FatalJobError(f"location {f.location!r} has no address to ship from")
+    if request.ship_to is None:
+        raise FatalJobError(f"order {f.order_id} has no shipping address")
+    connection, connector = _partner(ctx, code, BuysLabels)
+    http = _http(ctx)
+    ask = LabelRequest(
+        reference=fulfilment_id,
+        ship_from=msgspec.json.decode(loc.address, type=Address),
+        ship_to=request.ship_to,
+        parcel=parcel,
+        customer=request.customer,
+    )
+    try:
+        rates = await connector.rates(connection, ask, http)
+        rate = choose_carrier(rules.get(), f.rule, f.service_level, rates)
+        if rate is None:
+            offered = ", ".join(f"{r.carrier} {r.service}" for r in rates) or "none"
+            raise FatalJobError(
+                f"no rate the rules allow for service level {f.service_level or 'none'} "
+                f"(offered: {offered})"
+            )
+        label = await connector.buy_label(connection, rate, http)
+    except RetriableError as exc:
+        raise RetryLater(str(exc), after_seconds=exc.retry_after or 0.0) from None
+
+    def record(conn: Connection) -> None:
+        now = utcnow()
+        store.set_status(
+            conn,
+            fulfilment_id,
+            f.status,
+            now=now,
+            carrier=label.carrier,
+            service=label.service,
+            label=label.label,
+            label_format=label.label_format,
+            label_tracking=label.tracking_number,
+            label_url=label.label_url,
+        )
+        order_store.add_events_sync(
+            conn,
+            [
+                event_row(
+                    f.order_id,
+                    Event(
+                        at=now,
+                        actor=f"connection:{code}",
+                        kind="label",
+                        detail={
+                            "fulfilment": fulfilment_id,
+                            "carrier": label.carrier,
+                            "service": label.service,
+                            "tracking_number": label.tracking_number,
+                            "amount": label.amount,
+                            "currency": label.currency,
+                        },
+                    ),
+                )
+            ],
+        )
+
+    await ctx.db.run_write(record)
+    return label
+
+
+def label_handler(rules: Rules) -> Callable[[JobContext, Job], Any]:
+    async def run(ctx: JobContext, job: Job) -> None:
+        parcel = msgspec.convert(job.payload["parcel"], Parcel)
+        await buy_label(ctx, job.payload["fulfilment_id"], job.payload["connection"], parcel, rules)
+
+    return run
+
+
+async def label_document(db: Database, fulfilment_id: str) -> tuple[bytes, str]:
+    """The stored label document and its media type."""
+    async with db.read() as aconn:
+        f = await aconn.run_sync(lambda c: store.get(c, fulfilment_id))
+    if f is None:
+        raise NotFound(f"no fulfilment {fulfilment_id}")
+    if not f.label:
+        raise NotFound(f"fulfilment {fulfilment_id} has no label document (yet)")
+    kind = (f.label_format or "png").lower()
+    media = {"png": "image/png", "pdf": "application/pdf", "zpl": "text/plain"}.get(
+        kind, "application/octet-stream"
+    )
+    return f.label, media
+
+
 # --------------------------------------------------------------------------- shipments
 
 
@@ -885,6 +1061,10 @@ class FulfilmentOut(msgspec.Struct, frozen=True):
     lines: list[LineOut]
     shipments: list[ParcelOut]
     created_at: datetime
+    carrier: str | None = None
+    service: str | None = None
+    label_tracking_number: str | None = None
+    has_label: bool = False
 
 
 def _out(conn: Connection, f: Any) -> FulfilmentOut:
@@ -923,6 +1103,10 @@ def _out(conn: Connection, f: Any) -> FulfilmentOut:
             for p in parcels
         ],
         created_at=f.created_at,
+        carrier=f.carrier,
+        service=f.service,
+        label_tracking_number=f.label_tracking,
+        has_label=f.label is not None,
     )
 
 
@@ -1062,3 +1246,4 @@ def register(registry: Any, rules: Rules, connections: Any) -> None:
     registry.register(SEND_JOB, handle_send_job)
     registry.register(CANCEL_JOB, handle_cancel_job)
     registry.register(PUSH_JOB, handle_push_job)
+    registry.register(LABEL_JOB, label_handler(rules))

@@ -327,6 +327,8 @@ fulfilments = Table(
     Column("service", String(100)),
     Column("label", LargeBinary),  # the label document, when the hub bought one
     Column("label_format", String(10)),
+    Column("label_tracking", String(100)),  # the bought label's tracking number
+    Column("label_url", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index(None, "order_id"),

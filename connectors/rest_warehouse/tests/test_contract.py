@@ -1,0 +1,137 @@
+"""The connector contract (connectors/contract.py) checks that apply to a warehouse connector.
+
+The REST warehouse is not a sales channel (no ``normalize``), so the channel suite
+(``ConnectorContract``) is not inherited whole; its checks are run one by one here.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+from connectors.contract import (
+    ContractSubject,
+    PartnerCall,
+    SignedSample,
+    check_capabilities,
+    check_describe,
+    check_no_secret_leaks,
+    check_partner_retries,
+    check_webhook,
+)
+from connectors.rest_warehouse import connector
+from connectors.rest_warehouse.tests.support import (
+    BASE,
+    REF,
+    WEBHOOK_SECRET,
+    connection,
+    fixture,
+    fulfilment_request,
+    signed_request,
+)
+from hub.sdk import Capability, Connection, PartnerHttp, hmac_sha256_base64
+
+SUBJECT = ContractSubject(
+    connector=connector,
+    connection=connection(),
+    documents=[],
+    webhook=SignedSample(request=signed_request(), signature_header="x-signature"),
+)
+
+
+def test_capabilities_match_the_protocols() -> None:
+    check_capabilities(connector)
+    assert connector.capabilities == {Capability.FULFIL, Capability.RECEIVE_EVENTS}
+    assert not hasattr(connector, "normalize")
+
+
+def test_webhook_signature() -> None:
+    check_webhook(SUBJECT)
+
+
+def test_webhook_signature_base64_with_a_prefix() -> None:
+    conn = connection(signature_scheme="base64", signature_prefix="sha256=")
+    body = signed_request().body
+    signature = "sha256=" + hmac_sha256_base64(WEBHOOK_SECRET, body)
+    request = signed_request(**{"X-Signature": signature})
+    check_webhook(
+        ContractSubject(
+            connector=connector,
+            connection=conn,
+            documents=[],
+            webhook=SignedSample(request=request, signature_header="x-signature"),
+        )
+    )
+
+
+def test_webhook_dedupe_key_is_stable() -> None:
+    check_describe(SUBJECT)
+
+
+@pytest.mark.parametrize(
+    "conn",
+    [
+        connection(),
+        connection(
+            auth="basic",
+            secrets={"username": "hub-user", "password": "pw-9f8e7d", "webhook_secret": "whk_x"},
+        ),
+    ],
+)
+def test_no_secret_in_errors_logs_or_repr(conn: Connection) -> None:
+    check_no_secret_leaks(
+        ContractSubject(
+            connector=connector,
+            connection=conn,
+            documents=[],
+            webhook=SignedSample(request=signed_request(), signature_header="x-signature"),
+        )
+    )
+
+
+async def create(http: PartnerHttp) -> object:
+    return await connector.create_fulfilment(connection(), fulfilment_request(), http)
+
+
+async def test_create_retries_on_429_and_5xx_only() -> None:
+    await check_partner_retries(
+        PartnerCall(
+            call=create,
+            url=f"{BASE}/orders",
+            method="POST",
+            respond=lambda request: httpx.Response(201, json=fixture("create_answer.json")),
+        )
+    )
+
+
+async def cancel(http: PartnerHttp) -> object:
+    return await connector.cancel_fulfilment(connection(), fulfilment_request(), None, http)
+
+
+def lookup_finds_it(router: respx.MockRouter) -> None:
+    router.get(f"{BASE}/orders", params={"reference": REF}).respond(
+        200, json=fixture("lookup_answer.json")
+    )
+
+
+async def test_cancel_retries_on_429_and_5xx_only() -> None:
+    await check_partner_retries(
+        PartnerCall(
+            call=cancel,
+            url=f"{BASE}/orders/WH-100234/cancel",
+            method="POST",
+            respond=lambda request: httpx.Response(200, json={"status": "cancelled"}),
+            other_routes=lookup_finds_it,
+        )
+    )
+
+
+async def test_lookup_retries_on_429_and_5xx_only() -> None:
+    await check_partner_retries(
+        PartnerCall(
+            call=cancel,
+            url=f"{BASE}/orders?reference=",
+            respond=lambda request: httpx.Response(200, json={"orders": []}),
+        )
+    )
