@@ -8,7 +8,9 @@ from sqlalchemy import select, update
 from hub.domain.order import OrderData
 from hub.errors import utcnow
 from hub.sdk.connector import ChannelOrder
+from hub.services import stock
 from hub.services.channel_orders import Applied, apply_sync
+from hub.services.stock import LocationIn, MovementIn
 from hub.store.database import Database
 from hub.store.tables import order_events, order_lines, orders
 from tests.conftest import PAYLOADS
@@ -111,11 +113,37 @@ async def test_a_cancellation_after_shipping_is_flagged_for_an_operator(db: Data
     assert (await events(db, first.order_id))[-1][0] == "cancel_refused"
 
 
-async def test_a_sale_fulfilled_at_the_till_arrives_delivered(db: Database) -> None:
-    result = await apply(db, reported(state="fulfilled"))
+async def test_a_sale_fulfilled_at_the_till_arrives_delivered_and_leaves_the_store(
+    db: Database,
+) -> None:
+    await stock.add_location(db, LocationIn(code="store", name="Store", connection="shop-eu"))
+    await stock.add_location(db, LocationIn(code="wh", name="Warehouse", priority=1))
+    sold = reported(state="fulfilled")
+    moves = [
+        MovementIn("receipt", ln.sku, loc, 5, "in")
+        for ln in sold.order.lines
+        for loc in ("store", "wh")
+    ]
+    await stock.post_movements(db, moves, actor="test")
+    result = await apply(db, sold)
     status, attention, _ = await order_row(db, result.order_id)
     assert (status, attention) == ("delivered", None)
     assert [k for k, _ in await events(db, result.order_id)] == ["received", "fulfilled_on_channel"]
+    for ln in sold.order.lines:  # taken from the till's location, not the warehouse
+        view = await stock.get_stock(db, ln.sku)
+        assert {x.location: x.on_hand for x in view.locations} == {
+            "store": 5 - ln.quantity,
+            "wh": 5,
+        }
+
+
+async def test_a_till_sale_with_no_store_location_is_flagged(db: Database) -> None:
+    result = await apply(db, reported(state="fulfilled"))
+    status, attention, _ = await order_row(db, result.order_id)
+    assert status == "delivered"
+    assert attention == (
+        "a sale on shop-eu was not taken from stock: no location has connection 'shop-eu'"
+    )
 
 
 async def test_a_channel_fulfilment_of_an_order_the_hub_is_routing_is_flagged(

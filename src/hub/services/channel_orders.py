@@ -96,7 +96,12 @@ def _fulfilled(conn: Connection, order_id: str, *, actor: str, now: datetime) ->
                 )
             ],
         )
-        return None
+        from hub.services.fulfilment import consume_pos_sale
+
+        note = consume_pos_sale(conn, order_id, now=now)
+        if note is not None:
+            _flag(conn, order_id, note, actor=actor, now=now, kind="stock_not_taken")
+        return note
     if status in (
         OrderStatus.PARTIALLY_SHIPPED,
         OrderStatus.SHIPPED,

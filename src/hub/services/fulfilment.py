@@ -516,6 +516,34 @@ def _attention(conn: Connection, order_id: str, reason: str) -> None:
     conn.execute(update(orders).where(orders.c.id == order_id).values(attention=reason[:2000]))
 
 
+# --------------------------------------------------------------------------- point of sale
+
+
+def consume_pos_sale(conn: Connection, order_id: str, *, now: datetime) -> str | None:
+    """A sale handed over at the till leaves the store's stock: the location whose
+    ``connection`` is the order's channel. Returns a note for the operator when no location
+    is tied to that channel (the sale could not be taken from stock)."""
+    order = order_store.to_order(conn.execute(select(orders).where(orders.c.id == order_id)).one())
+    store_row = conn.execute(
+        select(locations.c.code)
+        .where(locations.c.connection == order.channel)
+        .order_by(locations.c.priority, locations.c.code)
+    ).first()
+    if store_row is None:
+        return (
+            f"a sale on {order.channel} was not taken from stock: no location has "
+            f"connection {order.channel!r}"
+        )
+    lines, _ = _stock_lines(conn, order)
+    parts: dict[str, int] = defaultdict(int)
+    for ln in lines:
+        parts[ln.sku] += ln.quantity
+    stock.consume_at(
+        conn, order_id, store_row.code, dict(parts), reason="sold at the till", now=now
+    )
+    return None
+
+
 # --------------------------------------------------------------------------- labels
 
 
