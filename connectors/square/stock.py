@@ -26,8 +26,12 @@ MAX_PAGES = 100
 _CHANGE_FIELD = re.compile(r"changes\[(\d+)\]")
 
 
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _iso(datetime.now(UTC))
 
 
 def change(figure: StockFigure, location_id: str, occurred_at: str) -> dict[str, Any]:
@@ -75,7 +79,9 @@ async def push_stock(
     }
     usable = [f for f in figures if f.listing_id]
     batches = [usable[i : i + CHANGES_LIMIT] for i in range(0, len(usable), CHANGES_LIMIT)]
-    occurred_at = _now()
+    dated = [f.as_of for f in usable if f.as_of is not None]
+    # the hub's own time of the change: the same body on every retry under the same key
+    occurred_at = _iso(max(dated)) if dated else _now()
     for number, batch in enumerate(batches):
         # the hub sends at most stock_batch_size figures: one call, its key as given
         key = idempotency_key if len(batches) == 1 else f"{idempotency_key}-{number}"

@@ -178,3 +178,23 @@ async def test_read_stock_follows_the_cursor(http: PartnerHttp) -> None:
     }
     assert second == {**first, "cursor": "cursor-page-2"}
     assert route.calls.last.request.headers["authorization"] == f"Bearer {TOKEN}"
+
+
+async def test_a_retried_batch_sends_the_same_body_under_its_key(http: PartnerHttp) -> None:
+    """occurred_at is the hub's time of the change, not the time of the call: Square sees
+    the identical request again under the same idempotency key."""
+    changed = datetime(2025, 3, 14, 9, 30, 0, 123000, tzinfo=UTC)
+    figures = [StockFigure("TOTE-CNV-NAT", "2DSZ3LBRW5OVVN3TXRNEJJOK", 7, changed)]
+    bodies: list[bytes] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.content)
+        return ok()
+
+    with respx.mock() as router:
+        router.post(url__regex=r"/v2/inventory/changes/batch-create$").mock(side_effect=answer)
+        for _ in range(2):
+            await connector.push_stock(CONNECTION, figures, http, idempotency_key="k-1")
+    assert len(bodies) == 2 and bodies[0] == bodies[1]
+    sent = json.loads(bodies[0])
+    assert sent["changes"][0]["physical_count"]["occurred_at"] == "2025-03-14T09:30:00.123Z"

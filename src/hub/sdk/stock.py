@@ -13,6 +13,7 @@ the partner refuses on its own (unknown listing) goes in ``StockPushResult.rejec
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 import msgspec
@@ -33,6 +34,9 @@ class StockFigure(msgspec.Struct, frozen=True):
     sku: str
     listing_id: str | None
     quantity: int
+    #: when the hub's figure last changed: the same on every retry of a batch, for APIs
+    #: that date a count (Square's ``occurred_at``) under an idempotency key
+    as_of: datetime | None = None
 
 
 class StockPushResult(msgspec.Struct, frozen=True):

@@ -289,9 +289,10 @@ async def push(
         if batch:
             await _wait_token(limiter, wait_for_tokens)
             try:
+                when = {r.sku: r.changed_at for r in rows}
                 result = await t.connector.push_stock(
                     t.connection,
-                    [StockFigure(s, ids.get(s), q) for s, _, q in batch],
+                    [StockFigure(s, ids.get(s), q, when[s]) for s, _, q in batch],
                     http,
                     idempotency_key=idempotency_key(code, batch),
                 )

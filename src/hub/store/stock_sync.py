@@ -129,12 +129,13 @@ def mark_pending(
 
 
 def pending(conn: Connection, connection: str, limit: int) -> list[Any]:
-    """The connection's oldest pending rows (sku, version, force, pushed_quantity)."""
+    """The connection's oldest pending rows (sku, version, changed_at, force, pushed_quantity)."""
     return list(
         conn.execute(
             select(
                 stock_sync.c.sku,
                 stock_sync.c.version,
+                stock_sync.c.changed_at,
                 stock_sync.c.force,
                 stock_sync.c.pushed_quantity,
             )
