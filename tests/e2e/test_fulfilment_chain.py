@@ -27,6 +27,7 @@ from connectors.shipbob.tests.support import FakeShipBob
 from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.config import Settings
+from hub.sdk import hmac_sha256_hex
 from hub.services import polling
 from hub.worker import Worker
 
@@ -280,3 +281,21 @@ async def test_amazon_order_to_shipbob_to_buyer(
     await run_jobs(hub)
     assert len(partners.confirmations) == 1
     assert len(partners.shipbob.orders) == 1
+
+    # EasyPost reports the parcel delivered (a new event, signed as EasyPost signs): the
+    # order is delivered, and so says the buyer's page.
+    event = json.loads(EASYPOST_BODY)
+    event["id"] = "evt_delivered_0001"
+    event["result"] |= {"status": "delivered", "status_detail": "arrived_at_destination"}
+    body = json.dumps(event).encode()
+    signature = "hmac-sha256-hex=" + hmac_sha256_hex(EASYPOST["secret"].encode(), body)
+    r = await client.post(
+        "/webhooks/easypost",
+        content=body,
+        headers={"X-Hmac-Signature": signature, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 202, r.text
+    await run_jobs(hub)
+    assert (await client.get(f"/orders/{order_id}", headers=auth)).json()["status"] == "delivered"
+    page = (await client.get(f"/track/{public_ref}")).json()
+    assert (page["status"], page["parcels"][0]["status"]) == ("delivered", "delivered")
