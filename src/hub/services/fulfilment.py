@@ -209,6 +209,15 @@ def _event(
     )
 
 
+def _note(
+    conn: Connection, order_id: str, kind: str, detail: dict[str, Any], *, actor: str, now: datetime
+) -> None:
+    """A timeline entry that is not a status change."""
+    order_store.add_events_sync(
+        conn, [event_row(order_id, Event(at=now, actor=actor, kind=kind, detail=detail))]
+    )
+
+
 def _no_route(
     conn: Connection, order: Order, decision: Decision, *, actor: str, now: datetime
 ) -> None:
@@ -431,7 +440,7 @@ async def send(ctx: JobContext, fulfilment_id: str) -> None:
             connection, request, _http(ctx)
         )
     except RetriableError as exc:
-        raise RetryLater(str(exc), after_seconds=exc.retry_after or 0.0) from None
+        raise RetryLater.after(exc) from None
 
     def record(conn: Connection) -> None:
         now = utcnow()
@@ -439,23 +448,17 @@ async def send(ctx: JobContext, fulfilment_id: str) -> None:
         if current is None or current.status != "open":
             return
         store.set_status(conn, fulfilment_id, "accepted", now=now, partner_ref=accepted.partner_ref)
-        order_store.add_events_sync(
+        _note(
             conn,
-            [
-                event_row(
-                    fulfilment.order_id,
-                    Event(
-                        at=now,
-                        actor=f"connection:{fulfilment.connection}",
-                        kind="fulfilment_sent",
-                        detail={
-                            "fulfilment": fulfilment_id,
-                            "location": fulfilment.location,
-                            "partner_ref": accepted.partner_ref,
-                        },
-                    ),
-                )
-            ],
+            fulfilment.order_id,
+            "fulfilment_sent",
+            {
+                "fulfilment": fulfilment_id,
+                "location": fulfilment.location,
+                "partner_ref": accepted.partner_ref,
+            },
+            actor=f"connection:{fulfilment.connection}",
+            now=now,
         )
 
     await ctx.db.run_write(record)
@@ -499,7 +502,7 @@ async def cancel_at_partner(ctx: JobContext, fulfilment_id: str) -> None:
     try:
         await connector.cancel_fulfilment(connection, request, fulfilment.partner_ref, _http(ctx))
     except RetriableError as exc:
-        raise RetryLater(str(exc), after_seconds=exc.retry_after or 0.0) from None
+        raise RetryLater.after(exc) from None
     except FatalError as exc:  # e.g. shipped already: an operator must look
         reason = f"cancel at partner refused: {exc}"
         await ctx.db.run_write(lambda conn: _attention(conn, fulfilment.order_id, reason))
@@ -650,7 +653,7 @@ async def buy_label(
             )
         label = await connector.buy_label(connection, rate, http)
     except RetriableError as exc:
-        raise RetryLater(str(exc), after_seconds=exc.retry_after or 0.0) from None
+        raise RetryLater.after(exc) from None
 
     def record(conn: Connection) -> None:
         now = utcnow()
@@ -666,26 +669,20 @@ async def buy_label(
             label_tracking=label.tracking_number,
             label_url=label.label_url,
         )
-        order_store.add_events_sync(
+        _note(
             conn,
-            [
-                event_row(
-                    f.order_id,
-                    Event(
-                        at=now,
-                        actor=f"connection:{code}",
-                        kind="label",
-                        detail={
-                            "fulfilment": fulfilment_id,
-                            "carrier": label.carrier,
-                            "service": label.service,
-                            "tracking_number": label.tracking_number,
-                            "amount": label.amount,
-                            "currency": label.currency,
-                        },
-                    ),
-                )
-            ],
+            f.order_id,
+            "label",
+            {
+                "fulfilment": fulfilment_id,
+                "carrier": label.carrier,
+                "service": label.service,
+                "tracking_number": label.tracking_number,
+                "amount": label.amount,
+                "currency": label.currency,
+            },
+            actor=f"connection:{code}",
+            now=now,
         )
 
     await ctx.db.run_write(record)
@@ -774,26 +771,20 @@ def record_shipment(
     stock.consume_at(
         conn, fulfilment.order_id, fulfilment.location, parts, reason=f"shipped ({sid})", now=now
     )
-    order_store.add_events_sync(
+    _note(
         conn,
-        [
-            event_row(
-                fulfilment.order_id,
-                Event(
-                    at=now,
-                    actor=actor,
-                    kind="shipment",
-                    detail={
-                        "shipment": sid,
-                        "fulfilment": fulfilment.id,
-                        "carrier": report.carrier,
-                        "service": report.service,
-                        "tracking_number": report.tracking_number,
-                        "lines": [{"sku": s, "quantity": q} for s, q in sorted(parts.items())],
-                    },
-                ),
-            )
-        ],
+        fulfilment.order_id,
+        "shipment",
+        {
+            "shipment": sid,
+            "fulfilment": fulfilment.id,
+            "carrier": report.carrier,
+            "service": report.service,
+            "tracking_number": report.tracking_number,
+            "lines": [{"sku": s, "quantity": q} for s, q in sorted(parts.items())],
+        },
+        actor=actor,
+        now=now,
     )
     if report.tracking_number:
         _queue_push(conn, sid, now)
@@ -914,26 +905,20 @@ def record_tracking(
             != parcel.estimated_delivery
         )
         if news:
-            order_store.add_events_sync(
+            _note(
                 conn,
-                [
-                    event_row(
-                        parcel.order_id,
-                        Event(
-                            at=now,
-                            actor=actor,
-                            kind="tracking",
-                            detail={
-                                "shipment": parcel.id,
-                                "tracking_number": event.tracking_number,
-                                "status": event.status,
-                                "was": parcel.status,
-                                "detail": event.detail,
-                                "estimated_delivery": changes.get("estimated_delivery"),
-                            },
-                        ),
-                    )
-                ],
+                parcel.order_id,
+                "tracking",
+                {
+                    "shipment": parcel.id,
+                    "tracking_number": event.tracking_number,
+                    "status": event.status,
+                    "was": parcel.status,
+                    "detail": event.detail,
+                    "estimated_delivery": changes.get("estimated_delivery"),
+                },
+                actor=actor,
+                now=now,
             )
         _follow(conn, parcel.order_id, now=now, actor=actor)
         touched.append(parcel.order_id)
@@ -1014,21 +999,15 @@ async def push_shipment(ctx: JobContext, shipment_id: str) -> str:
     try:
         await connector.push_shipment(connection, shipment, _http(ctx))
     except RetriableError as exc:
-        raise RetryLater(str(exc), after_seconds=exc.retry_after or 0.0) from None
+        raise RetryLater.after(exc) from None
     await ctx.db.run_write(
-        lambda conn: order_store.add_events_sync(
+        lambda conn: _note(
             conn,
-            [
-                event_row(
-                    order.id,
-                    Event(
-                        at=utcnow(),
-                        actor=f"connection:{order.channel}",
-                        kind="shipment_confirmed",
-                        detail={"shipment": shipment_id, "tracking_number": parcel.tracking_number},
-                    ),
-                )
-            ],
+            order.id,
+            "shipment_confirmed",
+            {"shipment": shipment_id, "tracking_number": parcel.tracking_number},
+            actor=f"connection:{order.channel}",
+            now=utcnow(),
         )
     )
     return "pushed"

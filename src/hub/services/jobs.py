@@ -31,6 +31,11 @@ class RetryLater(Exception):
         super().__init__(message)
         self.after_seconds = after_seconds
 
+    @classmethod
+    def after(cls, exc: RetriableError) -> RetryLater:
+        """A partner's retriable failure, to be tried again after its own hint (if any)."""
+        return cls(str(exc), after_seconds=exc.retry_after or 0.0)
+
 
 @dataclass(slots=True)
 class JobContext:

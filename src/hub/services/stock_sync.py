@@ -298,7 +298,7 @@ async def push(
                 )
             except RetriableError as exc:
                 await _failed(ctx.db, code, batch, str(exc), keep_pending=True)
-                raise RetryLater(str(exc), after_seconds=exc.retry_after or 0.0) from None
+                raise RetryLater.after(exc) from None
             except FatalError as exc:
                 await _failed(ctx.db, code, batch, str(exc), keep_pending=True)
                 raise FatalJobError(str(exc)) from None
@@ -484,7 +484,7 @@ async def check_drift(ctx: JobContext, code: str) -> DriftSummary:
                     http,
                 )
             except RetriableError as exc:
-                raise RetryLater(str(exc), after_seconds=exc.retry_after or 0.0) from None
+                raise RetryLater.after(exc) from None
             except FatalError as exc:
                 raise FatalJobError(str(exc)) from None
             drifted = [
