@@ -12,7 +12,6 @@ its value is null (``"address2?": "=ship_to.line2"``).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,12 +19,10 @@ from typing import Any
 import iso4217
 import jmespath
 from jmespath import exceptions, functions
-from jmespath.lexer import Lexer
 from jmespath.parser import ParsedResult
 
-
-class ExpressionError(ValueError):
-    """An expression that does not compile or fails on a document; one line, no document."""
+from hub.sdk import ExpressionError
+from hub.sdk import compile_expression as _compile
 
 
 class _MoneyFunctions(functions.Functions):
@@ -64,43 +61,7 @@ _CHECK = _MoneyFunctions(None)
 
 def compile_expression(text: str) -> ParsedResult:
     """Parse ``text``; unknown functions and wrong argument counts are found here, not later."""
-    if not text.strip():
-        raise ExpressionError("empty JMESPath expression")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", PendingDeprecationWarning)
-            list(Lexer().tokenize(text))
-        parsed = jmespath.compile(text)
-    except PendingDeprecationWarning:
-        raise ExpressionError(
-            f"invalid JMESPath {text!r}: write a string literal as 'text', not `text`"
-        ) from None
-    except exceptions.LexerError as exc:
-        raise ExpressionError(
-            f"invalid JMESPath {text!r}: {exc.message} at position {exc.lex_position}"
-        ) from None
-    except exceptions.ParseError as exc:
-        token = f"{exc.token_value!r}" if exc.token_value is not None else "end of expression"
-        raise ExpressionError(
-            f"invalid JMESPath {text!r}: unexpected {token} at position {exc.lex_position}"
-        ) from None
-    _check_calls(parsed.parsed)
-    return parsed
-
-
-def _check_calls(node: dict[str, Any]) -> None:
-    if node.get("type") == "function_expression":
-        name = node["value"]
-        spec = _CHECK.FUNCTION_TABLE.get(name)
-        if spec is None:
-            raise ExpressionError(f"unknown function {name}()")
-        wanted, given = len(spec["signature"]), len(node["children"])
-        variadic = bool(spec["signature"]) and spec["signature"][-1].get("variadic")
-        if (given < wanted) if variadic else (given != wanted):
-            raise ExpressionError(f"{name}() takes {wanted} argument(s), {given} given")
-    for child in node.get("children", []):
-        if isinstance(child, dict):
-            _check_calls(child)
+    return _compile(text, functions=_CHECK)
 
 
 def search(expression: ParsedResult, document: Any, *, currency: str | None = None) -> Any:

@@ -22,8 +22,10 @@ class ExpressionError(ValueError):
     """An expression that does not compile, or fails on a document; the message is one line."""
 
 
-def compile_expression(text: str) -> ParsedResult:
-    """Parse ``text`` and check every function it calls exists and gets the right arguments."""
+def compile_expression(text: str, *, functions: Any = FUNCTIONS) -> ParsedResult:
+    """Parse ``text`` and check every function it calls exists and gets the right arguments
+    (``functions``: a ``jmespath.functions.Functions`` with the callable set; the mapping
+    engine's own by default)."""
     if not text.strip():
         raise ExpressionError("empty JMESPath expression")
     try:
@@ -44,14 +46,14 @@ def compile_expression(text: str) -> ParsedResult:
         where = f"at position {exc.lex_position}"
         token = f" {exc.token_value!r}" if exc.token_value is not None else " end of expression"
         raise ExpressionError(f"invalid JMESPath {text!r}: unexpected{token} {where}") from None
-    _check_calls(parsed.parsed)
+    _check_calls(parsed.parsed, functions)
     return parsed
 
 
-def _check_calls(node: dict[str, Any]) -> None:
+def _check_calls(node: dict[str, Any], functions: Any) -> None:
     if node.get("type") == "function_expression":
         name = node["value"]
-        spec = FUNCTIONS.FUNCTION_TABLE.get(name)
+        spec = functions.FUNCTION_TABLE.get(name)
         if spec is None:
             raise ExpressionError(f"unknown function {name}()")
         wanted = len(spec["signature"])
@@ -63,7 +65,7 @@ def _check_calls(node: dict[str, Any]) -> None:
             raise ExpressionError(f"{name}() takes {least}{wanted} argument{plural}, {given} given")
     for child in node.get("children", []):
         if isinstance(child, dict):
-            _check_calls(child)
+            _check_calls(child, functions)
 
 
 def search(expression: ParsedResult, document: Any) -> Any:

@@ -20,6 +20,7 @@ from hub.domain.order import (
 )
 from hub.mapping import Mapping as OrderMapping
 from hub.mapping import MappingError, load_default
+from hub.mapping.expressions import ExpressionError, compile_expression
 from hub.sdk.connector import (
     Capability,
     ChannelOrder,
@@ -77,6 +78,7 @@ __all__ = [
     "Connector",
     "ConnectorError",
     "Customer",
+    "ExpressionError",
     "FatalError",
     "FieldError",
     "FulfilmentAccepted",
@@ -123,6 +125,7 @@ __all__ = [
     "VerifiesWebhooks",
     "WebhookInfo",
     "WebhookRequest",
+    "compile_expression",
     "decode_document",
     "hmac_sha256_base64",
     "hmac_sha256_hex",
