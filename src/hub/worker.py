@@ -59,6 +59,8 @@ class Worker:
         """Work until ``stop`` is set; the batch in hand is finished first."""
         loop = asyncio.get_running_loop()
         while not stop.is_set():
+            # cleared before the pass, so a signal sent during it wakes the wait below
+            self.db.jobs_waiting.clear()
             try:
                 if loop.time() - self._last_schedule > SCHEDULE_EVERY_SECONDS:
                     self._last_schedule = loop.time()
@@ -72,7 +74,6 @@ class Worker:
                 log.exception("worker loop error; retrying after a pause")
                 done = 0
             if done == 0:
-                self.db.jobs_waiting.clear()
                 waiters = [asyncio.ensure_future(stop.wait())]
                 waiters.append(asyncio.ensure_future(self.db.jobs_waiting.wait()))
                 _, pending = await asyncio.wait(

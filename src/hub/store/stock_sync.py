@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -156,6 +156,23 @@ def pending_summary(conn: Connection) -> dict[str, tuple[int, int]]:
     return {r[0]: (int(r[1]), int(r[2] or 0)) for r in rows}
 
 
+def _by_version(
+    conn: Connection, connection: str, rows: list[dict[str, Any]], **values: Any
+) -> None:
+    """One UPDATE per row, sent as one executemany: rows are (sku, version read)."""
+    if rows:
+        stmt = (
+            update(stock_sync)
+            .where(
+                stock_sync.c.connection == connection,
+                stock_sync.c.sku == bindparam("b_sku"),
+                stock_sync.c.version == bindparam("b_version"),
+            )
+            .values(**values)
+        )
+        conn.execute(stmt, rows)
+
+
 def record_pushed(
     conn: Connection,
     connection: str,
@@ -166,25 +183,17 @@ def record_pushed(
 ) -> None:
     """(sku, version read, figure): the channel has the figure; clear the row unless it
     changed since. ``sent`` False: nothing was sent, the channel already had the figure."""
-    for sku, version, quantity in pushed:
-        values: dict[str, Any] = {
-            "pending": False,
-            "force": False,
-            "attempts": 0,
-            "last_error": None,
-            "pushed_quantity": quantity,
-        }
-        if sent:
-            values["pushed_at"] = now
-        conn.execute(
-            update(stock_sync)
-            .where(
-                stock_sync.c.connection == connection,
-                stock_sync.c.sku == sku,
-                stock_sync.c.version == version,
-            )
-            .values(**values)
-        )
+    values: dict[str, Any] = {
+        "pending": False,
+        "force": False,
+        "attempts": 0,
+        "last_error": None,
+        "pushed_quantity": bindparam("b_quantity"),
+    }
+    if sent:
+        values["pushed_at"] = now
+    rows = [{"b_sku": s, "b_version": v, "b_quantity": q} for s, v, q in pushed]
+    _by_version(conn, connection, rows, **values)
 
 
 def record_failed(
@@ -197,19 +206,10 @@ def record_failed(
 ) -> None:
     """(sku, version): the push failed. Retriable: the rows stay pending for the next try.
     Refused by the partner for this SKU: the row stops being pending until it changes."""
-    for sku, version in failed:
-        values: dict[str, Any] = {"attempts": stock_sync.c.attempts + 1, "last_error": error}
-        if not keep_pending:
-            values.update(pending=False, force=False)
-        conn.execute(
-            update(stock_sync)
-            .where(
-                stock_sync.c.connection == connection,
-                stock_sync.c.sku == sku,
-                stock_sync.c.version == version,
-            )
-            .values(**values)
-        )
+    values: dict[str, Any] = {"attempts": stock_sync.c.attempts + 1, "last_error": error}
+    if not keep_pending:
+        values.update(pending=False, force=False)
+    _by_version(conn, connection, [{"b_sku": s, "b_version": v} for s, v in failed], **values)
 
 
 def synced_page(conn: Connection, connection: str, after: str | None, limit: int) -> list[Any]:
