@@ -42,9 +42,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("connection", "sku", name=op.f("pk_stock_sync")),
     )
     op.create_index(
-        op.f("ix_stock_sync_connection_pending_changed_at"),
+        op.f("ix_stock_sync_connection_pending_changed_at_sku"),
         "stock_sync",
-        ["connection", "pending", "changed_at"],
+        ["connection", "pending", "changed_at", "sku"],
     )
     op.create_table(
         "stock_drift",
@@ -61,6 +61,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("stock_drift")
-    op.drop_index(op.f("ix_stock_sync_connection_pending_changed_at"), table_name="stock_sync")
+    op.drop_index(op.f("ix_stock_sync_connection_pending_changed_at_sku"), table_name="stock_sync")
     op.drop_table("stock_sync")
     op.drop_table("stock_dirty")

@@ -86,10 +86,10 @@ class Worker:
 
     async def run_once(self) -> int:
         """Claim one batch of due jobs and run it; returns how many jobs were run."""
-        now = utcnow()
         done = await self.db.run_write(self._run_local) if self.registry.local else 0
 
         def take(conn: Connection) -> list[Job]:
+            now = utcnow()  # after the local jobs: what they queued is due in this pass
             job_store.reap_expired_sync(conn, now=now)
             return job_store.claim_sync(
                 conn,

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, true, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -139,7 +139,7 @@ def pending(conn: Connection, connection: str, limit: int) -> list[Any]:
                 stock_sync.c.force,
                 stock_sync.c.pushed_quantity,
             )
-            .where(stock_sync.c.connection == connection, stock_sync.c.pending.is_(True))
+            .where(stock_sync.c.connection == connection, stock_sync.c.pending == true())
             .order_by(stock_sync.c.changed_at, stock_sync.c.sku)
             .limit(limit)
         )
@@ -150,7 +150,7 @@ def pending_summary(conn: Connection) -> dict[str, tuple[int, int]]:
     """connection -> (pending rows, the most failed attempts among them)."""
     rows = conn.execute(
         select(stock_sync.c.connection, func.count(), func.max(stock_sync.c.attempts))
-        .where(stock_sync.c.pending.is_(True))
+        .where(stock_sync.c.pending == true())
         .group_by(stock_sync.c.connection)
     )
     return {r[0]: (int(r[1]), int(r[2] or 0)) for r in rows}
@@ -270,7 +270,7 @@ def state(
     if sku is not None:
         query = query.where(stock_sync.c.sku == sku)
     if only == "pending":
-        query = query.where(stock_sync.c.pending.is_(True))
+        query = query.where(stock_sync.c.pending == true())
     elif only == "error":
         query = query.where(stock_sync.c.last_error.is_not(None))
     if after is not None:

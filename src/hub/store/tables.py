@@ -293,7 +293,7 @@ stock_sync = Table(
     Column("attempts", Integer, nullable=False),  # failed pushes since the last success
     Column("last_error", Text),
     Column("checked_at", UtcDateTime),  # last drift check
-    Index(None, "connection", "pending", "changed_at"),
+    Index(None, "connection", "pending", "changed_at", "sku"),  # the push job's next batch
 )
 
 stock_drift = Table(
