@@ -80,6 +80,22 @@ def _run_hub(settings: config.Settings, work: Callable[[Any], Awaitable[T]]) -> 
         ) from None
 
 
+def _check_files(settings: config.Settings) -> None:
+    """A bad connections or routing rules file stops the start, on one line."""
+    from hub.bootstrap import load_connections
+    from hub.connections import ConnectionsError
+    from hub.domain.routing import RulesError
+    from hub.services.fulfilment import Rules
+
+    try:
+        load_connections(settings)
+        Rules(settings.routing_path).get()
+    except (ConnectionsError, RulesError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"HUB_ROUTING: {exc.filename}: {exc.strerror}") from None
+
+
 def _migrate_embedded(settings: config.Settings) -> None:
     if settings.is_sqlite:
         from hub.store.migrate import upgrade
@@ -115,14 +131,8 @@ def serve(host: str, port: int, no_worker: bool, processes: int) -> None:
 
     import uvicorn
 
-    from hub.bootstrap import load_connections
-    from hub.connections import ConnectionsError
-
     settings = _settings()
-    try:
-        load_connections(settings)  # a bad connections file stops here, on one line
-    except ConnectionsError as exc:
-        raise click.ClickException(str(exc)) from None
+    _check_files(settings)
     _migrate_embedded(settings)
     options: dict[str, Any] = {"host": host, "port": port, "access_log": False}
     if processes == 1:
@@ -141,6 +151,7 @@ def worker() -> None:
     from hub.worker import Worker
 
     settings = _settings()
+    _check_files(settings)
     _migrate_embedded(settings)
 
     async def work(hub: Any) -> None:

@@ -59,3 +59,23 @@ async def test_simulate_names_a_bad_rules_file_and_a_bad_date(
     result = await hub(database_url, "route", "simulate", str(rules), "--since", "yesterday")
     assert result.exit_code == 1
     assert "--since: 'yesterday' is not an ISO date" in result.output
+
+
+def test_serve_and_worker_refuse_a_bad_rules_file_on_one_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from hub.cli import main
+
+    rules = tmp_path / "routing.yaml"
+    rules.write_text("rules:\n  - name: x\n    when: {country: [US]}\n    strategy: {split: maybe}\n")
+    env = {"HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}", "HUB_ROUTING": str(rules)}
+    for command in (["serve"], ["worker"]):
+        result = CliRunner().invoke(main, command, env=env)
+        assert result.exit_code == 1, result.output
+        assert result.output.strip() == (
+            f"Error: {rules}: rules[0] (x).strategy.split: expected true or false"
+        )
+    env["HUB_ROUTING"] = str(tmp_path / "missing.yaml")
+    result = CliRunner().invoke(main, ["worker"], env=env)
+    assert result.exit_code == 1
+    assert "missing.yaml: No such file or directory" in result.output
