@@ -128,13 +128,18 @@ class ContractSubject:
 
     connector: Any
     connection: Connection
-    documents: list[bytes]  # partner documents as normalize takes them (at least one)
+    documents: list[bytes]  # partner documents as normalize takes them ([] for non-channels)
     webhook: SignedSample | None = None  # required when it declares receive_webhook
     partner_call: PartnerCall | None = None  # required when it declares poll_orders
     bad_documents: tuple[bytes, ...] = field(default=BAD_DOCUMENTS)
 
 
 # --------------------------------------------------------------------------- capabilities
+
+
+def is_channel(connector: Any) -> bool:
+    """A sales channel maps orders (``normalize``); a warehouse or carrier does not."""
+    return isinstance(connector, Connector)
 
 
 def check_capabilities(connector: Any) -> None:
@@ -346,7 +351,7 @@ def check_no_secret_leaks(subject: ContractSubject) -> None:
                     subject.connector.describe(conn, request)
                 except Exception as exc:
                     _assert_clean("describe's error", exception_text(exc), forbidden)
-        for document in subject.bad_documents:
+        for document in subject.bad_documents if is_channel(subject.connector) else ():
             try:
                 _normalize(subject, [document])
             except Exception as exc:
@@ -427,7 +432,10 @@ async def check_partner_retries(partner: PartnerCall) -> None:
 
 
 class ConnectorContract:
-    """The suite a connector's ``tests/test_contract.py`` inherits (as ``class Test...``)."""
+    """The suite a connector's ``tests/test_contract.py`` inherits (as ``class Test...``).
+
+    A warehouse or carrier connector (no ``normalize``) inherits it too: the order checks
+    skip, the webhook checks run for ``receive_events`` as for ``receive_webhook``."""
 
     subject: ClassVar[ContractSubject]
 
@@ -437,23 +445,34 @@ class ConnectorContract:
     def test_capabilities_match_the_protocols(self) -> None:
         check_capabilities(self.subject.connector)
 
+    def _channel_only(self) -> None:
+        if not is_channel(self.subject.connector):
+            pytest.skip("not a sales channel: maps no orders")
+
+    def _webhooks_only(self) -> None:
+        if not self.subject.connector.capabilities & {
+            Capability.RECEIVE_WEBHOOK,
+            Capability.RECEIVE_EVENTS,
+        }:
+            pytest.skip("does not receive webhooks")
+
     def test_normalize_is_deterministic_and_gives_valid_orders(self) -> None:
+        self._channel_only()
         check_normalize(self.subject)
 
     def test_a_bad_document_is_a_mapping_error(self) -> None:
+        self._channel_only()
         check_bad_documents(self.subject)
 
     def test_no_secret_in_errors_logs_or_repr(self) -> None:
         check_no_secret_leaks(self.subject)
 
     def test_webhook_signature(self) -> None:
-        if not self._declares(Capability.RECEIVE_WEBHOOK):
-            pytest.skip("does not receive webhooks")
+        self._webhooks_only()
         check_webhook(self.subject)
 
     def test_webhook_dedupe_key_is_stable(self) -> None:
-        if not self._declares(Capability.RECEIVE_WEBHOOK):
-            pytest.skip("does not receive webhooks")
+        self._webhooks_only()
         check_describe(self.subject)
 
     async def test_partner_calls_retry_on_429_and_5xx_only(self) -> None:

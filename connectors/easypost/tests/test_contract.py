@@ -1,8 +1,7 @@
 """The connector contract (connectors/contract.py) on the EasyPost fixtures.
 
-EasyPost is a carrier, not a channel: it has no orders to normalize, so the class suite
-(``ConnectorContract``, built around ``normalize``) is not inherited; its checks that apply
-to a carrier run one by one.
+EasyPost is a carrier, not a channel: the suite skips its order checks. Its partner-call
+check runs on quoting rates; buying a label gets the same check here.
 """
 
 from __future__ import annotations
@@ -11,14 +10,11 @@ import httpx
 import respx
 
 from connectors.contract import (
+    ConnectorContract,
     ContractSubject,
     PartnerCall,
     SignedSample,
-    check_capabilities,
-    check_describe,
-    check_no_secret_leaks,
     check_partner_retries,
-    check_webhook,
 )
 from connectors.easypost import connector
 from connectors.easypost.tests.conftest import BASE, SIGNED, fixture, make_connection
@@ -37,20 +33,6 @@ from hub.sdk import (
 )
 
 CONNECTION = make_connection()
-SUBJECT = ContractSubject(
-    connector=connector,
-    connection=CONNECTION,
-    documents=[],
-    webhook=SignedSample(
-        request=WebhookRequest(
-            url="https://oms.example.com/webhooks/easypost",
-            headers={k.lower(): v for k, v in SIGNED["headers"].items()},
-            body=fixture("tracker_updated.json"),
-        ),
-        signature_header="X-Hmac-Signature",
-    ),
-    bad_documents=(),
-)
 REQUEST = LabelRequest(
     reference="ful_01",
     ship_from=HubAddress(line1="2400 S Laramie Ave", city="Cicero", country="US"),
@@ -68,37 +50,36 @@ RATE = Rate(
 )
 
 
-def test_capabilities_match_the_protocols() -> None:
-    check_capabilities(connector)
-    assert connector.capabilities == {Capability.BUY_LABELS, Capability.RECEIVE_EVENTS}
-    assert isinstance(connector, BuysLabels) and isinstance(connector, ReceivesEvents)
-    assert not isinstance(connector, Connector) and not isinstance(connector, ReceivesWebhooks)
+async def quote(http: PartnerHttp) -> object:
+    return await connector.rates(CONNECTION, REQUEST, http)
 
 
-def test_webhook_signature() -> None:
-    check_webhook(SUBJECT)
-
-
-def test_webhook_dedupe_key_is_stable() -> None:
-    check_describe(SUBJECT)
-
-
-def test_no_secret_in_errors_logs_or_repr() -> None:
-    check_no_secret_leaks(SUBJECT)
-
-
-async def test_rates_retry_on_429_and_5xx_only() -> None:
-    async def quote(http: PartnerHttp) -> object:
-        return await connector.rates(CONNECTION, REQUEST, http)
-
-    await check_partner_retries(
-        PartnerCall(
+class TestEasyPostContract(ConnectorContract):
+    subject = ContractSubject(
+        connector=connector,
+        connection=CONNECTION,
+        documents=[],
+        webhook=SignedSample(
+            request=WebhookRequest(
+                url="https://oms.example.com/webhooks/easypost",
+                headers={k.lower(): v for k, v in SIGNED["headers"].items()},
+                body=fixture("tracker_updated.json"),
+            ),
+            signature_header="X-Hmac-Signature",
+        ),
+        partner_call=PartnerCall(
             call=quote,
             url=f"{BASE}/v2/shipments",
             method="POST",
             respond=lambda request: httpx.Response(201, content=fixture("shipment_created.json")),
-        )
+        ),
     )
+
+
+def test_capabilities_are_a_carriers() -> None:
+    assert connector.capabilities == {Capability.BUY_LABELS, Capability.RECEIVE_EVENTS}
+    assert isinstance(connector, BuysLabels) and isinstance(connector, ReceivesEvents)
+    assert not isinstance(connector, Connector) and not isinstance(connector, ReceivesWebhooks)
 
 
 async def test_buy_label_retries_on_429_and_5xx_only() -> None:

@@ -1,7 +1,7 @@
-"""The connector contract (connectors/contract.py) checks that apply to a 3PL connector.
+"""The connector contract (connectors/contract.py) for a 3PL connector.
 
-ShipBob is not a sales channel (no ``normalize``), so the channel suite
-(``ConnectorContract``) is not inherited whole; its checks are run one by one here.
+ShipBob is not a sales channel (no ``normalize``): the suite skips its order checks. Its
+partner-call check runs on creating an order; polling gets the same check here.
 """
 
 from __future__ import annotations
@@ -10,14 +10,11 @@ import httpx
 import respx
 
 from connectors.contract import (
+    ConnectorContract,
     ContractSubject,
     PartnerCall,
     SignedSample,
-    check_capabilities,
-    check_describe,
-    check_no_secret_leaks,
     check_partner_retries,
-    check_webhook,
 )
 from connectors.shipbob import ShipBobConnector, connector
 from connectors.shipbob.tests.support import (
@@ -32,35 +29,6 @@ from hub.sdk import Capability, PartnerHttp
 #: the shared delivery was signed in 2025: a connector whose clock reads that moment
 SIGNED_THEN = ShipBobConnector(clock=lambda: SIGNED_AT + 5)
 
-SUBJECT = ContractSubject(
-    connector=SIGNED_THEN,
-    connection=connection(),
-    documents=[],
-    webhook=SignedSample(request=shipped_request(), signature_header="webhook-signature"),
-)
-
-
-def test_capabilities_match_the_protocols() -> None:
-    check_capabilities(connector)
-    assert connector.capabilities == {
-        Capability.FULFIL,
-        Capability.RECEIVE_EVENTS,
-        Capability.POLL_SHIPMENTS,
-    }
-    assert not hasattr(connector, "normalize")
-
-
-def test_webhook_signature() -> None:
-    check_webhook(SUBJECT)
-
-
-def test_webhook_dedupe_key_is_stable() -> None:
-    check_describe(SUBJECT)
-
-
-def test_no_secret_in_errors_logs_or_repr() -> None:
-    check_no_secret_leaks(SUBJECT)
-
 
 async def create(http: PartnerHttp) -> object:
     return await connector.create_fulfilment(connection(), fulfilment_request(), http)
@@ -70,9 +38,13 @@ def no_order_yet(router: respx.MockRouter) -> None:
     router.get(f"{BASE}/order").respond(200, json=[])
 
 
-async def test_create_retries_on_429_and_5xx_only() -> None:
-    await check_partner_retries(
-        PartnerCall(
+class TestShipBobContract(ConnectorContract):
+    subject = ContractSubject(
+        connector=SIGNED_THEN,
+        connection=connection(),
+        documents=[],
+        webhook=SignedSample(request=shipped_request(), signature_header="webhook-signature"),
+        partner_call=PartnerCall(
             call=create,
             url=f"{BASE}/order",
             method="POST",
@@ -80,8 +52,17 @@ async def test_create_retries_on_429_and_5xx_only() -> None:
                 201, json={"id": 381234567, "reference_id": "ful_01JQ7X4M2N8P5R6S7T8V9W0XYZ"}
             ),
             other_routes=no_order_yet,
-        )
+        ),
     )
+
+
+def test_capabilities_are_a_warehouses() -> None:
+    assert connector.capabilities == {
+        Capability.FULFIL,
+        Capability.RECEIVE_EVENTS,
+        Capability.POLL_SHIPMENTS,
+    }
+    assert not hasattr(connector, "normalize")
 
 
 async def poll(http: PartnerHttp) -> object:
