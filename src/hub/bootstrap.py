@@ -11,9 +11,9 @@ from sqlalchemy import Connection
 
 from hub import connections as connections_config
 from hub import plugins
+from hub.clock import utcnow
 from hub.config import Settings
 from hub.connections import Connections
-from hub.errors import utcnow
 from hub.services import fulfilment, inbound, ingest, polling, stock_sync
 from hub.services.jobs import JobContext, JobRegistry, load_plugins
 from hub.services.keys import KeyRing

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from hub.domain.order import FieldError
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class HubError(Exception):

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
+from hub.clock import utcnow
 from hub.config import Settings
-from hub.errors import utcnow
 from hub.services import stock_sync
 from hub.services.jobs import FatalJobError, JobContext, JobRegistry, describe, retry_at
 from hub.services.polling import enqueue_due_polls

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from hub.cli import main
+from hub.clock import utcnow
 from hub.config import Settings
-from hub.errors import utcnow
 from hub.services.jobs import FatalJobError, JobContext, JobRegistry
 from hub.store import jobs as job_store
 from hub.store.database import Database

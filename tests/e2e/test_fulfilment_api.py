@@ -251,7 +251,7 @@ async def test_a_retried_send_after_a_lost_answer_makes_one_shipbob_order(
     async with hub.db.write() as conn:
         from sqlalchemy import update
 
-        from hub.errors import utcnow
+        from hub.clock import utcnow
         from hub.store.tables import jobs as jobs_table
 
         await conn.execute(

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 from litestar.testing import AsyncTestClient
 
+from hub.clock import utcnow
 from hub.config import Settings
-from hub.errors import utcnow
 from hub.services import keys as key_service
 from hub.services.jobs import FatalJobError, JobContext, JobRegistry
 from hub.store import jobs as job_store

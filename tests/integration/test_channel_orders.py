@@ -5,8 +5,8 @@ from __future__ import annotations
 import msgspec
 from sqlalchemy import select, update
 
+from hub.clock import utcnow
 from hub.domain.order import OrderData
-from hub.errors import utcnow
 from hub.sdk.connector import ChannelOrder
 from hub.services import stock
 from hub.services.channel_orders import Applied, apply_sync

@@ -16,8 +16,9 @@ import msgspec
 import pytest
 from sqlalchemy import insert, select, update
 
+from hub.clock import utcnow
 from hub.config import Settings
-from hub.errors import Conflict, NotFound, utcnow
+from hub.errors import Conflict, NotFound
 from hub.services import jobs as job_service
 from hub.services.jobs import FatalJobError, JobContext, JobRegistry, RetryLater
 from hub.store import jobs as job_store

@@ -23,9 +23,9 @@ import respx
 from sqlalchemy import delete, update
 
 from hub.bootstrap import build_registry
+from hub.clock import utcnow
 from hub.config import Settings
 from hub.connections import Connections
-from hub.errors import utcnow
 from hub.sdk import Connection as ChannelConnection
 from hub.services import stock_sync
 from hub.services.catalog import SkuIn, upsert_skus

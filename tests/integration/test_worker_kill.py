@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.errors import utcnow
+from hub.clock import utcnow
 from hub.store import jobs as job_store
 from hub.store.database import Database
 from hub.store.jobs import Job, NewJob

@@ -14,8 +14,9 @@ from typing import Annotated, Any
 import msgspec
 from sqlalchemy import Connection
 
+from hub.clock import utcnow
 from hub.domain.order import FieldError
-from hub.errors import Conflict, NotFound, Unprocessable, utcnow
+from hub.errors import Conflict, NotFound, Unprocessable
 from hub.services.stock_sync import stock_changed
 from hub.store import catalog as store
 from hub.store.database import Database

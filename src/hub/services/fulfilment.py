@@ -33,6 +33,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import Connection, select
 
+from hub.clock import utcnow
 from hub.domain import ids
 from hub.domain.lifecycle import OrderStatus
 from hub.domain.order import Address, Order
@@ -47,7 +48,7 @@ from hub.domain.routing import (
     route,
     route_order_from,
 )
-from hub.errors import Conflict, NotFound, Unprocessable, utcnow
+from hub.errors import Conflict, NotFound, Unprocessable
 from hub.sdk import (
     BuysLabels,
     ChannelShipment,

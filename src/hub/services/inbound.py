@@ -17,9 +17,10 @@ import msgspec
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from hub.clock import utcnow
 from hub.domain import ids
 from hub.domain.order import normalise
-from hub.errors import Conflict, NotFound, utcnow
+from hub.errors import Conflict, NotFound
 from hub.sdk.connector import ChannelOrder, MapsMessages, VerifiesWebhooks, WebhookRequest
 from hub.sdk.fulfilment import MapsEvents, PartnerEvent, ShipmentReport
 from hub.sdk.http import PartnerHttp

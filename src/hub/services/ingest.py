@@ -26,10 +26,11 @@ import msgspec
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from hub.clock import utcnow
 from hub.domain import ids
 from hub.domain.lifecycle import OrderStatus
 from hub.domain.order import FieldError, Order, OrderData
-from hub.errors import Conflict, HubError, Unprocessable, utcnow
+from hub.errors import Conflict, HubError, Unprocessable
 from hub.store import idempotency, orders
 from hub.store import jobs as job_store
 from hub.store.database import Database

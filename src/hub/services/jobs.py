@@ -12,8 +12,9 @@ from typing import Any
 import httpx
 from sqlalchemy import Connection
 
+from hub.clock import utcnow
 from hub.config import Settings
-from hub.errors import Conflict, NotFound, utcnow
+from hub.errors import Conflict, NotFound
 from hub.sdk.errors import FatalError, RetriableError
 from hub.store import jobs as job_store
 from hub.store.database import Database

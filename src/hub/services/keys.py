@@ -20,8 +20,9 @@ from collections.abc import Iterable
 
 import msgspec
 
+from hub.clock import utcnow
 from hub.domain import ids
-from hub.errors import Conflict, NotFound, Unprocessable, utcnow
+from hub.errors import Conflict, NotFound, Unprocessable
 from hub.store import keys as key_store
 from hub.store.database import Database
 

@@ -9,9 +9,10 @@ from typing import Literal
 import msgspec
 from sqlalchemy import Connection, select
 
+from hub.clock import utcnow
 from hub.domain.lifecycle import OrderStatus, TransitionRefused, release_target, require_move
 from hub.domain.order import FieldError, Order
-from hub.errors import Conflict, NotFound, utcnow
+from hub.errors import Conflict, NotFound
 from hub.services import fulfilment, stock
 from hub.services.ingest import ACCEPT_JOB
 from hub.services.stock import Policy, Shortfall

@@ -17,8 +17,9 @@ from datetime import timedelta
 import msgspec
 from sqlalchemy import Connection
 
+from hub.clock import utcnow
 from hub.domain import ids
-from hub.errors import NotFound, utcnow
+from hub.errors import NotFound
 from hub.sdk.connector import PolledMessage, PollResult, PollsOrders
 from hub.sdk.fulfilment import PollsShipments
 from hub.sdk.http import PartnerHttp

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from sqlalchemy import Connection, select
 
+from hub.clock import utcnow
 from hub.domain.ats import (
     ChannelAts,
     LocationFigures,
@@ -25,7 +26,7 @@ from hub.domain.ats import (
 )
 from hub.domain.order import Address, FieldError
 from hub.domain.stock import Level, MovementKind, StockRefused, apply, delta, plan_reservation
-from hub.errors import Conflict, NotFound, Unprocessable, utcnow
+from hub.errors import Conflict, NotFound, Unprocessable
 from hub.sdk.connector import Connection as ChannelConnection
 from hub.services.stock_sync import stock_changed
 from hub.store import catalog as catalog_store

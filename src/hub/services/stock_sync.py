@@ -38,8 +38,8 @@ from typing import Any
 import msgspec
 from sqlalchemy import Connection
 
+from hub.clock import utcnow
 from hub.domain.ats import ChannelRules, LocationFigures, channel_ats, rules_from_settings, serves
-from hub.errors import utcnow
 from hub.sdk import Connection as ChannelConnection
 from hub.sdk import FatalError, PartnerHttp, PushesStock, ReadsStock, RetriableError, StockFigure
 from hub.services.jobs import FatalJobError, JobContext, RetryLater
