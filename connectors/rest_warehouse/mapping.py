@@ -13,27 +13,26 @@ Every error is a ``MappingError`` naming the file and the key.
 
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-from yaml.constructor import ConstructorError
-from yaml.nodes import MappingNode
-
-import hub.sdk
 from connectors.rest_warehouse.expressions import (
     Expr,
     TemplateError,
     compile_template,
     expression_of,
 )
-from hub.sdk import TRACKING_STATUSES, MappingError, TrackingStatus
+from hub.sdk import (
+    TRACKING_STATUSES,
+    MappingError,
+    Reloading,
+    TrackingStatus,
+    YamlFileError,
+    mappings_dir,
+    parse_yaml,
+)
 
-ENV_VAR = "HUB_MAPPINGS_DIR"
 SUBFOLDER = "warehouse"
 #: the confirmation fields a mapping may set, besides shipments / status_map
 REPORT_FIELDS = (
@@ -74,17 +73,6 @@ class WarehouseMapping:
 # --------------------------------------------------------------------------- where
 
 
-def mappings_dir() -> Path:
-    """The hub's mappings folder, by the same rules as order mappings (hub.mapping)."""
-    configured = os.environ.get(ENV_VAR)
-    if configured:
-        return Path(configured)
-    packaged = Path(hub.sdk.__file__).resolve().parents[1] / "_mappings"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "mappings"
-
-
 def mapping_path(name: str) -> Path:
     """``warehouse/<name>.yaml`` (or ``.yml``) in the mappings folder."""
     folder = mappings_dir() / SUBFOLDER
@@ -98,38 +86,17 @@ def mapping_path(name: str) -> Path:
 def load_mapping(name: str) -> WarehouseMapping:
     """The mapping called ``name``, compiled (again only when its file changed)."""
     path = mapping_path(name)
-    stat = path.stat()
-    return _compiled(str(path), stat.st_mtime_ns, stat.st_size)
+    watched = _watched.get(path)
+    if watched is None:
+        watched = Reloading(lambda: [path], lambda: compile_mapping(path), every=0.0)
+        _watched[path] = watched
+    return watched.get()
 
 
-@lru_cache(maxsize=32)
-def _compiled(path: str, mtime_ns: int, size: int) -> WarehouseMapping:
-    return compile_mapping(Path(path))
+_watched: dict[Path, Reloading[WarehouseMapping]] = {}
 
 
 # --------------------------------------------------------------------------- reading
-
-
-class _Loader(yaml.SafeLoader):
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
-        self.flatten_mapping(node)
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, str | int | float | bool) and key in seen:
-                raise ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-_BOOL_TAG = "tag:yaml.org,2002:bool"
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
 
 
 def _read(path: Path, where: str) -> Any:
@@ -140,13 +107,9 @@ def _read(path: Path, where: str) -> Any:
     except OSError as exc:
         raise MappingError(where, "file", exc.strerror or type(exc).__name__) from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f"line {mark.line + 1}" if mark is not None else "file"
-        raise MappingError(where, line, exc.problem or exc.context or "invalid YAML") from None
-    except yaml.YAMLError as exc:
-        raise MappingError(where, "file", str(exc).splitlines()[0]) from None
+        return parse_yaml(text)
+    except YamlFileError as exc:
+        raise MappingError(where, exc.where, exc.reason) from None
 
 
 # --------------------------------------------------------------------------- compiling

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-import yaml
 
 from hub.domain.ats import rules_from_settings
+from hub.infra.yaml import YamlFileError, read_yaml
 from hub.sdk.connector import Connection
 
 CALLCENTRE = Connection(code="callcentre", connector="callcentre")
@@ -109,10 +109,10 @@ def load(
     env = os.environ if env is None else env
     where = str(path)
     try:
-        raw = yaml.safe_load(Path(path).read_text()) or {}
+        raw = read_yaml(Path(path)) or {}
     except OSError as exc:
         raise ConnectionsError(f"{where}: cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
+    except YamlFileError as exc:
         raise ConnectionsError(f"{where}: not valid YAML: {exc}") from None
     try:
         parsed = msgspec.convert(raw, _FileIn)

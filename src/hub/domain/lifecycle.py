@@ -18,6 +18,30 @@ class OrderStatus(StrEnum):
     CLOSED = "closed"
 
 
+class EventKind(StrEnum):
+    """Every kind of entry an order's timeline may hold (``order_events.kind``)."""
+
+    RECEIVED = "received"  # stored by the hub
+    UPDATED = "updated"  # the channel sent a changed version
+    ACCEPT = "accept"  # reserved (or backordered)
+    ROUTE = "route"  # the routing decision: the rule, its reason, the fulfilments
+    RELEASE = "release"  # handed to fulfilment, or released from a hold
+    HOLD = "hold"
+    CANCEL = "cancel"
+    STATUS = "status"  # shipped, delivered ...: followed from the parcels
+    FULFILMENT_SENT = "fulfilment_sent"
+    LABEL = "label"
+    SHIPMENT = "shipment"
+    SHIPMENT_CONFIRMED = "shipment_confirmed"  # the parcel went back to the channel
+    TRACKING = "tracking"
+    FULFILLED_ON_CHANNEL = "fulfilled_on_channel"
+    # flagged for an operator (the order's ``attention``)
+    UPDATE_REFUSED = "update_refused"
+    CANCEL_REFUSED = "cancel_refused"
+    STOCK_SHORT = "stock_short"
+    STOCK_NOT_TAKEN = "stock_not_taken"
+
+
 S = OrderStatus
 
 #: from-status -> the statuses it may move to. Anything not listed is refused.

@@ -14,13 +14,13 @@ from typing import Any, NoReturn, TypeVar, get_args
 import msgspec
 from jmespath.parser import ParsedResult
 
+from hub.infra.yaml import YamlFileError, read_yaml
 from hub.mapping.compiled import Plan, Rule, Table, table_key
 from hub.mapping.errors import MappingError, locate, show
 from hub.mapping.expressions import ExpressionError, compile_expression
 from hub.mapping.fields import NOT_MAPPED, Kind, line_fields, order_fields, required_line_fields
 from hub.mapping.spec import MappingFile, RuleObject, TableFile, Unmapped
 from hub.mapping.values import Amounts
-from hub.mapping.yaml_file import YamlFileError, read_yaml
 
 S = TypeVar("S", bound=msgspec.Struct)
 _RULE_HINT = "{path, table, default, required}"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterable
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from hub.infra.watch import Reloading
 from hub.mapping.errors import MappingError
 from hub.mapping.loader import display
 from hub.mapping.mapping import Mapping
@@ -102,32 +101,28 @@ def load_default() -> MappingSet:
     """The mappings in ``mappings_dir()``, loaded again whenever a file there changed.
 
     An integrator who fixes a mapping and replays quarantined messages gets the fixed
-    mapping in every running process, without a restart. The check is a ``stat`` per file.
+    mapping in every running process, without a restart (``hub.infra.watch``).
     """
     folder = mappings_dir()
-    now = time.monotonic()
-    seen = _checked.get(folder)
-    if seen is not None and now - seen[0] < RECHECK_SECONDS:
-        return _load(folder, seen[1])
-    files = mapping_files(folder)
-    stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
-    _checked[folder] = (now, stamp)
-    return _load(folder, stamp)
+    watched = _watched.get(folder)
+    if watched is None:
+        watched = Reloading(
+            lambda: mapping_files(folder),
+            lambda: MappingSet.load_dir(folder),
+            every=RECHECK_SECONDS,
+        )
+        _watched[folder] = watched
+    watched.every = RECHECK_SECONDS
+    return watched.get()
 
 
 #: how often the files are looked at again for changes (a stat each; cheap, but not free)
 RECHECK_SECONDS = 1.0
-_checked: dict[Path, tuple[float, tuple[tuple[str, int, int], ...]]] = {}
-
-
-@lru_cache(maxsize=4)
-def _load(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> MappingSet:
-    return MappingSet.load_dir(folder)
+_watched: dict[Path, Reloading[MappingSet]] = {}
 
 
 def _cache_clear() -> None:
-    _checked.clear()
-    _load.cache_clear()
+    _watched.clear()
 
 
 load_default.cache_clear = _cache_clear  # type: ignore[attr-defined]

@@ -18,8 +18,10 @@ from hub.domain.order import (
     Shipping,
     Totals,
 )
+from hub.infra.watch import Reloading
+from hub.infra.yaml import YamlFileError, parse_yaml, read_yaml
 from hub.mapping import Mapping as OrderMapping
-from hub.mapping import MappingError, load_default
+from hub.mapping import MappingError, load_default, mappings_dir
 from hub.mapping.expressions import ExpressionError, compile_expression
 from hub.sdk.connector import (
     Capability,
@@ -111,6 +113,7 @@ __all__ = [
     "ReadsStock",
     "ReceivesEvents",
     "ReceivesWebhooks",
+    "Reloading",
     "RetriableError",
     "ShipmentPollResult",
     "ShipmentReport",
@@ -125,6 +128,7 @@ __all__ = [
     "VerifiesWebhooks",
     "WebhookInfo",
     "WebhookRequest",
+    "YamlFileError",
     "compile_expression",
     "decode_document",
     "hmac_sha256_base64",
@@ -132,6 +136,9 @@ __all__ = [
     "load_default",
     "map_documents",
     "mapping_named",
+    "mappings_dir",
+    "parse_yaml",
+    "read_yaml",
     "signatures_match",
     "to_minor",
     "tracking_status",

@@ -14,6 +14,7 @@ import msgspec
 from sqlalchemy import Connection, Row, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.domain.lifecycle import EventKind
 from hub.domain.order import Order, OrderData
 from hub.store.tables import counters, order_events, order_lines, orders
 
@@ -25,7 +26,7 @@ class Event(msgspec.Struct, frozen=True, kw_only=True):
 
     at: datetime
     actor: str
-    kind: str
+    kind: EventKind
     from_status: str | None = None
     to_status: str | None = None
     detail: dict[str, Any] | None = None
@@ -36,7 +37,7 @@ def event_row(order_id: str, event: Event) -> dict[str, Any]:
         "order_id": order_id,
         "at": event.at,
         "actor": event.actor,
-        "kind": event.kind,
+        "kind": EventKind(event.kind).value,  # an unknown kind is an error, not a new word
         "from_status": event.from_status,
         "to_status": event.to_status,
         "detail": msgspec.json.encode(event.detail).decode() if event.detail else None,

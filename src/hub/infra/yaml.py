@@ -1,8 +1,10 @@
-"""Reading a mapping file: safe YAML, with two traps closed.
+"""The one YAML reader of the hub and its connectors: safe YAML, with two traps closed.
 
 Only ``true``/``false`` are booleans (YAML 1.2), so a table keyed by country code keeps
 ``NO`` (Norway) and ``on`` as strings; and a key written twice in one object is an error
-rather than the second silently winning.
+rather than the second silently winning. Errors name the line (``YamlFileError.where``);
+callers add the file name. Mappings, routing rules, connections and warehouse mappings
+all read their files through ``read_yaml`` / ``parse_yaml``.
 """
 
 from __future__ import annotations
@@ -53,11 +55,16 @@ _Loader.add_implicit_resolver(
 
 
 def read_yaml(path: Path) -> Any:
-    """The YAML document in ``path``; a YamlFileError names the line."""
+    """The YAML document in ``path``; a YamlFileError names the line (OSError passes)."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise YamlFileError("file", "not UTF-8 text") from None
+    return parse_yaml(text)
+
+
+def parse_yaml(text: str) -> Any:
+    """The YAML document in ``text``; a YamlFileError names the line."""
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
