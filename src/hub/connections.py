@@ -36,6 +36,20 @@ class ConnectionsError(ValueError):
     """A connections file that cannot be used; the message names the file and the key."""
 
 
+class NotConfigured(LookupError):
+    """No connection by that code, or its connector cannot do what was asked."""
+
+    def __init__(self, code: str | None, protocol: type | None) -> None:
+        what = f"to {protocol.__name__}" if protocol is not None else ""
+        if code is None:
+            message = f"no connection is named {what}".strip()
+        else:
+            message = f"connection {code!r} is not configured {what}".strip()
+        super().__init__(message)
+        self.code = code
+        self.protocol = protocol
+
+
 class _Secret(msgspec.Struct, forbid_unknown_fields=True):
     env: str
 
@@ -76,6 +90,17 @@ class Connections:
 
     def connector(self, connection: Connection) -> Any:
         return self.connectors.get(connection.connector)
+
+    def require(self, code: str | None, protocol: type | None = None) -> tuple[Connection, Any]:
+        """The connection ``code`` and its connector, which must implement ``protocol``
+        (a runtime-checkable Protocol) when one is given; else ``NotConfigured``."""
+        connection = self._by_code.get(code) if code else None
+        connector = self.connector(connection) if connection is not None else None
+        if connection is None or connector is None:
+            raise NotConfigured(code, protocol)
+        if protocol is not None and not isinstance(connector, protocol):
+            raise NotConfigured(code, protocol)
+        return connection, connector
 
     def all(self) -> list[Connection]:
         return sorted(self._by_code.values(), key=lambda c: c.code)

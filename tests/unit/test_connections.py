@@ -81,3 +81,19 @@ def test_errors_name_the_file_and_the_key(tmp_path: Path, text: str, message: st
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConnectionsError, match=r"hub\.yaml: cannot read"):
         load(tmp_path / "hub.yaml", CONNECTORS, ENV)
+
+
+def test_require_gives_the_connection_and_a_connector_that_can_do_the_job(tmp_path: Path) -> None:
+    from hub.connections import NotConfigured
+    from hub.sdk import PushesStock
+
+    path = write(tmp_path, "connections:\n  - {code: shop-eu, connector: shopify}\n")
+    found = load(path, CONNECTORS, ENV)
+    connection, connector = found.require("shop-eu")
+    assert connection.code == "shop-eu" and connector is CONNECTORS["shopify"]
+    with pytest.raises(NotConfigured, match="'shop-eu' is not configured to PushesStock"):
+        found.require("shop-eu", PushesStock)  # a bare object pushes no stock
+    with pytest.raises(NotConfigured, match="'nope'"):
+        found.require("nope")
+    with pytest.raises(NotConfigured):
+        found.require("callcentre")  # direct entry has no connector behind it
