@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.connections import ConnectionsError, load
+from hub.connections import ConnectionsError, NotConfigured, load
+from hub.sdk import PushesStock
 
 CONNECTORS = {"shopify": object(), "woocommerce": object()}
 ENV = {"SHOP_EU_SECRET": "s3cret-value"}
@@ -84,9 +85,6 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
 
 
 def test_require_gives_the_connection_and_a_connector_that_can_do_the_job(tmp_path: Path) -> None:
-    from hub.connections import NotConfigured
-    from hub.sdk import PushesStock
-
     path = write(tmp_path, "connections:\n  - {code: shop-eu, connector: shopify}\n")
     found = load(path, CONNECTORS, ENV)
     connection, connector = found.require("shop-eu")
