@@ -16,6 +16,7 @@ from hub.clock import utcnow
 from hub.config import Settings
 from hub.errors import Conflict, NotFound
 from hub.sdk.errors import FatalError, RetriableError
+from hub.sdk.http import PartnerHttp
 from hub.store import jobs as job_store
 from hub.store.database import Database
 from hub.store.jobs import Job
@@ -48,6 +49,13 @@ class JobContext:
     http: httpx.AsyncClient | None = None
     #: per-connection rate limiters of this process (services/stock_sync.TokenBucket)
     buckets: dict[str, Any] = field(default_factory=dict)
+
+    def partner_http(self, *, attempts: int = 4) -> PartnerHttp:
+        """The one way a handler calls a partner: the process's pooled client, with the
+        hub's retry rules (``attempts=1``: fail fast and let the job queue retry)."""
+        if self.http is None:
+            raise RuntimeError("the job context has no HTTP client (Hub.start() not called)")
+        return PartnerHttp(self.http, attempts=attempts)
 
 
 Handler = Callable[[JobContext, Job], Awaitable[None]]
