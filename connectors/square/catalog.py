@@ -1,11 +1,11 @@
 """SKUs for Square line items: they carry a catalog variation id, the SKU is in the catalog.
 
 The combined root that ``square_order.yaml`` maps is
-``{"order": <order>, "catalog": {<catalog object id>: <sku>}}``. JMESPath cannot look a key
-up from another part of the document, so ``combine`` also copies each line's SKU onto the
-line (``order.line_items[].sku``, a field Square's line items do not have). A line whose
-variation is missing from the catalog, or has no SKU, is a ``MappingError`` naming the line:
-the message is quarantined, and a replay once the catalog is fixed fetches it again.
+``{"order": <order>, "catalog": {<catalog object id>: <sku>}}``; the mapping looks each
+line's SKU up with ``lookup(root().catalog, catalog_object_id)``. A line whose variation is
+missing from the catalog, or has no SKU, is a ``MappingError`` naming the line and why (no
+catalog object, or not in the catalog): the message is quarantined, and a replay once the
+catalog is fixed fetches it again.
 """
 
 from __future__ import annotations
@@ -47,16 +47,11 @@ def _missing(line: dict[str, Any]) -> str:
 
 
 def combine(order: dict[str, Any], catalog: dict[str, str], mapping: str) -> dict[str, Any]:
-    """The root the mapping sees, each line given its SKU; a line without one is an error."""
+    """The root the mapping sees; a line whose SKU the catalog lacks is an error saying why."""
     lines = order.get("line_items")
-    if not isinstance(lines, list):
-        return {"order": order, "catalog": catalog}  # the mapping names what is missing
-    joined = []
-    for i, line in enumerate(lines):
+    for i, line in enumerate(lines if isinstance(lines, list) else []):
         if not isinstance(line, dict):
             raise MappingError(mapping, f"lines[{i}]", "a line item is not an object")
-        sku = catalog.get(line.get("catalog_object_id") or "")
-        if sku is None:
+        if catalog.get(line.get("catalog_object_id") or "") is None:
             raise MappingError(mapping, f"lines[{i}].sku", _missing(line))
-        joined.append({**line, "sku": sku})
-    return {"order": {**order, "line_items": joined}, "catalog": catalog}
+    return {"order": order, "catalog": catalog}

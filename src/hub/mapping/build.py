@@ -12,6 +12,7 @@ from hub.domain.order import OrderData, check
 from hub.mapping.compiled import Plan, Rule
 from hub.mapping.errors import FieldFailure, locate, show
 from hub.mapping.expressions import ExpressionError, search
+from hub.mapping.functions import document_root
 from hub.mapping.totals import fill_totals
 from hub.mapping.values import convert
 
@@ -101,6 +102,11 @@ def _state(plan: Plan, document: Any) -> ChannelState:
 
 def build(plan: Plan, document: Any, *, channel: str) -> ChannelOrder:
     """The canonical order ``document`` stands for; a FieldFailure names the field at fault."""
+    with document_root(document):
+        return _build(plan, document, channel=channel)
+
+
+def _build(plan: Plan, document: Any, *, channel: str) -> ChannelOrder:
     currency = _currency(plan, document)
     values = {r.field: _value(r, document, r.field, plan, currency) for r in plan.order}
     lines = _lines(plan, document, currency)

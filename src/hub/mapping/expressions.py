@@ -15,7 +15,8 @@ from jmespath.lexer import Lexer
 from jmespath.parser import ParsedResult
 
 from hub.mapping.errors import show
-from hub.mapping.functions import FUNCTIONS, OPTIONS, DecimalFunctionError
+from hub.mapping.functions import FUNCTIONS, OPTIONS
+from hub.mapping.times import FunctionError
 
 
 class ExpressionError(ValueError):
@@ -72,7 +73,7 @@ def search(expression: ParsedResult, document: Any) -> Any:
     """Evaluate a compiled expression; a failure is an ExpressionError without the document."""
     try:
         return expression.search(document, options=OPTIONS)
-    except DecimalFunctionError as exc:
+    except FunctionError as exc:
         raise ExpressionError(str(exc)) from None
     except exceptions.JMESPathTypeError as exc:
         expected = " or ".join(exc.expected_types)

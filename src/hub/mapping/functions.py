@@ -1,13 +1,19 @@
-"""Exact decimal functions for JMESPath: dsum, dadd, dsub, dmul, ddiv, dneg.
+"""The mapping engine's JMESPath functions, besides JMESPath's own.
 
-JMESPath's own arithmetic (``sum``) works in floats, which cannot carry money. These take
-integers, decimal strings or JSON numbers (read through their shortest repr, so ``0.1`` is
-exactly one tenth) and return decimal strings. Any result that would need rounding is an
-error, never a silently different amount.
+- Exact decimals: dsum, dadd, dsub, dmul, ddiv, dneg. JMESPath's own arithmetic (``sum``)
+  works in floats, which cannot carry money. These take integers, decimal strings or JSON
+  numbers (read through their shortest repr, so ``0.1`` is exactly one tenth) and return
+  decimal strings. Any result that would need rounding is an error, never a silently
+  different amount.
+- Dates and times (``hub.mapping.times``): unix_time, unix_time_ms, parse_time, local_time.
+- The document: ``root()`` is the whole partner document, also inside ``lines.fields`` where
+  ``@`` is one line; ``lookup(object, key)`` is ``object[key]`` for a key computed from the
+  document (JMESPath cannot index by a computed key).
 """
 
 from __future__ import annotations
 
+import contextvars
 import decimal
 import re
 from decimal import Decimal
@@ -17,6 +23,7 @@ import jmespath
 from jmespath import functions
 
 from hub.mapping.errors import show
+from hub.mapping.times import FunctionError, from_unix, parse
 
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _DIV_PLACES = 10
@@ -26,8 +33,27 @@ _CONTEXT = decimal.Context(
 )
 
 
-class DecimalFunctionError(ValueError):
+class DecimalFunctionError(FunctionError):
     """A decimal function given something that is not a number, or an inexact result."""
+
+
+#: the document being mapped, for ``root()``; set by ``document_root`` around a build
+_ROOT: contextvars.ContextVar[Any] = contextvars.ContextVar("hub_mapping_root", default=None)
+
+
+class document_root:
+    """``with document_root(doc):`` makes ``root()`` give ``doc`` in this context."""
+
+    def __init__(self, document: Any) -> None:
+        self.document = document
+        self._token: contextvars.Token[Any] | None = None
+
+    def __enter__(self) -> None:
+        self._token = _ROOT.set(self.document)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _ROOT.reset(self._token)
 
 
 def to_decimal(value: Any, function: str) -> Decimal:
@@ -66,7 +92,7 @@ def _exact(function: str, operation: str, a: Any, b: Any) -> Decimal:
 
 
 class DecimalFunctions(functions.Functions):
-    """The built-in JMESPath functions plus the exact decimal ones."""
+    """The built-in JMESPath functions plus the mapping engine's (see the module)."""
 
     @functions.signature({"types": ["array", "null"]})
     def _func_dsum(self, values: list[Any] | None) -> str:
@@ -100,6 +126,34 @@ class DecimalFunctions(functions.Functions):
     @functions.signature({"types": []})
     def _func_dneg(self, a: Any) -> str:
         return to_text(-to_decimal(a, "dneg"))
+
+    @functions.signature({"types": ["number", "string"]})
+    def _func_unix_time(self, seconds: Any) -> str:
+        return from_unix(seconds, 1, "unix_time")
+
+    @functions.signature({"types": ["number", "string"]})
+    def _func_unix_time_ms(self, milliseconds: Any) -> str:
+        return from_unix(milliseconds, 1000, "unix_time_ms")
+
+    @functions.signature(
+        {"types": ["string"]}, {"types": ["string"]}, {"types": ["string", "null"]}
+    )
+    def _func_parse_time(self, text: str, fmt: str, zone: str | None) -> str:
+        return parse(text, fmt, zone, "parse_time")
+
+    @functions.signature({"types": ["string"]}, {"types": ["string"]})
+    def _func_local_time(self, text: str, zone: str) -> str:
+        return parse(text, None, zone, "local_time")
+
+    @functions.signature()
+    def _func_root(self) -> Any:
+        return _ROOT.get()
+
+    @functions.signature({"types": ["object", "null"]}, {"types": ["string", "number", "null"]})
+    def _func_lookup(self, table: dict[str, Any] | None, key: Any) -> Any:
+        if table is None or key is None:
+            return None
+        return table.get(key if isinstance(key, str) else str(key))
 
 
 FUNCTIONS = DecimalFunctions()
