@@ -1,6 +1,6 @@
 """The canonical order: the contract every channel maps into and every integrator codes against.
 
-Shape and field names follow DESIGN.md ("The canonical order, as JSON"). Money is integer
+Shape and field names are documented in docs/canonical-order.md. Money is integer
 minor units of ``currency``; datetimes are timezone-aware and normalised to UTC.
 """
 
