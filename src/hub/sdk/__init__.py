@@ -6,7 +6,7 @@ implements the matching small protocol(s) below, raises ``RetriableError`` or ``
 ``PartnerHttp``. It never touches the database and never imports another connector.
 """
 
-from hub.domain.money import MoneyError, to_minor
+from hub.domain.money import MoneyError, to_decimal_string, to_minor
 from hub.domain.order import (
     Address,
     Customer,
@@ -17,6 +17,8 @@ from hub.domain.order import (
     Payment,
     Shipping,
     Totals,
+    check,
+    normalise,
 )
 from hub.infra.watch import Reloading
 from hub.infra.yaml import YamlFileError, parse_yaml, read_yaml
@@ -129,6 +131,7 @@ __all__ = [
     "WebhookInfo",
     "WebhookRequest",
     "YamlFileError",
+    "check",
     "compile_expression",
     "decode_document",
     "hmac_sha256_base64",
@@ -137,9 +140,11 @@ __all__ = [
     "map_documents",
     "mapping_named",
     "mappings_dir",
+    "normalise",
     "parse_yaml",
     "read_yaml",
     "signatures_match",
+    "to_decimal_string",
     "to_minor",
     "tracking_status",
 ]
