@@ -1,4 +1,4 @@
-"""The connector contract (connectors/contract.py) on the example partner's fixtures.
+"""The connector contract (hub.sdk.testing) on the example partner's fixtures.
 
 The example partner signs with hex HMAC-SHA256 behind ``sha256=`` in its own header and
 sends a delivery id, so the contract runs on the non-default settings too.
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from connectors.contract import ConnectorContract, ContractSubject, SignedSample
 from connectors.generic_json import connector
 from hub.mapping import load_default
 from hub.sdk import Connection, WebhookRequest, hmac_sha256_hex
+from hub.sdk.testing import ConnectorContract, ContractSubject, SignedSample
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BODY = (FIXTURES / "example_partner_order.json").read_bytes()
