@@ -68,7 +68,15 @@ from hub.sdk.fulfilment import (
     tracking_status,
 )
 from hub.sdk.http import PartnerHttp
-from hub.sdk.signatures import hmac_sha256_base64, hmac_sha256_hex, signatures_match
+from hub.sdk.signatures import (
+    hmac_sha256_base64,
+    hmac_sha256_hex,
+    sign_standard_webhook,
+    signatures_match,
+    standard_webhook_headers,
+    standard_webhook_key,
+    verify_standard_webhook,
+)
 from hub.sdk.stock import PushesStock, ReadsStock, StockFigure, StockPushResult
 
 __all__ = [
@@ -143,8 +151,12 @@ __all__ = [
     "normalise",
     "parse_yaml",
     "read_yaml",
+    "sign_standard_webhook",
     "signatures_match",
+    "standard_webhook_headers",
+    "standard_webhook_key",
     "to_decimal_string",
     "to_minor",
     "tracking_status",
+    "verify_standard_webhook",
 ]
