@@ -39,6 +39,7 @@ from hub.sdk.connector import (
     WebhookInfo,
     WebhookRequest,
 )
+from hub.sdk.cursor import WindowCursor, utc_millis, utc_seconds
 from hub.sdk.documents import decode_document, map_documents, mapping_named
 from hub.sdk.errors import ConnectorError, FatalError, RetriableError, SignatureError
 from hub.sdk.fulfilment import (
@@ -138,6 +139,7 @@ __all__ = [
     "VerifiesWebhooks",
     "WebhookInfo",
     "WebhookRequest",
+    "WindowCursor",
     "YamlFileError",
     "check",
     "compile_expression",
@@ -158,5 +160,7 @@ __all__ = [
     "to_decimal_string",
     "to_minor",
     "tracking_status",
+    "utc_millis",
+    "utc_seconds",
     "verify_standard_webhook",
 ]
