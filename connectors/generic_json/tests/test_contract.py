@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from connectors.generic_json import connector
-from hub.mapping import load_default
-from hub.sdk import Connection, WebhookRequest, hmac_sha256_hex
+from hub.sdk import Connection, WebhookRequest, hmac_sha256_hex, load_default
 from hub.sdk.testing import ConnectorContract, ContractSubject, SignedSample
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
