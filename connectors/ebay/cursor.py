@@ -1,5 +1,7 @@
 """The polling cursor: which ``lastmodifieddate`` window is being read, and from which offset.
 
+Read and written by ``hub.sdk.WindowCursor``:
+
 - Between runs it is the upper bound of the last finished window, as eBay writes times
   (``2025-03-14T10:00:00.000Z``); the next window starts there. eBay's bounds are inclusive,
   so an order modified exactly at a bound is fetched twice and kept once (same dedupe key).
@@ -15,11 +17,9 @@ is in the past, so this ends.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import msgspec
 
-from hub.sdk import FatalError
+from hub.sdk import WindowCursor, utc_millis
 
 
 class Window(msgspec.Struct, frozen=True, kw_only=True):
@@ -40,33 +40,17 @@ class Window(msgspec.Struct, frozen=True, kw_only=True):
         return self.offset == 0 and self.since >= self.until
 
 
-def ebay_time(value: str | datetime, what: str) -> str:
-    """``value`` as eBay's UTC time to the millisecond (``2025-03-14T10:00:00.000Z``)."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise FatalError(f"ebay: {what} {value!r} is not an ISO 8601 time") from None
-    if value.tzinfo is None:
-        raise FatalError(f"ebay: {what} {value.isoformat()!r} has no UTC offset")
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-def window(cursor: str | None, *, start: datetime | None, until: str) -> Window:
-    """The window a poll works on: a stored page, or from the last bound (or ``start``)."""
-    if cursor and cursor.lstrip().startswith("{"):
-        try:
-            return msgspec.json.decode(cursor, type=Window)
-        except msgspec.MsgspecError:
-            raise FatalError("ebay: the stored cursor is not understood") from None
-    if cursor:
-        since = ebay_time(cursor, "cursor")
-    elif start is not None:
-        since = ebay_time(start, "settings.start")
-    else:
-        raise FatalError("ebay: settings.start (ISO time) is needed for the first poll")
-    return Window(since=since, until=ebay_time(until, "until"))
+CURSOR = WindowCursor(
+    "ebay",
+    Window,
+    opens=lambda since, until: Window(since=since, until=until),
+    time_format=utc_millis,
+)
+#: ``ebay_time(value, what)``: eBay's UTC time to the millisecond (``...T10:00:00.000Z``)
+ebay_time = CURSOR.time
+#: ``window(cursor, start=..., until=...)``: a stored page, or from the last bound (or start)
+window = CURSOR.window
+encode = CURSOR.encode
 
 
 def following(
@@ -92,7 +76,3 @@ def following(
     if not more:
         return None
     return Window(since=current.since, until=current.until, offset=offset, total=total)
-
-
-def encode(page: Window) -> str:
-    return msgspec.json.encode(page).decode()

@@ -1,19 +1,22 @@
 """The generic JSON webhook connector: a partner that POSTs JSON with an HMAC header.
 
 Such a partner is added with a mapping file and a connection entry, no Python. The
-connection's settings name the mapping and say where the signature, delivery id and topic
-travel (see ``settings.py``); its secret ``webhook_secret`` is the HMAC key.
+connection's settings name the mapping and say where the signature, delivery id, topic and
+(against replays) send time travel (see ``settings.py`` and ``webhooks.py``); its secret
+``webhook_secret`` is the HMAC key.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import msgspec
 
-from connectors.generic_json.settings import GenericJsonSettings, parse_settings
+from connectors.generic_json import webhooks
+from connectors.generic_json.settings import parse_settings
 from hub.sdk import (
     Capability,
     ChannelOrder,
@@ -22,13 +25,9 @@ from hub.sdk import (
     MappingError,
     OrderMapping,
     PartnerHttp,
-    SignatureError,
     WebhookInfo,
     WebhookRequest,
-    hmac_sha256_base64,
-    hmac_sha256_hex,
     load_default,
-    signatures_match,
 )
 
 SECRET_NAME = "webhook_secret"  # noqa: S105 - the name of the secret, not a secret
@@ -55,34 +54,22 @@ def _documents(raw: bytes, mapping: str) -> list[Any]:
     return items
 
 
-def _expected(settings: GenericJsonSettings, secret: str, body: bytes) -> str:
-    if settings.signature_encoding == "hex":
-        return hmac_sha256_hex(secret, body)
-    return hmac_sha256_base64(secret, body)
-
-
 class GenericJsonConnector:
     name = "generic_json"
     capabilities = frozenset({Capability.RECEIVE_WEBHOOK})
 
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+
     def verify(self, connection: Connection, request: WebhookRequest) -> None:
-        """Raise SignatureError unless the HMAC-SHA256 header matches the raw body."""
+        """Raise SignatureError unless the HMAC-SHA256 header matches the raw body (and, with
+        ``timestamp_header`` set, the delivery's time is within the tolerance of now)."""
         settings = parse_settings(connection.settings)
         try:
             secret = connection.secret(SECRET_NAME)
         except KeyError as exc:
             raise FatalError(str(exc.args[0])) from None
-        given = (request.header(settings.signature_header) or "").strip()
-        if not given:
-            raise SignatureError(f"no {settings.signature_header} header")
-        prefix = settings.signature_prefix or ""
-        if not given.startswith(prefix):
-            raise SignatureError(f"the {settings.signature_header} header lacks {prefix!r}")
-        given = given[len(prefix) :]
-        if settings.signature_encoding == "hex":
-            given = given.lower()
-        if not signatures_match(_expected(settings, secret, request.body), given):
-            raise SignatureError("the signature does not match the body")
+        webhooks.verify(settings, secret, request, now=self._clock())
 
     def describe(self, connection: Connection, request: WebhookRequest) -> WebhookInfo:
         """The partner's delivery id when it sends one, else a digest of the body."""

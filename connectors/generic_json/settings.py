@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -17,6 +17,12 @@ class GenericJsonSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unkn
     signature_prefix: str | None = None  # e.g. "sha256=" before the digest
     dedupe_header: str | None = None  # header with the partner's delivery id
     topic_header: str | None = None  # header with the event name
+    # against replays: the header with the send time (Unix seconds or ISO 8601 with offset);
+    # without it no time is checked and a replayed delivery is not refused
+    timestamp_header: str | None = None
+    timestamp_tolerance_seconds: Annotated[int, msgspec.Meta(ge=1)] = 300
+    # what the partner signs: the raw body, or a template such as "{timestamp}.{body}"
+    signed_content: str = "{body}"
 
 
 def parse_settings(settings: Mapping[str, Any] | None) -> GenericJsonSettings:

@@ -2,7 +2,7 @@
 and JSON templates whose ``"=..."`` strings are expressions.
 
 - ``amount(minor)``: minor units of the request's currency as an exact decimal string
-  (1299 USD -> ``"12.99"``, 1500 JPY -> ``"1500"``), from the ISO 4217 exponent.
+  (1299 USD -> ``"12.99"``, 1500 JPY -> ``"1500"``), by ``hub.sdk.to_decimal_string``.
 - ``amount_number(minor)``: the same, sent as a JSON number (``12.99``), never via a float.
 
 A template is any JSON value. A string starting with ``=`` is an expression (``"==x"`` is the
@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import iso4217
 import jmespath
 from jmespath import exceptions, functions
 from jmespath.parser import ParsedResult
 
-from hub.sdk import ExpressionError
+from hub.sdk import ExpressionError, MoneyError, to_decimal_string
 from hub.sdk import compile_expression as _compile
 
 
@@ -32,7 +31,7 @@ class _MoneyFunctions(functions.Functions):
         super().__init__()
         self.currency = currency
 
-    def _decimal(self, minor: Any, function: str) -> Decimal:
+    def _amount(self, minor: Any, function: str) -> str:
         if isinstance(minor, bool) or not isinstance(minor, int):
             raise ExpressionError(
                 f"{function}() takes whole minor units, got {type(minor).__name__}"
@@ -40,20 +39,17 @@ class _MoneyFunctions(functions.Functions):
         if not self.currency:
             raise ExpressionError(f"{function}() is only for the request (it needs its currency)")
         try:
-            exponent = iso4217.Currency(self.currency.upper()).exponent
-        except ValueError:
-            raise ExpressionError(f"{function}(): {self.currency!r} is no ISO 4217 code") from None
-        if exponent is None:
-            raise ExpressionError(f"{function}(): {self.currency!r} has no minor unit")
-        return Decimal(minor).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
+            return to_decimal_string(minor, self.currency.upper())
+        except MoneyError as exc:
+            raise ExpressionError(f"{function}(): {exc}") from None
 
     @functions.signature({"types": ["number"]})
     def _func_amount(self, minor: Any) -> str:
-        return format(self._decimal(minor, "amount"), "f")
+        return self._amount(minor, "amount")
 
     @functions.signature({"types": ["number"]})
     def _func_amount_number(self, minor: Any) -> Decimal:
-        return self._decimal(minor, "amount_number")
+        return Decimal(self._amount(minor, "amount_number"))
 
 
 _CHECK = _MoneyFunctions(None)

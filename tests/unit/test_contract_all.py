@@ -1,9 +1,10 @@
 """Every connector runs the connector contract, and the contract catches what it claims to.
 
 The first tests make the contract unavoidable: each connector that ``hub.plugins.discover()``
-finds must have ``tests/test_contract.py`` in its folder, and each connector package in
-``connectors/`` must be discoverable. The rest break a working connector (Shopify, on its
-own fixtures) one way at a time and show that the matching check fails.
+finds must have ``tests/test_contract.py`` in its folder with a ``Test...`` class that
+inherits ``hub.sdk.testing.ConnectorContract`` with that connector as its subject, and each
+connector package in ``connectors/`` must be discoverable. The rest break a working connector
+(Shopify, on its own fixtures) one way at a time and show that the matching check fails.
 """
 
 from __future__ import annotations
@@ -11,26 +12,15 @@ from __future__ import annotations
 import importlib
 import json
 import uuid
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
 import msgspec
 import pytest
 
-from connectors.contract import (
-    ContractSubject,
-    PartnerCall,
-    SignedSample,
-    check_bad_documents,
-    check_capabilities,
-    check_describe,
-    check_no_secret_leaks,
-    check_normalize,
-    check_partner_retries,
-    check_webhook,
-)
 from connectors.shopify.connector import ShopifyConnector
 from hub.plugins import GROUP, discover
 from hub.sdk import (
@@ -41,6 +31,19 @@ from hub.sdk import (
     SignatureError,
     WebhookInfo,
     WebhookRequest,
+)
+from hub.sdk.testing import (
+    ConnectorContract,
+    ContractSubject,
+    PartnerCall,
+    SignedSample,
+    check_bad_documents,
+    check_capabilities,
+    check_describe,
+    check_no_secret_leaks,
+    check_normalize,
+    check_partner_retries,
+    check_webhook,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,24 +56,107 @@ PARTNER = "https://partner.example/api/orders"
 
 def connector_folder(name: str) -> Path:
     """The folder of the package a connector's entry point names."""
-    (ep,) = [ep for ep in entry_points(group=GROUP) if ep.name == name]
-    module = importlib.import_module(ep.module)
+    module = importlib.import_module(entry_point(name).module)
     assert module.__file__ is not None
     return Path(module.__file__).resolve().parent
 
 
+def entry_point(name: str) -> EntryPoint:
+    (ep,) = [ep for ep in entry_points(group=GROUP) if ep.name == name]
+    return ep
+
+
+def contract_module(name: str) -> ModuleType | None:
+    """The ``tests.test_contract`` module beside the connector's package, if it has one."""
+    package = importlib.import_module(entry_point(name).module).__package__
+    try:
+        return importlib.import_module(f"{package}.tests.test_contract")
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not f"{package}.tests.test_contract".startswith(exc.name):
+            raise  # the module exists but imports something missing: show that
+        return None
+
+
+def suites_for(module: ModuleType, connector: Any) -> list[type[ConnectorContract]]:
+    """The classes in ``module`` pytest collects that run the contract on ``connector``.
+
+    ``connector`` is what the entry point names: the connector object (its subject's
+    connector must be it, or another instance of its class) or a class (an instance of it).
+    """
+    found = []
+    for name, value in vars(module).items():
+        if not (
+            name.startswith("Test")
+            and isinstance(value, type)
+            and issubclass(value, ConnectorContract)
+            and value is not ConnectorContract
+        ):
+            continue
+        subject = getattr(value, "subject", None)
+        if not isinstance(subject, ContractSubject):
+            continue
+        given = subject.connector
+        if isinstance(connector, type):
+            tests_it = isinstance(given, connector)
+        else:
+            tests_it = given is connector or type(given) is type(connector)
+        if tests_it:
+            found.append(value)
+    return found
+
+
 def test_every_discovered_connector_runs_the_contract() -> None:
     missing = []
-    for name in sorted(discover()):
-        test = connector_folder(name) / "tests" / "test_contract.py"
-        if not test.is_file() or "connectors.contract" not in test.read_text("utf-8"):
+    for name, connector in sorted(discover().items()):
+        module = contract_module(name)
+        if module is None or not suites_for(module, connector):
+            test = connector_folder(name) / "tests" / "test_contract.py"
             missing.append(
                 f"{name} ({test.relative_to(ROOT) if test.is_relative_to(ROOT) else test})"
             )
     assert not missing, (
-        "connectors without a tests/test_contract.py that runs connectors.contract: "
+        "connectors without a tests/test_contract.py whose Test class inherits "
+        "hub.sdk.testing.ConnectorContract with that connector as its subject: "
         + ", ".join(missing)
     )
+
+
+def test_the_subclass_check_wants_a_suite_on_the_connector_itself() -> None:
+    shopify = ShopifyConnector()
+    on = subject  # the Shopify fixtures with the connector given
+
+    def module(**members: Any) -> ModuleType:
+        made = ModuleType("fake_test_contract")
+        vars(made).update(members)
+        return made
+
+    class TestOnShopify(ConnectorContract):
+        subject = on(shopify)
+
+    class TestOnAnother(ConnectorContract):
+        subject = on(object())
+
+    class NotCollected(ConnectorContract):  # pytest collects Test* classes only
+        subject = on(shopify)
+
+    class TestWithoutSubject(ConnectorContract):
+        pass
+
+    class TestNotTheSuite:  # the same tests copied, not inherited
+        subject = on(shopify)
+
+    assert suites_for(module(TestOnShopify=TestOnShopify), shopify) == [TestOnShopify]
+    assert suites_for(module(TestOnShopify=TestOnShopify), ShopifyConnector) == [TestOnShopify]
+    assert suites_for(module(TestOnShopify=TestOnShopify), ShopifyConnector()) == [TestOnShopify]
+    for lacking in (
+        module(),
+        module(ConnectorContract=ConnectorContract),
+        module(TestOnAnother=TestOnAnother),
+        module(NotCollected=NotCollected),
+        module(TestWithoutSubject=TestWithoutSubject),
+        module(TestNotTheSuite=TestNotTheSuite),
+    ):
+        assert suites_for(lacking, shopify) == []
 
 
 def test_every_connector_package_is_discoverable() -> None:

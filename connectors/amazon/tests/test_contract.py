@@ -1,4 +1,4 @@
-"""The connector contract (connectors/contract.py) on the Amazon fixtures."""
+"""The connector contract (hub.sdk.testing) on the Amazon fixtures."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import respx
 from connectors.amazon import AmazonConnector, connector
 from connectors.amazon.tests.conftest import make_connection
 from connectors.amazon.tests.fake_amazon import BASE, LWA_URL, fixture
-from connectors.contract import ConnectorContract, ContractSubject, PartnerCall
 from hub.sdk import PartnerHttp
+from hub.sdk.testing import ConnectorContract, ContractSubject, PartnerCall
 
 CONNECTION = make_connection()
 

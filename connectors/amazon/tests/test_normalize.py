@@ -13,9 +13,20 @@ from click.testing import CliRunner
 from connectors.amazon import AmazonConnector, connector
 from connectors.amazon.tests.fake_amazon import CANCELED, UNSHIPPED, fixture, fixture_json
 from hub.cli import main
-from hub.domain.order import Address, Customer, Line, Shipping, Totals, check
 from hub.plugins import discover
-from hub.sdk import Connection, Connector, MappingError, PartnerHttp, PollsOrders
+from hub.sdk import (
+    Address,
+    Connection,
+    Connector,
+    Customer,
+    Line,
+    MappingError,
+    PartnerHttp,
+    PollsOrders,
+    Shipping,
+    Totals,
+    check,
+)
 
 
 def normalize(*names: str) -> list:

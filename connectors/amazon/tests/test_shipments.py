@@ -23,7 +23,6 @@ from connectors.amazon.tests.fake_amazon import (
     fixture,
     fixture_json,
 )
-from connectors.contract import PartnerCall, check_partner_retries
 from hub.sdk import (
     ChannelShipment,
     Connection,
@@ -32,6 +31,7 @@ from hub.sdk import (
     RetriableError,
     ShippedLine,
 )
+from hub.sdk.testing import PartnerCall, check_partner_retries
 
 TOKEN = "Atza|IQEBLjAsAhRTEST-ACCESS-TOKEN-1"
 CONFIRM = f"{BASE}/orders/v0/orders/{UNSHIPPED}/shipmentConfirmation"

@@ -14,8 +14,8 @@ import respx
 from connectors.amazon import AmazonConnector, listings
 from connectors.amazon.tests.conftest import FakeTime, make_connection
 from connectors.amazon.tests.fake_amazon import BASE, LWA_URL, SECRETS, fixture, fixture_json
-from connectors.contract import PartnerCall, check_partner_retries
 from hub.sdk import Connection, FatalError, PartnerHttp, RetriableError, StockFigure
+from hub.sdk.testing import PartnerCall, check_partner_retries
 
 SELLER = "A2EXAMPLESELLER"
 MARKETPLACE = "ATVPDKIKX0DER"

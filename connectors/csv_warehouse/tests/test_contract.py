@@ -1,14 +1,14 @@
-"""The connector contract (connectors/contract.py) checks that apply to a file warehouse.
+"""The connector contract (hub.sdk.testing) on a file warehouse.
 
 Not a sales channel (no ``normalize``), no webhooks, no secrets and no partner HTTP calls:
-what is left is the capability check, and that no HTTP call is made at all.
+the suite's order, webhook and retry checks skip; what is left is the capability check, the
+secrets check, and (here) that no HTTP call is made at all.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from connectors.contract import check_capabilities
 from connectors.csv_warehouse import connector
 from connectors.csv_warehouse.tests.support import (
     CONFIRMATIONS,
@@ -18,9 +18,19 @@ from connectors.csv_warehouse.tests.support import (
     no_http,
 )
 from hub.sdk import Capability
+from hub.sdk.testing import ConnectorContract, ContractSubject, check_capabilities
 
 
-def test_capabilities_match_the_protocols() -> None:
+class TestCsvWarehouseContract(ConnectorContract):
+    # the checks read no file: the folders need not exist
+    subject = ContractSubject(
+        connector=connector,
+        connection=connection(Path("/nonexistent/csv-warehouse-contract")),
+        documents=[],
+    )
+
+
+def test_capabilities_are_a_file_warehouses() -> None:
     check_capabilities(connector)
     assert connector.name == "csv_warehouse"
     assert connector.capabilities == {Capability.FULFIL, Capability.POLL_SHIPMENTS}

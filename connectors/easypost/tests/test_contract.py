@@ -1,4 +1,4 @@
-"""The connector contract (connectors/contract.py) on the EasyPost fixtures.
+"""The connector contract (hub.sdk.testing) on the EasyPost fixtures.
 
 EasyPost is a carrier, not a channel: the suite skips its order checks. Its partner-call
 check runs on quoting rates; buying a label gets the same check here.
@@ -9,13 +9,6 @@ from __future__ import annotations
 import httpx
 import respx
 
-from connectors.contract import (
-    ConnectorContract,
-    ContractSubject,
-    PartnerCall,
-    SignedSample,
-    check_partner_retries,
-)
 from connectors.easypost import connector
 from connectors.easypost.tests.conftest import BASE, SIGNED, fixture, make_connection
 from hub.sdk import Address as HubAddress
@@ -30,6 +23,13 @@ from hub.sdk import (
     ReceivesEvents,
     ReceivesWebhooks,
     WebhookRequest,
+)
+from hub.sdk.testing import (
+    ConnectorContract,
+    ContractSubject,
+    PartnerCall,
+    SignedSample,
+    check_partner_retries,
 )
 
 CONNECTION = make_connection()

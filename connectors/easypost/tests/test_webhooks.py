@@ -8,10 +8,10 @@ import unicodedata
 
 import pytest
 
-from connectors.contract import flip_byte
 from connectors.easypost import connector
 from connectors.easypost.tests.conftest import API_KEY, SIGNED, fixture, make_connection
 from hub.sdk import Connection, FatalError, SignatureError, WebhookInfo, WebhookRequest
+from hub.sdk.testing import flip_byte
 
 BODY = fixture("tracker_updated.json")
 HEADER = SIGNED["headers"]["X-Hmac-Signature"]

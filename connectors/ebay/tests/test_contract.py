@@ -1,4 +1,4 @@
-"""The connector contract (connectors/contract.py) on the eBay fixtures."""
+"""The connector contract (hub.sdk.testing) on the eBay fixtures."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import httpx
 
-from connectors.contract import ConnectorContract, ContractSubject, PartnerCall
 from connectors.ebay import connector
 from hub.sdk import Connection, PartnerHttp
+from hub.sdk.testing import ConnectorContract, ContractSubject, PartnerCall
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DOCUMENTS = ["getorders.json", "getorders_page1.json", "getorders_page2.json"]

@@ -11,9 +11,20 @@ import httpx
 import pytest
 
 from connectors.ebay import connector
-from hub.domain.order import Address, Customer, Line, Shipping, Totals, check
 from hub.plugins import discover
-from hub.sdk import Connection, Connector, MappingError, PartnerHttp, PollsOrders
+from hub.sdk import (
+    Address,
+    Connection,
+    Connector,
+    Customer,
+    Line,
+    MappingError,
+    PartnerHttp,
+    PollsOrders,
+    Shipping,
+    Totals,
+    check,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GETORDERS = (FIXTURES / "getorders.json").read_bytes()

@@ -13,7 +13,6 @@ import httpx
 import pytest
 import respx
 
-from connectors.contract import PartnerCall, check_partner_retries
 from connectors.ebay import connector
 from connectors.ebay.shipping import carrier_code
 from hub.sdk import (
@@ -24,6 +23,7 @@ from hub.sdk import (
     RetriableError,
     ShippedLine,
 )
+from hub.sdk.testing import PartnerCall, check_partner_retries
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TOKEN = "v^1.1#i^1#test-user-token-do-not-leak"

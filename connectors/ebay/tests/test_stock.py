@@ -12,9 +12,9 @@ import httpx
 import pytest
 import respx
 
-from connectors.contract import PartnerCall, check_partner_retries
 from connectors.ebay import connector
 from hub.sdk import Connection, FatalError, PartnerHttp, RetriableError, StockFigure
+from hub.sdk.testing import PartnerCall, check_partner_retries
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TOKEN = "v^1.1#i^1#test-user-token-do-not-leak"

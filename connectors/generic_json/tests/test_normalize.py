@@ -13,8 +13,7 @@ from click.testing import CliRunner, Result
 
 from connectors.generic_json import connector
 from hub.cli import main
-from hub.mapping import MappingError, load_default
-from hub.sdk import FatalError
+from hub.sdk import FatalError, MappingError, load_default
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ORDER = FIXTURES / "example_partner_order.json"

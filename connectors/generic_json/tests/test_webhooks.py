@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from connectors.generic_json import connector
+from connectors.generic_json import GenericJsonConnector, connector
 from hub.sdk import (
     Capability,
     Connection,
@@ -27,7 +27,7 @@ BODY = (FIXTURES / "example_partner_order.json").read_bytes()
 SECRET = "test-partner-secret"
 
 
-def connection(**settings: str) -> Connection:
+def connection(**settings: str | int) -> Connection:
     return Connection(
         code="partner-x",
         connector="generic_json",
@@ -134,3 +134,79 @@ async def test_orders_from_message_maps_the_body_for_the_connection() -> None:
     assert reported.order.channel == "partner-x"
     assert reported.order.external_id == "EXP-20931"
     assert reported.order.totals.total == 7015
+
+
+# --------------------------------------------------------------------------- replays
+
+NOW = 1_742_000_000  # 2025-03-15T00:53:20Z
+TIMED = {"timestamp_header": "X-Sent-At"}
+
+
+def at(now: float) -> GenericJsonConnector:
+    """A connector whose clock reads ``now`` (epoch seconds)."""
+    return GenericJsonConnector(clock=lambda: now)
+
+
+def signed(content: bytes) -> str:
+    return base64.b64encode(digest(content)).decode()
+
+
+def timed(sent: int | str, signature: str | None = None) -> WebhookRequest:
+    return request({"x-signature": signature or signed(BODY), "x-sent-at": str(sent)})
+
+
+def test_without_a_timestamp_header_setting_no_time_is_checked() -> None:
+    """Backwards compatible: an old (or absent) time header is not looked at."""
+    at(NOW).verify(connection(), timed(NOW - 86_400))
+    at(NOW).verify(connection(), request({"x-signature": signed(BODY)}))
+
+
+def test_a_fresh_timestamp_is_accepted_either_side_of_now() -> None:
+    for sent in (NOW, NOW - 300, NOW + 300):
+        at(NOW).verify(connection(**TIMED), timed(sent))
+    at(NOW).verify(connection(**TIMED), timed("2025-03-15T01:53:20+01:00"))  # ISO 8601
+
+
+@pytest.mark.parametrize("sent", [NOW - 301, NOW + 301, NOW - 86_400, "2025-03-14T00:53:20Z"])
+def test_a_stale_or_future_timestamp_is_refused_though_signed(sent: int | str) -> None:
+    with pytest.raises(SignatureError, match="outside the 300 s tolerance"):
+        at(NOW).verify(connection(**TIMED), timed(sent))
+
+
+def test_the_tolerance_is_a_setting() -> None:
+    settings = {**TIMED, "timestamp_tolerance_seconds": 3600}
+    at(NOW).verify(connection(**settings), timed(NOW - 3600))
+    with pytest.raises(SignatureError, match="3600 s"):
+        at(NOW).verify(connection(**settings), timed(NOW - 3601))
+
+
+@pytest.mark.parametrize("sent", ["", "soon", "1742000000.5", "2025-03-15T00:53:20"])
+def test_a_missing_or_unreadable_timestamp_is_refused(sent: str) -> None:
+    with pytest.raises(SignatureError, match="X-Sent-At"):
+        at(NOW).verify(connection(**TIMED), timed(sent))
+
+
+def test_a_signed_timestamp_is_part_of_the_signed_content() -> None:
+    settings = {**TIMED, "signed_content": "{timestamp}.{body}"}
+    good = signed(f"{NOW}.".encode() + BODY)
+    at(NOW).verify(connection(**settings), timed(NOW, good))
+    with pytest.raises(SignatureError, match="does not match"):  # the time rewritten
+        at(NOW + 1).verify(connection(**settings), timed(NOW + 1, good))
+    with pytest.raises(SignatureError, match="does not match"):  # the body alone signed
+        at(NOW).verify(connection(**settings), timed(NOW, signed(BODY)))
+
+
+@pytest.mark.parametrize(
+    ("settings", "reason"),
+    [
+        ({"signed_content": "{timestamp}.{body}"}, "timestamp_header is not set"),
+        ({**TIMED, "signed_content": "{timestamp}"}, "signed_content must hold"),
+        ({"signed_content": "{body}{body}"}, "signed_content must hold"),
+    ],
+)
+def test_an_unusable_signed_content_is_a_configuration_error(
+    settings: dict[str, str], reason: str
+) -> None:
+    with pytest.raises(FatalError, match=reason) as err:
+        at(NOW).verify(connection(**settings), timed(NOW))
+    assert not isinstance(err.value, SignatureError)

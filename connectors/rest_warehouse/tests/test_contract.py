@@ -1,4 +1,4 @@
-"""The connector contract (connectors/contract.py) for a warehouse connector.
+"""The connector contract (hub.sdk.testing) for a warehouse connector.
 
 The REST warehouse is not a sales channel (no ``normalize``): the suite skips its order
 checks. Its partner-call check runs on creating an order; other calls and a second
@@ -11,15 +11,6 @@ import httpx
 import pytest
 import respx
 
-from connectors.contract import (
-    ConnectorContract,
-    ContractSubject,
-    PartnerCall,
-    SignedSample,
-    check_no_secret_leaks,
-    check_partner_retries,
-    check_webhook,
-)
 from connectors.rest_warehouse import connector
 from connectors.rest_warehouse.tests.support import (
     BASE,
@@ -31,6 +22,15 @@ from connectors.rest_warehouse.tests.support import (
     signed_request,
 )
 from hub.sdk import Capability, Connection, PartnerHttp, hmac_sha256_base64
+from hub.sdk.testing import (
+    ConnectorContract,
+    ContractSubject,
+    PartnerCall,
+    SignedSample,
+    check_no_secret_leaks,
+    check_partner_retries,
+    check_webhook,
+)
 
 
 async def create(http: PartnerHttp) -> object:

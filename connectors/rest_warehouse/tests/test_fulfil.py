@@ -9,7 +9,6 @@ import httpx
 import pytest
 import respx
 
-from connectors.contract import exception_text
 from connectors.rest_warehouse import connector
 from connectors.rest_warehouse.tests.support import (
     API_KEY,
@@ -20,6 +19,7 @@ from connectors.rest_warehouse.tests.support import (
     fulfilment_request,
 )
 from hub.sdk import Connection, FatalError, FulfilmentAccepted, PartnerHttp, RetriableError
+from hub.sdk.testing import exception_text
 
 LOOKUP = f"{BASE}/orders?reference={REF}"
 

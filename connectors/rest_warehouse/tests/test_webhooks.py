@@ -8,7 +8,6 @@ import hmac
 
 import pytest
 
-from connectors.contract import flip_byte
 from connectors.rest_warehouse import connector
 from connectors.rest_warehouse.tests.support import (
     API_KEY,
@@ -18,6 +17,7 @@ from connectors.rest_warehouse.tests.support import (
     signed_request,
 )
 from hub.sdk import FatalError, SignatureError, WebhookRequest
+from hub.sdk.testing import flip_byte
 
 
 def digest(secret: str, body: bytes) -> bytes:

@@ -1,4 +1,4 @@
-"""The connector contract (connectors/contract.py) for a 3PL connector.
+"""The connector contract (hub.sdk.testing) for a 3PL connector.
 
 ShipBob is not a sales channel (no ``normalize``): the suite skips its order checks. Its
 partner-call check runs on creating an order; polling gets the same check here.
@@ -9,13 +9,6 @@ from __future__ import annotations
 import httpx
 import respx
 
-from connectors.contract import (
-    ConnectorContract,
-    ContractSubject,
-    PartnerCall,
-    SignedSample,
-    check_partner_retries,
-)
 from connectors.shipbob import ShipBobConnector, connector
 from connectors.shipbob.tests.support import (
     BASE,
@@ -25,6 +18,13 @@ from connectors.shipbob.tests.support import (
     shipped_request,
 )
 from hub.sdk import Capability, PartnerHttp
+from hub.sdk.testing import (
+    ConnectorContract,
+    ContractSubject,
+    PartnerCall,
+    SignedSample,
+    check_partner_retries,
+)
 
 #: the shared delivery was signed in 2025: a connector whose clock reads that moment
 SIGNED_THEN = ShipBobConnector(clock=lambda: SIGNED_AT + 5)

@@ -12,7 +12,6 @@ import msgspec
 import pytest
 import respx
 
-from connectors.contract import exception_text
 from connectors.shipbob import connector
 from connectors.shipbob.tests.support import (
     BASE,
@@ -23,6 +22,7 @@ from connectors.shipbob.tests.support import (
     fulfilment_request,
 )
 from hub.sdk import Connection, FatalError, FulfilmentAccepted, FulfilmentLine, PartnerHttp
+from hub.sdk.testing import exception_text
 
 
 def decimal_json(content: bytes) -> Any:

@@ -11,16 +11,21 @@ import httpx
 import pytest
 
 from connectors.shopify import connector
-from hub.domain.order import Address, Customer, Line, Shipping, Totals, check
-from hub.mapping import MappingError
 from hub.plugins import discover
 from hub.sdk import (
+    Address,
     Connection,
     Connector,
+    Customer,
+    Line,
+    MappingError,
     PartnerHttp,
     ReceivesWebhooks,
+    Shipping,
     SignatureError,
+    Totals,
     WebhookRequest,
+    check,
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

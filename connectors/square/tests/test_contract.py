@@ -1,4 +1,4 @@
-"""The connector contract (connectors/contract.py) on the Square fixtures.
+"""The connector contract (hub.sdk.testing) on the Square fixtures.
 
 The contract maps each sample document on its own, so the samples are combined roots
 (an order with its SKUs), as ``orders_from_message`` builds them after fetching.
@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import respx
 
-from connectors.contract import ConnectorContract, ContractSubject, PartnerCall, SignedSample
 from connectors.square import connector
 from hub.sdk import Connection, PartnerHttp, WebhookRequest
+from hub.sdk.testing import ConnectorContract, ContractSubject, PartnerCall, SignedSample
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SIGNED: dict[str, Any] = json.loads((FIXTURES / "order_updated_webhook.headers.json").read_bytes())

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from connectors.square import connector
-from hub.domain.order import Customer, Line, Shipping, Totals, check
-from hub.sdk import MappingError
+from hub.sdk import Customer, Line, MappingError, Shipping, Totals, check
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ORDER = (FIXTURES / "order.json").read_bytes()

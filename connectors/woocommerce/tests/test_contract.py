@@ -1,4 +1,4 @@
-"""The connector contract (connectors/contract.py) on the WooCommerce fixtures."""
+"""The connector contract (hub.sdk.testing) on the WooCommerce fixtures."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
-from connectors.contract import ConnectorContract, ContractSubject, PartnerCall, SignedSample
 from connectors.woocommerce import connector
 from hub.sdk import Connection, PartnerHttp, StockFigure, WebhookRequest
+from hub.sdk.testing import ConnectorContract, ContractSubject, PartnerCall, SignedSample
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SIGNED: dict[str, Any] = json.loads((FIXTURES / "order_created.headers.json").read_bytes())

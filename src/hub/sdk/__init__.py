@@ -6,7 +6,7 @@ implements the matching small protocol(s) below, raises ``RetriableError`` or ``
 ``PartnerHttp``. It never touches the database and never imports another connector.
 """
 
-from hub.domain.money import MoneyError, to_minor
+from hub.domain.money import MoneyError, to_decimal_string, to_minor
 from hub.domain.order import (
     Address,
     Customer,
@@ -17,6 +17,8 @@ from hub.domain.order import (
     Payment,
     Shipping,
     Totals,
+    check,
+    normalise,
 )
 from hub.infra.watch import Reloading
 from hub.infra.yaml import YamlFileError, parse_yaml, read_yaml
@@ -37,6 +39,7 @@ from hub.sdk.connector import (
     WebhookInfo,
     WebhookRequest,
 )
+from hub.sdk.cursor import WindowCursor, utc_millis, utc_seconds
 from hub.sdk.documents import decode_document, map_documents, mapping_named
 from hub.sdk.errors import ConnectorError, FatalError, RetriableError, SignatureError
 from hub.sdk.fulfilment import (
@@ -66,7 +69,15 @@ from hub.sdk.fulfilment import (
     tracking_status,
 )
 from hub.sdk.http import PartnerHttp
-from hub.sdk.signatures import hmac_sha256_base64, hmac_sha256_hex, signatures_match
+from hub.sdk.signatures import (
+    hmac_sha256_base64,
+    hmac_sha256_hex,
+    sign_standard_webhook,
+    signatures_match,
+    standard_webhook_headers,
+    standard_webhook_key,
+    verify_standard_webhook,
+)
 from hub.sdk.stock import PushesStock, ReadsStock, StockFigure, StockPushResult
 
 __all__ = [
@@ -128,7 +139,9 @@ __all__ = [
     "VerifiesWebhooks",
     "WebhookInfo",
     "WebhookRequest",
+    "WindowCursor",
     "YamlFileError",
+    "check",
     "compile_expression",
     "decode_document",
     "hmac_sha256_base64",
@@ -137,9 +150,17 @@ __all__ = [
     "map_documents",
     "mapping_named",
     "mappings_dir",
+    "normalise",
     "parse_yaml",
     "read_yaml",
+    "sign_standard_webhook",
     "signatures_match",
+    "standard_webhook_headers",
+    "standard_webhook_key",
+    "to_decimal_string",
     "to_minor",
     "tracking_status",
+    "utc_millis",
+    "utc_seconds",
+    "verify_standard_webhook",
 ]
