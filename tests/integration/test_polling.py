@@ -24,8 +24,8 @@ from hub.sdk import (
     PollResult,
     RetriableError,
 )
+from hub.services.intake.polling import POLL_JOB, enqueue_due_polls, poll
 from hub.services.jobs import JobContext
-from hub.services.polling import POLL_JOB, enqueue_due_polls, poll
 from hub.store.database import Database
 from hub.store.tables import inbound_messages, jobs, orders, poll_cursors
 from hub.worker import Worker

@@ -15,7 +15,7 @@ from hub.bootstrap import build_registry
 from hub.config import Settings
 from hub.services import orders as order_service
 from hub.services import stock
-from hub.services.ingest import OrderWriter
+from hub.services.intake.writer import OrderWriter
 from hub.services.stock import LocationIn, MovementIn
 from hub.store.database import Database
 from hub.store.tables import order_events, orders, stock_levels, stock_movements

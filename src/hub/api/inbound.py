@@ -16,7 +16,7 @@ from hub.errors import NotFound, Unauthorized
 from hub.sdk.connector import ReceivesWebhooks, WebhookRequest
 from hub.sdk.errors import SignatureError
 from hub.sdk.fulfilment import ReceivesEvents
-from hub.services import inbound as inbound_service
+from hub.services.intake import messages as inbound_service
 from hub.store import inbound as inbound_store
 from hub.store.inbound import InboundMessage
 

@@ -14,7 +14,7 @@ from hub.domain.lifecycle import OrderStatus, TransitionRefused, release_target,
 from hub.domain.order import FieldError, Order
 from hub.errors import Conflict, NotFound
 from hub.services import fulfilment, stock
-from hub.services.ingest import ACCEPT_JOB
+from hub.services.intake.writer import ACCEPT_JOB
 from hub.services.stock import Policy, Shortfall
 from hub.store import jobs as job_store
 from hub.store import orders

@@ -24,7 +24,7 @@ from hub.errors import Conflict, NotFound
 from hub.sdk.connector import ChannelOrder, MapsMessages, VerifiesWebhooks, WebhookRequest
 from hub.sdk.fulfilment import MapsEvents, PartnerEvent, ShipmentReport
 from hub.sdk.http import PartnerHttp
-from hub.services.channel_orders import apply_sync
+from hub.services.intake.channel_orders import apply_sync
 from hub.services.jobs import JobContext
 from hub.store import inbound as store
 from hub.store import jobs as job_store
@@ -32,7 +32,7 @@ from hub.store.database import Database
 from hub.store.jobs import Job, NewJob
 
 PROCESS_JOB = "inbound.process"
-REPORT_TOPIC = "hub:shipment"  # a ShipmentReport a shipment poll kept (services/polling)
+REPORT_TOPIC = "hub:shipment"  # a ShipmentReport a shipment poll kept (intake/polling)
 #: headers never kept with a message (credentials, not evidence)
 _DROP_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 

@@ -23,7 +23,7 @@ from hub.errors import NotFound
 from hub.sdk.connector import PolledMessage, PollResult, PollsOrders
 from hub.sdk.fulfilment import PollsShipments
 from hub.sdk.http import PartnerHttp
-from hub.services.inbound import PROCESS_JOB, REPORT_TOPIC
+from hub.services.intake.messages import PROCESS_JOB, REPORT_TOPIC
 from hub.services.jobs import JobContext
 from hub.store import inbound as inbound_store
 from hub.store import jobs as job_store

@@ -19,7 +19,7 @@ from hub.domain.order import OrderData, normalise
 from hub.errors import Conflict
 from hub.sdk.connector import ChannelOrder
 from hub.services import stock
-from hub.services.ingest import IngestRequest, IngestResult, content_hash, write_batch
+from hub.services.intake.writer import IngestRequest, IngestResult, content_hash, write_batch
 from hub.store import orders as order_store
 from hub.store.orders import Event, event_row
 from hub.store.tables import order_lines, orders
