@@ -16,10 +16,10 @@ from hub.config import Settings
 from hub.connections import Connections
 from hub.services import fulfilment, stock_sync
 from hub.services.intake import messages, polling
-from hub.services.intake.writer import ACCEPT_JOB, OrderWriter
+from hub.services.intake.accept import ACCEPT_JOB, accept_handler
+from hub.services.intake.writer import OrderWriter
 from hub.services.jobs import JobContext, JobRegistry, load_plugins
 from hub.services.keys import KeyRing
-from hub.services.orders import accept_handler
 from hub.services.stock import Policy
 from hub.store.database import Database
 

@@ -31,6 +31,7 @@ from hub.domain import ids
 from hub.domain.lifecycle import OrderStatus
 from hub.domain.order import FieldError, Order, OrderData
 from hub.errors import Conflict, HubError, Unprocessable
+from hub.services.intake.accept import ACCEPT_JOB
 from hub.store import idempotency, orders
 from hub.store import jobs as job_store
 from hub.store.database import Database
@@ -38,7 +39,6 @@ from hub.store.orders import Event, event_row
 
 log = logging.getLogger(__name__)
 
-ACCEPT_JOB = "order.accept"
 _encoder = msgspec.json.Encoder()
 
 
