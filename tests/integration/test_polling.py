@@ -12,9 +12,11 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.bootstrap import build_registry
+from hub.clock import utcnow
 from hub.config import Settings
 from hub.connections import Connections
 from hub.domain.order import OrderData
+from hub.errors import NotFound
 from hub.sdk import (
     Capability,
     ChannelOrder,
@@ -26,7 +28,9 @@ from hub.sdk import (
 )
 from hub.services.intake.polling import POLL_JOB, enqueue_due_polls, poll
 from hub.services.jobs import JobContext
+from hub.store import jobs as job_store
 from hub.store.database import Database
+from hub.store.jobs import NewJob
 from hub.store.tables import inbound_messages, jobs, orders, poll_cursors
 from hub.worker import Worker
 from tests.conftest import PAYLOADS
@@ -158,3 +162,22 @@ async def test_polls_are_scheduled_once_per_interval(
     async with db.write() as conn:
         await conn.execute(jobs.delete())
     assert await enqueue_due_polls(context) == []  # polled just now; the interval is an hour
+
+
+async def test_a_poll_of_a_connection_not_configured_dies_at_once(
+    ctx: tuple[JobContext, FakeChannel], db: Database, settings: Settings
+) -> None:
+    context, _ = ctx
+    with pytest.raises(NotFound, match="no connection 'gone' that polls for orders"):
+        await poll(context, "gone")
+
+    async with db.write() as conn:
+        await job_store.enqueue(
+            conn, [NewJob(POLL_JOB, {"connection": "gone"})], now=utcnow(), max_attempts=8
+        )
+    worker = Worker(db, build_registry(settings), settings, context=context)
+    await worker.run_once()
+    async with db.read() as conn:
+        job = (await conn.execute(select(jobs.c.state, jobs.c.attempts, jobs.c.last_error))).one()
+    assert (job.state, job.attempts) == ("dead", 1)  # no retry configures it
+    assert "'gone'" in job.last_error
