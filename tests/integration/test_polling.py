@@ -181,3 +181,16 @@ async def test_a_poll_of_a_connection_not_configured_dies_at_once(
         job = (await conn.execute(select(jobs.c.state, jobs.c.attempts, jobs.c.last_error))).one()
     assert (job.state, job.attempts) == ("dead", 1)  # no retry configures it
     assert "'gone'" in job.last_error
+
+
+async def test_a_long_version_key_is_kept_once(
+    ctx: tuple[JobContext, FakeChannel], db: Database
+) -> None:
+    context, fake = ctx
+    long = PolledMessage(dedupe_key="v" * 300, body=message("A", 1).body, topic="open")
+    fake.pages = {None: PollResult(messages=[long], cursor="t1")}
+    fake.pages["t1"] = PollResult(messages=[long], cursor="t2")
+    assert (await poll(context, "fake-1")).new == 1
+    again = await poll(context, "fake-1")
+    assert (again.new, again.seen) == (0, 1)
+    assert await count(db, inbound_messages) == 1

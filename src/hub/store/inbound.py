@@ -69,7 +69,8 @@ def keep_sync(
     now: datetime,
 ) -> bool:
     """Keep a raw message as ``received``, unless one with its (connection, dedupe key) is
-    kept already: True when it was kept now."""
+    kept already: True when it was kept now. The key is cut to the column's 200 characters."""
+    dedupe_key = dedupe_key[:200]
     if exists_sync(conn, connection, dedupe_key):
         return False
     row = {

@@ -1,4 +1,4 @@
-"""Order ingest with group commit.
+"""The order writer: new orders committed in groups (POST /orders, hub import, channel orders).
 
 Every new order is written with its lines, its first timeline event, its outbox job and (when
 the caller sent one) its idempotency record, and committed to disk before the caller hears
