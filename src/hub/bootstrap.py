@@ -14,10 +14,12 @@ from hub import plugins
 from hub.clock import utcnow
 from hub.config import Settings
 from hub.connections import Connections
-from hub.services import fulfilment, inbound, ingest, polling, stock_sync
+from hub.services import fulfilment, stock_sync
+from hub.services.intake import messages, polling
+from hub.services.intake.accept import ACCEPT_JOB, accept_handler
+from hub.services.intake.writer import OrderWriter
 from hub.services.jobs import JobContext, JobRegistry, load_plugins
 from hub.services.keys import KeyRing
-from hub.services.orders import accept_handler
 from hub.services.stock import Policy
 from hub.store.database import Database
 
@@ -44,8 +46,8 @@ def build_registry(settings: Settings, connections: Connections | None = None) -
     def waiting_for(conn: Connection, skus: set[str]) -> int:
         return fulfilment.retry_waiting(conn, skus, now=utcnow())
 
-    registry.register_local(ingest.ACCEPT_JOB, accept_handler(stock_policy(connections), router))
-    registry.register(inbound.PROCESS_JOB, inbound.handle_process_job)
+    registry.register_local(ACCEPT_JOB, accept_handler(stock_policy(connections), router))
+    registry.register(messages.PROCESS_JOB, messages.handle_process_job)
     registry.register(polling.POLL_JOB, polling.handle_poll_job)
     registry.register(polling.SHIPMENT_POLL_JOB, polling.handle_shipment_poll_job)
     stock_sync.register(registry, connections, waiting_for)
@@ -64,7 +66,7 @@ class Hub:
 
     settings: Settings
     db: Database
-    writer: ingest.OrderWriter
+    writer: OrderWriter
     keys: KeyRing
     registry: JobRegistry
     connections: Connections
@@ -78,7 +80,7 @@ class Hub:
         return cls(
             settings=settings,
             db=db,
-            writer=ingest.OrderWriter(db, max_attempts=settings.job_max_attempts),
+            writer=OrderWriter(db, max_attempts=settings.job_max_attempts),
             keys=KeyRing(db, ttl=settings.key_cache_seconds),
             registry=build_registry(settings, connections),
             connections=connections,

@@ -388,7 +388,7 @@ def inbound() -> None:
 @click.option("--limit", default=100, show_default=True)
 def inbound_list(status: str | None, connection: str | None, limit: int) -> None:
     """List inbound messages, oldest first."""
-    from hub.services import inbound as inbound_service
+    from hub.services.intake import messages as inbound_service
 
     items = _run(
         _settings(),
@@ -410,7 +410,7 @@ def inbound_list(status: str | None, connection: str | None, limit: int) -> None
 @click.option("--all-quarantined", is_flag=True, help="Replay every quarantined message.")
 def inbound_replay(message_ids: tuple[str, ...], all_quarantined: bool) -> None:
     """Map quarantined messages again, with the mappings and catalog as they are now."""
-    from hub.services import inbound as inbound_service
+    from hub.services.intake import messages as inbound_service
 
     if not message_ids and not all_quarantined:
         raise click.UsageError("name message ids, or pass --all-quarantined")
@@ -508,7 +508,7 @@ def normalize(
 @click.argument("connection")
 def poll_command(connection: str) -> None:
     """Poll CONNECTION for orders now; the worker maps what was fetched."""
-    from hub.services import polling
+    from hub.services.intake import polling
 
     summary = _run_hub(_settings(), lambda hub: polling.poll(hub.job_context(), connection))
     click.echo(
@@ -527,7 +527,7 @@ def import_command(path: str, channel: str, report: str | None) -> None:
     from rich.progress import Progress
 
     from hub.services.csv_import import CsvFormatError, read_orders
-    from hub.services.ingest import IngestRequest
+    from hub.services.intake.writer import IngestRequest
 
     settings = _settings()
     _migrate_embedded(settings)

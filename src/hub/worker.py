@@ -20,8 +20,8 @@ from sqlalchemy import Connection
 from hub.clock import utcnow
 from hub.config import Settings
 from hub.services import stock_sync
+from hub.services.intake.polling import enqueue_due_polls
 from hub.services.jobs import FatalJobError, JobContext, JobRegistry, describe, retry_at
-from hub.services.polling import enqueue_due_polls
 from hub.store import idempotency
 from hub.store import jobs as job_store
 from hub.store.database import Database

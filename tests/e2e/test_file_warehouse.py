@@ -17,7 +17,7 @@ from litestar.testing import AsyncTestClient
 from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.config import Settings
-from hub.services import polling
+from hub.services.intake import polling
 from hub.worker import Worker
 from tests.e2e.test_fulfilment_api import location, order, receive
 

@@ -29,7 +29,7 @@ from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.sdk import hmac_sha256_hex
-from hub.services import polling
+from hub.services.intake import polling
 from hub.worker import Worker
 
 CONNECTORS = Path(__file__).resolve().parents[2] / "connectors"

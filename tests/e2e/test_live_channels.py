@@ -30,7 +30,7 @@ from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.sdk import hmac_sha256_base64
-from hub.services import polling
+from hub.services.intake import polling
 from hub.store.tables import inbound_messages, orders
 from hub.worker import Worker
 

@@ -9,7 +9,7 @@ from hub.clock import utcnow
 from hub.domain.order import OrderData
 from hub.sdk.connector import ChannelOrder
 from hub.services import stock
-from hub.services.channel_orders import Applied, apply_sync
+from hub.services.intake.channel_orders import Applied, apply_sync
 from hub.services.stock import LocationIn, MovementIn
 from hub.store.database import Database
 from hub.store.tables import order_events, order_lines, orders

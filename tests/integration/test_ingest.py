@@ -21,7 +21,8 @@ from sqlalchemy import func, literal_column, select, text
 
 from hub.domain.order import Order, OrderData, normalise
 from hub.errors import Conflict, Unprocessable
-from hub.services.ingest import ACCEPT_JOB, IngestRequest, IngestResult, OrderWriter
+from hub.services.intake.accept import ACCEPT_JOB
+from hub.services.intake.writer import IngestRequest, IngestResult, OrderWriter
 from hub.store.database import Database
 from hub.store.tables import idempotency_keys, jobs, order_events, order_lines, orders
 from tests.conftest import PAYLOADS

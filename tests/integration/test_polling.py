@@ -12,9 +12,11 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.bootstrap import build_registry
+from hub.clock import utcnow
 from hub.config import Settings
 from hub.connections import Connections
 from hub.domain.order import OrderData
+from hub.errors import NotFound
 from hub.sdk import (
     Capability,
     ChannelOrder,
@@ -24,9 +26,11 @@ from hub.sdk import (
     PollResult,
     RetriableError,
 )
+from hub.services.intake.polling import POLL_JOB, enqueue_due_polls, poll
 from hub.services.jobs import JobContext
-from hub.services.polling import POLL_JOB, enqueue_due_polls, poll
+from hub.store import jobs as job_store
 from hub.store.database import Database
+from hub.store.jobs import NewJob
 from hub.store.tables import inbound_messages, jobs, orders, poll_cursors
 from hub.worker import Worker
 from tests.conftest import PAYLOADS
@@ -158,3 +162,35 @@ async def test_polls_are_scheduled_once_per_interval(
     async with db.write() as conn:
         await conn.execute(jobs.delete())
     assert await enqueue_due_polls(context) == []  # polled just now; the interval is an hour
+
+
+async def test_a_poll_of_a_connection_not_configured_dies_at_once(
+    ctx: tuple[JobContext, FakeChannel], db: Database, settings: Settings
+) -> None:
+    context, _ = ctx
+    with pytest.raises(NotFound, match="no connection 'gone' that polls for orders"):
+        await poll(context, "gone")
+
+    async with db.write() as conn:
+        await job_store.enqueue(
+            conn, [NewJob(POLL_JOB, {"connection": "gone"})], now=utcnow(), max_attempts=8
+        )
+    worker = Worker(db, build_registry(settings), settings, context=context)
+    await worker.run_once()
+    async with db.read() as conn:
+        job = (await conn.execute(select(jobs.c.state, jobs.c.attempts, jobs.c.last_error))).one()
+    assert (job.state, job.attempts) == ("dead", 1)  # no retry configures it
+    assert "'gone'" in job.last_error
+
+
+async def test_a_long_version_key_is_kept_once(
+    ctx: tuple[JobContext, FakeChannel], db: Database
+) -> None:
+    context, fake = ctx
+    long = PolledMessage(dedupe_key="v" * 300, body=message("A", 1).body, topic="open")
+    fake.pages = {None: PollResult(messages=[long], cursor="t1")}
+    fake.pages["t1"] = PollResult(messages=[long], cursor="t2")
+    assert (await poll(context, "fake-1")).new == 1
+    again = await poll(context, "fake-1")
+    assert (again.new, again.seen) == (0, 1)
+    assert await count(db, inbound_messages) == 1

@@ -16,7 +16,7 @@ from hub.domain.order import OrderData, normalise
 from hub.domain.routing import RulesError, load_rules
 from hub.services import route_simulation, stock
 from hub.services.catalog import SkuIn, upsert_skus
-from hub.services.ingest import IngestRequest, OrderWriter
+from hub.services.intake.writer import IngestRequest, OrderWriter
 from hub.services.route_simulation import (
     RuleFigures,
     format_report,

@@ -15,7 +15,8 @@ from hub.bootstrap import build_registry
 from hub.config import Settings
 from hub.services import orders as order_service
 from hub.services import stock
-from hub.services.ingest import OrderWriter
+from hub.services.intake import accept
+from hub.services.intake.writer import OrderWriter
 from hub.services.stock import LocationIn, MovementIn
 from hub.store.database import Database
 from hub.store.tables import order_events, orders, stock_levels, stock_movements
@@ -122,7 +123,7 @@ async def test_a_channel_cancellation_releases_the_reservation(db: Database) -> 
         db, [MovementIn("receipt", s, "main", q, "delivery") for s, q in wanted.items()], actor="t"
     )
     accepted = await db.run_write(
-        lambda conn: order_service.accept_received(conn, [first.order_id], actor="worker")
+        lambda conn: accept.accept_received(conn, [first.order_id], actor="worker")
     )
     assert accepted == [first.order_id]
     assert [(await stock.get_stock(db, s)).available for s in wanted] == [0] * len(wanted)
@@ -140,7 +141,7 @@ async def test_changed_lines_move_the_reservation(db: Database) -> None:
     await stock.post_movements(
         db, [MovementIn("receipt", ln.sku, "main", 5, "delivery") for ln in base.lines], actor="t"
     )
-    await db.run_write(lambda c: order_service.accept_received(c, [first.order_id], actor="w"))
+    await db.run_write(lambda c: accept.accept_received(c, [first.order_id], actor="w"))
     fewer = msgspec.structs.replace(base.totals, subtotal=5800, discount=580, total=5710)
     result = await apply(db, reported(lines=base.lines[:1], totals=fewer))
     assert result.updated and result.attention is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from hub.config import Settings
-from hub.services.ingest import ACCEPT_JOB
+from hub.services.intake.accept import ACCEPT_JOB
 from hub.services.jobs import JobRegistry
 from hub.store.database import Database
 from hub.store.tables import jobs

@@ -1,7 +1,11 @@
-"""Partner webhooks in (``/webhooks/{connection}``), connections, and the inbound message queue."""
+"""Partner webhooks in (``/webhooks/{connection}``), connections, and the inbound message queue.
+
+Thin: each handler calls ``services/intake`` and answers with the Structs defined here.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -12,13 +16,29 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from hub.api.auth import requires
 from hub.bootstrap import Hub
 from hub.connections import ConnectionInfo
-from hub.errors import NotFound, Unauthorized
-from hub.sdk.connector import ReceivesWebhooks, WebhookRequest
+from hub.errors import Unauthorized
+from hub.sdk.connector import WebhookRequest
 from hub.sdk.errors import SignatureError
-from hub.sdk.fulfilment import ReceivesEvents
-from hub.services import inbound as inbound_service
-from hub.store import inbound as inbound_store
-from hub.store.inbound import InboundMessage
+from hub.services.intake import messages, webhooks
+
+
+class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
+    """A kept partner message, without its payload."""
+
+    id: str
+    connection: str
+    source: str  # webhook, poll
+    dedupe_key: str
+    topic: str | None
+    received_at: datetime
+    updated_at: datetime
+    status: str  # received, processed, quarantined
+    reason: str | None
+    order_ids: list[str]
+
+    @classmethod
+    def of(cls, message: object) -> InboundMessage:
+        return msgspec.convert(message, cls, from_attributes=True)
 
 
 class WebhookAnswer(msgspec.Struct, omit_defaults=True):
@@ -50,10 +70,7 @@ class ReplayAnswer(msgspec.Struct):
 async def receive_webhook(
     request: Request[Any, Any, Any], hub: NamedDependency[Hub], code: FromPath[str]
 ) -> Response[WebhookAnswer]:
-    connection = hub.connections.get(code)
-    connector = hub.connections.connector(connection) if connection else None
-    if connection is None or not isinstance(connector, ReceivesWebhooks | ReceivesEvents):
-        raise NotFound(f"no connection {code!r} that receives webhooks")
+    connection, connector = webhooks.receiver(hub.connections, code)
     body = await request.body()
     webhook = WebhookRequest(
         url=str(request.url),
@@ -61,7 +78,7 @@ async def receive_webhook(
         body=body,
     )
     try:
-        received = await inbound_service.receive_webhook(
+        received = await webhooks.receive_webhook(
             hub.db, connector, connection, webhook, max_attempts=hub.settings.job_max_attempts
         )
     except SignatureError:
@@ -96,23 +113,22 @@ class InboundController(Controller):
         after: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> InboundPage:
-        items = await inbound_service.list_messages(
+        found = await messages.list_messages(
             hub.db, status=message_status, connection=connection, after=after, limit=limit
         )
+        items = [InboundMessage.of(m) for m in found]
         return InboundPage(items=items, next_after=items[-1].id if len(items) == limit else None)
 
     @get("/{message_id:str}", summary="One inbound message with its raw payload")
     async def get_inbound(
         self, hub: NamedDependency[Hub], message_id: FromPath[str]
     ) -> InboundDetail:
-        async with hub.db.read() as conn:
-            found = await inbound_store.get(conn, message_id)
-        if found is None:
-            raise NotFound(f"no inbound message {message_id}")
-        message, body = found
-        return InboundDetail(message=message, body=body.decode("utf-8", errors="replace"))
+        message, body = await messages.get_message(hub.db, message_id)
+        return InboundDetail(
+            message=InboundMessage.of(message), body=body.decode("utf-8", errors="replace")
+        )
 
     @post("/{message_id:str}/replay", status_code=200, summary="Map a quarantined message again")
     async def replay(self, hub: NamedDependency[Hub], message_id: FromPath[str]) -> ReplayAnswer:
-        status = await inbound_service.replay(hub.job_context(), message_id)
+        status = await messages.replay(hub.job_context(), message_id)
         return ReplayAnswer(id=message_id, status=status)

@@ -19,7 +19,7 @@ from hub.domain.lifecycle import OrderStatus
 from hub.domain.order import FieldError, Order, OrderData, normalise
 from hub.errors import Forbidden, NotFound, Unprocessable
 from hub.services import orders as order_service
-from hub.services.ingest import IngestRequest
+from hub.services.intake.writer import IngestRequest
 from hub.services.keys import Principal
 from hub.services.orders import Action, OrderDetail
 

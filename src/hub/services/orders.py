@@ -1,27 +1,34 @@
-"""Order lifecycle actions (accept, hold, release, cancel) and order queries."""
+"""An operator's order actions (accept, hold, release, cancel) and order queries.
+
+How an order comes in, and the ``order.accept`` job, are in ``services/intake``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
 import msgspec
-from sqlalchemy import Connection, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.clock import utcnow
-from hub.domain.lifecycle import OrderStatus, TransitionRefused, release_target, require_move
+from hub.domain.lifecycle import (
+    EventKind,
+    OrderStatus,
+    TransitionRefused,
+    release_target,
+    require_move,
+)
 from hub.domain.order import FieldError, Order
 from hub.errors import Conflict, NotFound
 from hub.services import fulfilment, stock
-from hub.services.ingest import ACCEPT_JOB
-from hub.services.stock import Policy, Shortfall
+from hub.services.intake.accept import ACCEPT_JOB
 from hub.store import jobs as job_store
 from hub.store import orders
 from hub.store.database import Database
-from hub.store.jobs import Job, NewJob
+from hub.store.jobs import NewJob
 from hub.store.orders import Event, event_row
-from hub.store.tables import orders as orders_table
 
 RETRY_ACCEPT_ATTEMPTS = 8
 
@@ -75,51 +82,17 @@ async def change(
                 now=now,
             ):
                 continue  # changed under us; read again
-            detail: dict[str, object] | None = {"reason": reason} if reason else None
-            if target == OrderStatus.CANCELLED:
-                released = await conn.run_sync(
-                    lambda c: stock.release_order(c, order_id, reason="order cancelled")
-                )
-                if released:
-                    detail = {**(detail or {}), "released_units": released}
-                ended = await conn.run_sync(
-                    lambda c, now=now: fulfilment.cancel_open(c, order_id, now=now)
-                )
-                if ended:
-                    detail = {**(detail or {}), "cancelled_fulfilments": ended}
-            elif target == OrderStatus.ACCEPTED and current == OrderStatus.ON_HOLD:
-                # back from a hold after acceptance: route (and release) it now
-                await conn.run_sync(lambda c: fulfilment.stop_waiting(c, order_id))
-                await job_store.enqueue(
-                    conn,
-                    [NewJob(fulfilment.ROUTE_JOB, {"order_id": order_id})],
-                    now=now,
-                    max_attempts=RETRY_ACCEPT_ATTEMPTS,
-                )
-            elif target == OrderStatus.RECEIVED:
-                # back from a hold before acceptance: try to accept (and reserve) again
-                await job_store.enqueue(
-                    conn,
-                    [NewJob(ACCEPT_JOB, {"order_id": order_id})],
-                    now=now,
-                    max_attempts=RETRY_ACCEPT_ATTEMPTS,
-                )
-            await orders.add_events(
-                conn,
-                [
-                    event_row(
-                        order_id,
-                        Event(
-                            at=now,
-                            actor=actor,
-                            kind=action,
-                            from_status=current,
-                            to_status=target,
-                            detail=detail,
-                        ),
-                    )
-                ],
+            detail: dict[str, object] = {"reason": reason} if reason else {}
+            detail |= await _follow_up(conn, order_id, current, target, now=now)
+            event = Event(
+                at=now,
+                actor=actor,
+                kind=EventKind(action),
+                from_status=current,
+                to_status=target,
+                detail=detail or None,
             )
+            await orders.add_events(conn, [event_row(order_id, event)])
             updated = await orders.get(conn, order_id)
             assert updated is not None
         if target in (OrderStatus.RECEIVED, OrderStatus.ACCEPTED, OrderStatus.CANCELLED):
@@ -128,86 +101,39 @@ async def change(
     raise Conflict(f"order {order_id} kept changing; try again")
 
 
-def _shortfall_text(short: list[Shortfall]) -> str:
-    return "; ".join(f"{s.sku}: {s.short} of {s.wanted} short" for s in short)
-
-
-def accept_received(
-    conn: Connection,
-    order_ids: Sequence[str],
+async def _follow_up(
+    conn: AsyncConnection,
+    order_id: str,
+    current: OrderStatus,
+    target: OrderStatus,
     *,
-    actor: str,
-    policy: Callable[[str], Policy] = lambda _channel: "hold",
-    router: Callable[[Connection, list[str]], object] | None = None,
-) -> list[str]:
-    """Accept every order of ``order_ids`` still received, reserving its lines.
+    now: datetime,
+) -> dict[str, object]:
+    """What a move sets off, in its transaction; returns what the timeline should note."""
+    noted: dict[str, object] = {}
+    if target == OrderStatus.CANCELLED:
+        released = await conn.run_sync(
+            lambda c: stock.release_order(c, order_id, reason="order cancelled")
+        )
+        if released:
+            noted["released_units"] = released
+        ended = await conn.run_sync(lambda c: fulfilment.cancel_open(c, order_id, now=now))
+        if ended:
+            noted["cancelled_fulfilments"] = ended
+    elif target == OrderStatus.ACCEPTED and current == OrderStatus.ON_HOLD:
+        # back from a hold after acceptance: route (and release) it now
+        await conn.run_sync(lambda c: fulfilment.stop_waiting(c, order_id))
+        await _queue(conn, fulfilment.ROUTE_JOB, order_id, now=now)
+    elif target == OrderStatus.RECEIVED:
+        # back from a hold before acceptance: try to accept (and reserve) again
+        await _queue(conn, ACCEPT_JOB, order_id, now=now)
+    return noted
 
-    An order whose stock is short goes on hold with the shortfall as its reason (policy
-    ``hold``, the default) or is accepted with a backorder note (policy ``backorder``).
-    ``policy`` gives a channel's policy. Safe to run twice: an order already moved on is
-    left as it is. Returns the ids accepted.
-    """
-    query = (
-        select(orders_table.c.id, orders_table.c.channel)
-        .where(
-            orders_table.c.id.in_(list(order_ids)),
-            orders_table.c.status == OrderStatus.RECEIVED,
-        )
-        .order_by(orders_table.c.id)
+
+async def _queue(conn: AsyncConnection, kind: str, order_id: str, *, now: datetime) -> None:
+    await job_store.enqueue(
+        conn, [NewJob(kind, {"order_id": order_id})], now=now, max_attempts=RETRY_ACCEPT_ATTEMPTS
     )
-    if conn.dialect.name == "postgresql":
-        # orders before stock, as a cancellation takes them: no lock-order deadlock
-        query = query.with_for_update()
-    rows = conn.execute(query).all()
-    if not rows:
-        return []
-    now = utcnow()
-    policies = {r.id: policy(r.channel) for r in rows}
-    ids = sorted(policies)
-    shortfalls = stock.reserve_orders(conn, ids, policy_for=policies, now=now)
-    held = [oid for oid in ids if shortfalls[oid] and policies[oid] == "hold"]
-    to_accept = [oid for oid in ids if oid not in set(held)]
-    moved = orders.move_many(
-        conn, to_accept, from_status=OrderStatus.RECEIVED, to_status=OrderStatus.ACCEPTED, now=now
-    )
-    on_hold = orders.move_many(
-        conn, held, from_status=OrderStatus.RECEIVED, to_status=OrderStatus.ON_HOLD, now=now
-    )
-    events = [
-        event_row(
-            oid,
-            Event(
-                at=now,
-                actor=actor,
-                kind="accept",
-                from_status=OrderStatus.RECEIVED,
-                to_status=OrderStatus.ACCEPTED,
-                detail={"backorder": _shortfall_text(shortfalls[oid])} if shortfalls[oid] else None,
-            ),
-        )
-        for oid in moved
-    ]
-    events += [
-        event_row(
-            oid,
-            Event(
-                at=now,
-                actor=actor,
-                kind="hold",
-                from_status=OrderStatus.RECEIVED,
-                to_status=OrderStatus.ON_HOLD,
-                detail={
-                    "reason": f"not enough stock: {_shortfall_text(shortfalls[oid])}",
-                    "shortfalls": [msgspec.structs.asdict(x) for x in shortfalls[oid]],
-                },
-            ),
-        )
-        for oid in on_hold
-    ]
-    orders.add_events_sync(conn, events)
-    if router is not None and moved:
-        router(conn, moved)  # route and release in the same transaction
-    return moved
 
 
 async def get_detail(db: Database, order_id: str) -> OrderDetail:
@@ -243,22 +169,3 @@ async def list_orders(
     if len(page) > limit:
         return page[:limit], page[limit - 1].id
     return page, None
-
-
-def accept_handler(
-    policy: Callable[[str], Policy],
-    router: Callable[[Connection, list[str]], object] | None = None,
-) -> Callable[[Connection, list[Job]], None]:
-    """The ``order.accept`` local job handler, with each channel's stock policy; ``router``
-    routes the accepted orders and releases them to fulfilment in the same transaction."""
-
-    def handle(conn: Connection, jobs: list[Job]) -> None:
-        accept_received(
-            conn,
-            [j.payload["order_id"] for j in jobs],
-            actor="worker",
-            policy=policy,
-            router=router,
-        )
-
-    return handle

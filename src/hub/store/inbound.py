@@ -56,8 +56,39 @@ def exists_sync(conn: Connection, connection: str, dedupe_key: str) -> bool:
     return found is not None
 
 
-def insert_sync(conn: Connection, row: dict[str, Any]) -> None:
+def keep_sync(
+    conn: Connection,
+    *,
+    message_id: str,
+    connection: str,
+    source: str,
+    dedupe_key: str,
+    topic: str | None,
+    body: bytes,
+    headers: str = "{}",
+    now: datetime,
+) -> bool:
+    """Keep a raw message as ``received``, unless one with its (connection, dedupe key) is
+    kept already: True when it was kept now. The key is cut to the column's 200 characters."""
+    dedupe_key = dedupe_key[:200]
+    if exists_sync(conn, connection, dedupe_key):
+        return False
+    row = {
+        "id": message_id,
+        "connection": connection,
+        "source": source,
+        "dedupe_key": dedupe_key,
+        "topic": topic,
+        "received_at": now,
+        "updated_at": now,
+        "status": "received",
+        "reason": None,
+        "order_ids": None,
+        "headers": headers,
+        "body": body,
+    }
     conn.execute(insert(inbound_messages), [row])
+    return True
 
 
 def get_row_sync(conn: Connection, message_id: str) -> Row[Any] | None:

@@ -1,4 +1,4 @@
-"""Order ingest with group commit.
+"""The order writer: new orders committed in groups (POST /orders, hub import, channel orders).
 
 Every new order is written with its lines, its first timeline event, its outbox job and (when
 the caller sent one) its idempotency record, and committed to disk before the caller hears
@@ -28,9 +28,10 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.clock import utcnow
 from hub.domain import ids
-from hub.domain.lifecycle import OrderStatus
+from hub.domain.lifecycle import EventKind, OrderStatus
 from hub.domain.order import FieldError, Order, OrderData
 from hub.errors import Conflict, HubError, Unprocessable
+from hub.services.intake.accept import ACCEPT_JOB
 from hub.store import idempotency, orders
 from hub.store import jobs as job_store
 from hub.store.database import Database
@@ -38,7 +39,6 @@ from hub.store.orders import Event, event_row
 
 log = logging.getLogger(__name__)
 
-ACCEPT_JOB = "order.accept"
 _encoder = msgspec.json.Encoder()
 
 
@@ -164,24 +164,63 @@ class OrderWriter:
         )
 
 
+_Outcome = IngestResult | HubError
+_Seen = dict[tuple[str, str], tuple[str, IngestResult]]  # key -> (request hash, answer)
+
+
+@dataclass(slots=True)
+class _Rows:
+    """What a batch inserts, in bulk."""
+
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    jobs: list[job_store.NewJob] = field(default_factory=list)
+
+
 def write_batch(
     batch: list[tuple[IngestRequest, str]], conn: Connection, *, now: datetime, max_attempts: int
 ) -> list[IngestResult | HubError]:
     """One transaction for a whole batch: dedupe against stored keys, then insert in bulk."""
-    outcomes: list[IngestResult | HubError] = []
-    new_orders: list[tuple[int, OrderData, str]] = []  # (outcome index, data, id)
+    seen_idem, seen_orders = _stored(conn, batch)
+    outcomes, new_orders = _dedupe(batch, seen_idem, seen_orders, now=now)
+    rows = _Rows()
+    if new_orders:
+        _create(conn, batch, outcomes, new_orders, rows, now=now)
+    orders.insert_many(conn, rows.orders, rows.lines, rows.events)
+    job_store.enqueue_sync(conn, rows.jobs, now=now, max_attempts=max_attempts)
+    idempotency.insert_many(conn, _idempotency_rows(batch, outcomes, now=now))
+    return outcomes
 
+
+def _stored(conn: Connection, batch: list[tuple[IngestRequest, str]]) -> tuple[_Seen, _Seen]:
+    """The batch's idempotency keys and natural keys already stored, with their answers."""
     idem_keys = [(r.idempotency_scope, r.idempotency_key) for r, _ in batch if _idem(r)]
-    seen_idem: dict[tuple[str, str], tuple[str, IngestResult]] = {
+    seen_idem: _Seen = {
         k: (row.request_hash, _replay(row.response, row.status_code))
         for k, row in idempotency.find(conn, idem_keys).items()  # type: ignore[arg-type]
     }
     natural = [(r.data.channel or "", r.data.external_id) for r, _ in batch if r.data.external_id]
-    seen_orders: dict[tuple[str, str], tuple[str, IngestResult]] = {
+    seen_orders: _Seen = {
         k: (row.content_hash, _existing(orders.to_order(row)))
         for k, row in orders.find_by_natural_keys(conn, natural).items()  # type: ignore[arg-type]
     }
+    return seen_idem, seen_orders
 
+
+def _dedupe(
+    batch: list[tuple[IngestRequest, str]],
+    seen_idem: _Seen,
+    seen_orders: _Seen,
+    *,
+    now: datetime,
+) -> tuple[list[_Outcome], list[tuple[int, OrderData, str]]]:
+    """Each request's answer, and the orders to create: (index of the answer, data, new id).
+
+    A request is checked against the stored keys and against the requests before it in the
+    same batch; an answer of an order still to be created gets its body in ``_create``."""
+    outcomes: list[_Outcome] = []
+    new_orders: list[tuple[int, OrderData, str]] = []
     for req, digest in batch:
         data = req.data
         idem = _idem(req)
@@ -200,7 +239,7 @@ def write_batch(
             if first_hash != digest:
                 outcomes.append(_duplicate(data, existing.order_id))
                 continue
-            outcome: IngestResult | HubError = existing
+            outcome: _Outcome = existing
         else:
             data = msgspec.structs.replace(
                 data, external_id=external_id, placed_at=data.placed_at or now
@@ -214,43 +253,57 @@ def write_batch(
         outcomes.append(outcome)
         if idem and isinstance(outcome, IngestResult):
             seen_idem[idem] = (digest, outcome)
+    return outcomes, new_orders
 
-    order_rows: list[dict[str, Any]] = []
-    line_rows: list[dict[str, Any]] = []
-    event_rows: list[dict[str, Any]] = []
-    new_jobs: list[job_store.NewJob] = []
-    if new_orders:
-        numbers = orders.allocate_numbers(conn, len(new_orders))
-        for number, (index, data, order_id) in zip(numbers, new_orders, strict=True):
-            req, digest = batch[index]
-            order = Order(
-                **msgspec.structs.asdict(data),
-                id=order_id,
-                number=ids.order_number(number),
-                public_ref=ids.public_ref(),
-                status=OrderStatus.RECEIVED,
-                received_at=now,
-            )
-            body = _encoder.encode(order)
-            outcomes[index] = IngestResult(created=True, order_id=order_id, body=body)
-            order_rows.append(_order_row(order, data, digest, now))
-            line_rows.extend(
-                {"order_id": order_id, "position": i, "sku": ln.sku, "quantity": ln.quantity}
-                for i, ln in enumerate(data.lines)
-            )
-            event_rows.append(
-                event_row(
-                    order_id,
-                    Event(at=now, actor=req.actor, kind="received", to_status=OrderStatus.RECEIVED),
-                )
-            )
-            new_jobs.append(job_store.NewJob(ACCEPT_JOB, {"order_id": order_id}))
-        # Answers that point at an order created in this same batch get its body.
-        bodies = {o.order_id: o.body for o in outcomes if isinstance(o, IngestResult) and o.body}
-        for i, o in enumerate(outcomes):
-            if isinstance(o, IngestResult) and not o.body:
-                outcomes[i] = dataclasses.replace(o, body=bodies[o.order_id])
 
+def _create(
+    conn: Connection,
+    batch: list[tuple[IngestRequest, str]],
+    outcomes: list[_Outcome],
+    new_orders: list[tuple[int, OrderData, str]],
+    rows: _Rows,
+    *,
+    now: datetime,
+) -> None:
+    """Number the new orders, add their rows to ``rows`` and fill in their answers' bodies."""
+    numbers = orders.allocate_numbers(conn, len(new_orders))
+    for number, (index, data, order_id) in zip(numbers, new_orders, strict=True):
+        req, digest = batch[index]
+        order = Order(
+            **msgspec.structs.asdict(data),
+            id=order_id,
+            number=ids.order_number(number),
+            public_ref=ids.public_ref(),
+            status=OrderStatus.RECEIVED,
+            received_at=now,
+        )
+        body = _encoder.encode(order)
+        outcomes[index] = IngestResult(created=True, order_id=order_id, body=body)
+        rows.orders.append(_order_row(order, data, digest, now))
+        rows.lines.extend(
+            {"order_id": order_id, "position": i, "sku": ln.sku, "quantity": ln.quantity}
+            for i, ln in enumerate(data.lines)
+        )
+        rows.events.append(
+            event_row(
+                order_id,
+                Event(
+                    at=now, actor=req.actor, kind=EventKind.RECEIVED, to_status=OrderStatus.RECEIVED
+                ),
+            )
+        )
+        rows.jobs.append(job_store.NewJob(ACCEPT_JOB, {"order_id": order_id}))
+    # Answers that point at an order created in this same batch get its body.
+    bodies = {o.order_id: o.body for o in outcomes if isinstance(o, IngestResult) and o.body}
+    for i, o in enumerate(outcomes):
+        if isinstance(o, IngestResult) and not o.body:
+            outcomes[i] = dataclasses.replace(o, body=bodies[o.order_id])
+
+
+def _idempotency_rows(
+    batch: list[tuple[IngestRequest, str]], outcomes: list[_Outcome], *, now: datetime
+) -> list[dict[str, Any]]:
+    """One record per idempotency key first answered in this batch."""
     idem_rows: dict[tuple[str, str], dict[str, Any]] = {}
     for (req, digest), outcome in zip(batch, outcomes, strict=True):
         idem = _idem(req)
@@ -266,10 +319,7 @@ def write_batch(
                     "created_at": now,
                 },
             )
-    orders.insert_many(conn, order_rows, line_rows, event_rows)
-    job_store.enqueue_sync(conn, new_jobs, now=now, max_attempts=max_attempts)
-    idempotency.insert_many(conn, list(idem_rows.values()))
-    return outcomes
+    return list(idem_rows.values())
 
 
 def _idem(req: IngestRequest) -> tuple[str, str] | None:

@@ -14,12 +14,14 @@ from datetime import datetime
 import msgspec
 from sqlalchemy import Connection, delete, insert, select, update
 
-from hub.domain.lifecycle import OrderStatus, can_move
+from hub.domain.lifecycle import EventKind, OrderStatus, can_move
 from hub.domain.order import OrderData, normalise
 from hub.errors import Conflict
 from hub.sdk.connector import ChannelOrder
 from hub.services import stock
-from hub.services.ingest import IngestRequest, IngestResult, content_hash, write_batch
+from hub.services.fulfilment import consume_pos_sale
+from hub.services.intake.accept import shortfall_text
+from hub.services.intake.writer import IngestRequest, IngestResult, content_hash, write_batch
 from hub.store import orders as order_store
 from hub.store.orders import Event, event_row
 from hub.store.tables import order_lines, orders
@@ -89,18 +91,16 @@ def _fulfilled(conn: Connection, order_id: str, *, actor: str, now: datetime) ->
                     Event(
                         at=now,
                         actor=actor,
-                        kind="fulfilled_on_channel",
+                        kind=EventKind.FULFILLED_ON_CHANNEL,
                         from_status=status,
                         to_status=OrderStatus.DELIVERED,
                     ),
                 )
             ],
         )
-        from hub.services.fulfilment import consume_pos_sale
-
         note = consume_pos_sale(conn, order_id, now=now)
         if note is not None:
-            _flag(conn, order_id, note, actor=actor, now=now, kind="stock_not_taken")
+            _flag(conn, order_id, note, actor=actor, now=now, kind=EventKind.STOCK_NOT_TAKEN)
         return note
     if status in (
         OrderStatus.PARTIALLY_SHIPPED,
@@ -110,7 +110,7 @@ def _fulfilled(conn: Connection, order_id: str, *, actor: str, now: datetime) ->
     ):
         return None
     note = f"the channel reports the order fulfilled while the hub has it {status}"
-    _flag(conn, order_id, note, actor=actor, now=now, kind="fulfilled_on_channel")
+    _flag(conn, order_id, note, actor=actor, now=now, kind=EventKind.FULFILLED_ON_CHANNEL)
     return note
 
 
@@ -127,7 +127,7 @@ def _update(
     status = OrderStatus(row.status)
     if status not in EDITABLE:
         note = f"the channel changed {', '.join(changed)} after the order was {status}"
-        _flag(conn, row.id, note, actor=actor, now=now, kind="update_refused")
+        _flag(conn, row.id, note, actor=actor, now=now, kind=EventKind.UPDATE_REFUSED)
         return row.id, False, note
     data = msgspec.structs.replace(data, placed_at=data.placed_at or old.placed_at)
     conn.execute(
@@ -155,7 +155,8 @@ def _update(
         conn,
         [
             event_row(
-                row.id, Event(at=now, actor=actor, kind="updated", detail={"changed": changed})
+                row.id,
+                Event(at=now, actor=actor, kind=EventKind.UPDATED, detail={"changed": changed}),
             )
         ],
     )
@@ -177,9 +178,8 @@ def _rereserve(conn: Connection, order_id: str, *, actor: str, now: datetime) ->
     short = stock.reserve_orders(conn, [order_id], policy_for={order_id: "backorder"}, now=now)
     if not short[order_id]:
         return None
-    missing = "; ".join(f"{s.sku}: {s.short} of {s.wanted} short" for s in short[order_id])
-    note = f"the channel changed the lines and stock is short: {missing}"
-    _flag(conn, order_id, note, actor=actor, now=now, kind="stock_short")
+    note = f"the channel changed the lines and stock is short: {shortfall_text(short[order_id])}"
+    _flag(conn, order_id, note, actor=actor, now=now, kind=EventKind.STOCK_SHORT)
     return note
 
 
@@ -211,7 +211,7 @@ def _cancel(
                     Event(
                         at=now,
                         actor=actor,
-                        kind="cancel",
+                        kind=EventKind.CANCEL,
                         from_status=status,
                         to_status=OrderStatus.CANCELLED,
                         detail={"reason": "cancelled on the channel"},
@@ -222,12 +222,12 @@ def _cancel(
         stock.release_order(conn, order_id, reason="order cancelled on the channel")
         return True, None
     note = f"the channel cancelled the order after it was {status}"
-    _flag(conn, order_id, note, actor=actor, now=now, kind="cancel_refused")
+    _flag(conn, order_id, note, actor=actor, now=now, kind=EventKind.CANCEL_REFUSED)
     return False, note
 
 
 def _flag(
-    conn: Connection, order_id: str, note: str, *, actor: str, now: datetime, kind: str
+    conn: Connection, order_id: str, note: str, *, actor: str, now: datetime, kind: EventKind
 ) -> None:
     conn.execute(
         update(orders).where(orders.c.id == order_id).values(attention=note, updated_at=now)

@@ -1,4 +1,5 @@
-"""Polling channels for orders: pages kept as inbound messages, the cursor committed with them.
+"""Polling partners: channels for orders, warehouses for shipments; pages kept as inbound
+messages, the cursor committed with them (the fallback, or the only way, beside webhooks).
 
 A poll asks the connector for orders changed since the stored cursor, up to the time the run
 started less a look-back for clock skew (``lookback_seconds``, default 120; Amazon requires at
@@ -11,20 +12,22 @@ starts from the last committed cursor, and a re-fetched version is the same mess
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import msgspec
 from sqlalchemy import Connection
 
 from hub.clock import utcnow
+from hub.connections import NotConfigured
 from hub.domain import ids
 from hub.errors import NotFound
 from hub.sdk.connector import PolledMessage, PollResult, PollsOrders
 from hub.sdk.fulfilment import PollsShipments
-from hub.sdk.http import PartnerHttp
-from hub.services.inbound import PROCESS_JOB, REPORT_TOPIC
-from hub.services.jobs import JobContext
+from hub.services.intake.messages import REPORT_TOPIC, queue_processing
+from hub.services.jobs import FatalJobError, JobContext
 from hub.store import inbound as inbound_store
 from hub.store import jobs as job_store
 from hub.store import polls
@@ -47,28 +50,71 @@ class PollSummary:
     seen: int
 
 
+def _require(ctx: JobContext, code: str, protocol: type, what: str) -> tuple[Any, Any]:
+    """The connection and its connector, or ``NotFound`` (``hub poll`` shows it as it is)."""
+    if ctx.connections is None:
+        raise NotFound(f"no connection {code!r} that {what}")
+    try:
+        return ctx.connections.require(code, protocol)
+    except NotConfigured:
+        raise NotFound(f"no connection {code!r} that {what}") from None
+
+
 def _setting(connection: object, name: str, default: float) -> float:
     value = getattr(connection, "settings", {}).get(name, default)
     return float(value)
 
 
 async def poll(ctx: JobContext, code: str) -> PollSummary:
-    connection = ctx.connections.get(code) if ctx.connections else None
-    connector = ctx.connections.connector(connection) if connection else None
-    if connection is None or not isinstance(connector, PollsOrders):
-        raise NotFound(f"no connection {code!r} that polls for orders")
+    """Ask a channel for the orders changed since the stored cursor; keep them page by page."""
+    connection, connector = _require(ctx, code, PollsOrders, "polls for orders")
     started = utcnow()
     until = started - timedelta(seconds=_setting(connection, "lookback_seconds", DEFAULT_LOOKBACK))
     until_text = until.isoformat().replace("+00:00", "Z")
-    row = await ctx.db.run_write(lambda conn: polls.get_sync(conn, code, STREAM))
+    http = ctx.partner_http()
+
+    async def fetch(cursor: str | None) -> PollResult:
+        return await connector.poll_orders(connection, cursor, http, until=until_text)
+
+    return await _pages(ctx, code, STREAM, fetch)
+
+
+async def poll_shipments(ctx: JobContext, code: str) -> PollSummary:
+    """Ask a warehouse for shipments (the fallback when its webhooks do not come, or come
+    without tracking; the only way for a CSV folder). Each report is kept as an inbound
+    message (topic ``hub:shipment``) with the cursor, so it is applied, quarantined and
+    replayed like any webhook; the same report twice is kept once."""
+    connection, connector = _require(ctx, code, PollsShipments, "polls for shipments")
+    until = utcnow().isoformat().replace("+00:00", "Z")
+    http = ctx.partner_http()
+
+    async def fetch(cursor: str | None) -> PollResult:
+        got = await connector.poll_shipments(connection, cursor, http, until=until)
+        messages = []
+        for report in got.shipments:
+            body = msgspec.json.encode(report)
+            key = "shipment:" + hashlib.sha256(body).hexdigest()
+            messages.append(PolledMessage(dedupe_key=key, body=body, topic=REPORT_TOPIC))
+        return PollResult(messages=messages, cursor=got.cursor, more=got.more)
+
+    return await _pages(ctx, code, SHIPMENT_STREAM, fetch)
+
+
+async def _pages(
+    ctx: JobContext,
+    code: str,
+    stream: str,
+    fetch: Callable[[str | None], Awaitable[PollResult]],
+) -> PollSummary:
+    """Fetch from the stored cursor on, keeping each page with its cursor, up to MAX_PAGES."""
+    row = await ctx.db.run_write(lambda conn: polls.get_sync(conn, code, stream))
     cursor = row.cursor if row else None
-    http = PartnerHttp(ctx.http) if ctx.http else None
-    if http is None:
-        raise RuntimeError("polling needs the hub's HTTP client")
     pages = new = seen = 0
     while pages < MAX_PAGES:
-        result = await connector.poll_orders(connection, cursor, http, until=until_text)
-        added = await ctx.db.run_write(lambda conn, r=result: _keep_page(conn, code, r, ctx))
+        result = await fetch(cursor)
+        added = await ctx.db.run_write(
+            lambda conn, r=result: _keep_page(conn, code, r, ctx, stream=stream)
+        )
         pages += 1
         new += added
         seen += len(result.messages) - added
@@ -81,84 +127,41 @@ async def poll(ctx: JobContext, code: str) -> PollSummary:
 
 
 def _keep_page(
-    conn: Connection, code: str, result: PollResult, ctx: JobContext, *, stream: str = STREAM
+    conn: Connection, code: str, result: PollResult, ctx: JobContext, *, stream: str
 ) -> int:
+    """Keep a page's new messages, queue their mapping and move the cursor: one transaction."""
     now = utcnow()
-    added = 0
-    new_jobs: list[NewJob] = []
+    kept = []
     for message in result.messages:
-        key = message.dedupe_key[:200]
-        if inbound_store.exists_sync(conn, code, key):
-            continue
         message_id = ids.new_id()
-        inbound_store.insert_sync(
+        if inbound_store.keep_sync(
             conn,
-            {
-                "id": message_id,
-                "connection": code,
-                "source": "poll",
-                "dedupe_key": key,
-                "topic": message.topic,
-                "received_at": now,
-                "updated_at": now,
-                "status": "received",
-                "reason": None,
-                "order_ids": None,
-                "headers": "{}",
-                "body": message.body,
-            },
-        )
-        new_jobs.append(NewJob(PROCESS_JOB, {"inbound_id": message_id}))
-        added += 1
-    job_store.enqueue_sync(conn, new_jobs, now=now, max_attempts=ctx.settings.job_max_attempts)
+            message_id=message_id,
+            connection=code,
+            source="poll",
+            dedupe_key=message.dedupe_key,
+            topic=message.topic,
+            body=message.body,
+            now=now,
+        ):
+            kept.append(message_id)
+    queue_processing(conn, kept, now=now, max_attempts=ctx.settings.job_max_attempts)
     polls.set_sync(conn, code, stream, result.cursor, now=now)
-    return added
+    return len(kept)
 
 
 async def handle_poll_job(ctx: JobContext, job: Job) -> None:
-    await poll(ctx, job.payload["connection"])
-
-
-async def poll_shipments(ctx: JobContext, code: str) -> PollSummary:
-    """Ask a warehouse for shipments (the fallback when its webhooks do not come, or come
-    without tracking; the only way for a CSV folder). Each report is kept as an inbound
-    message (topic ``hub:shipment``) with the cursor, so it is applied, quarantined and
-    replayed like any webhook; the same report twice is kept once."""
-    connection = ctx.connections.get(code) if ctx.connections else None
-    connector = ctx.connections.connector(connection) if connection else None
-    if connection is None or not isinstance(connector, PollsShipments):
-        raise NotFound(f"no connection {code!r} that polls for shipments")
-    until = utcnow().isoformat().replace("+00:00", "Z")
-    row = await ctx.db.run_write(lambda conn: polls.get_sync(conn, code, SHIPMENT_STREAM))
-    cursor = row.cursor if row else None
-    if ctx.http is None:
-        raise RuntimeError("polling needs the hub's HTTP client")
-    http = PartnerHttp(ctx.http)
-    pages = new = seen = 0
-    while pages < MAX_PAGES:
-        got = await connector.poll_shipments(connection, cursor, http, until=until)
-        messages = []
-        for report in got.shipments:
-            body = msgspec.json.encode(report)
-            key = "shipment:" + hashlib.sha256(body).hexdigest()
-            messages.append(PolledMessage(dedupe_key=key, body=body, topic=REPORT_TOPIC))
-        result = PollResult(messages=messages, cursor=got.cursor, more=got.more)
-        added = await ctx.db.run_write(
-            lambda conn, r=result: _keep_page(conn, code, r, ctx, stream=SHIPMENT_STREAM)
-        )
-        pages += 1
-        new += added
-        seen += len(messages) - added
-        cursor = got.cursor
-        if not got.more:
-            break
-    if new:
-        ctx.db.signal_jobs()
-    return PollSummary(pages=pages, new=new, seen=seen)
+    try:
+        await poll(ctx, job.payload["connection"])
+    except NotFound as exc:  # no retry configures the connection
+        raise FatalJobError(exc.detail) from None
 
 
 async def handle_shipment_poll_job(ctx: JobContext, job: Job) -> None:
-    await poll_shipments(ctx, job.payload["connection"])
+    try:
+        await poll_shipments(ctx, job.payload["connection"])
+    except NotFound as exc:  # no retry configures the connection
+        raise FatalJobError(exc.detail) from None
 
 
 async def enqueue_due_polls(ctx: JobContext) -> list[str]:

@@ -1,0 +1,142 @@
+"""The ``order.accept`` job: the last step of intake, its name and its handler in one place.
+
+The writer queues one ``order.accept`` job with every new order. The job reserves the order's
+lines, all or nothing; an order whose stock is short goes on hold with the shortfall as its
+reason (policy ``hold``, the default) or is accepted with a backorder note (policy
+``backorder``). The accepted orders are handed to ``router`` (bootstrap wires routing in)
+in the same transaction, which routes them and releases them to fulfilment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import Connection, select
+
+from hub.clock import utcnow
+from hub.domain.lifecycle import EventKind, OrderStatus
+from hub.services import stock
+from hub.services.stock import Policy, Shortfall
+from hub.store import orders
+from hub.store.jobs import Job
+from hub.store.orders import Event, event_row
+from hub.store.tables import orders as orders_table
+
+ACCEPT_JOB = "order.accept"
+
+#: routes accepted orders and releases them, in the caller's transaction
+Router = Callable[[Connection, list[str]], object]
+
+
+def accept_received(
+    conn: Connection,
+    order_ids: Sequence[str],
+    *,
+    actor: str,
+    policy: Callable[[str], Policy] = lambda _channel: "hold",
+    router: Router | None = None,
+) -> list[str]:
+    """Accept every order of ``order_ids`` still received, reserving its lines.
+
+    ``policy`` gives a channel's policy for a shortfall. Safe to run twice: an order already
+    moved on is left as it is. Returns the ids accepted.
+    """
+    channels = _lock_received(conn, order_ids)
+    if not channels:
+        return []
+    now = utcnow()
+    policies = {oid: policy(channel) for oid, channel in channels.items()}
+    ids = sorted(policies)
+    shortfalls = stock.reserve_orders(conn, ids, policy_for=policies, now=now)
+    held = {oid for oid in ids if shortfalls[oid] and policies[oid] == "hold"}
+    to_accept = [oid for oid in ids if oid not in held]
+    moved = orders.move_many(
+        conn, to_accept, from_status=OrderStatus.RECEIVED, to_status=OrderStatus.ACCEPTED, now=now
+    )
+    on_hold = orders.move_many(
+        conn,
+        [oid for oid in ids if oid in held],
+        from_status=OrderStatus.RECEIVED,
+        to_status=OrderStatus.ON_HOLD,
+        now=now,
+    )
+    events = [_accepted(oid, shortfalls[oid], actor=actor, now=now) for oid in moved]
+    events += [_held(oid, shortfalls[oid], actor=actor, now=now) for oid in on_hold]
+    orders.add_events_sync(conn, events)
+    if router is not None and moved:
+        router(conn, moved)  # route and release in the same transaction
+    return moved
+
+
+def _lock_received(conn: Connection, order_ids: Sequence[str]) -> dict[str, str]:
+    """The orders of ``order_ids`` still received (id -> channel), locked on PostgreSQL."""
+    query = (
+        select(orders_table.c.id, orders_table.c.channel)
+        .where(
+            orders_table.c.id.in_(list(order_ids)),
+            orders_table.c.status == OrderStatus.RECEIVED,
+        )
+        .order_by(orders_table.c.id)
+    )
+    if conn.dialect.name == "postgresql":
+        # orders before stock, as a cancellation takes them: no lock-order deadlock
+        query = query.with_for_update()
+    return {r.id: r.channel for r in conn.execute(query)}
+
+
+def _accepted(
+    order_id: str, short: list[Shortfall], *, actor: str, now: datetime
+) -> dict[str, Any]:
+    return event_row(
+        order_id,
+        Event(
+            at=now,
+            actor=actor,
+            kind=EventKind.ACCEPT,
+            from_status=OrderStatus.RECEIVED,
+            to_status=OrderStatus.ACCEPTED,
+            detail={"backorder": shortfall_text(short)} if short else None,
+        ),
+    )
+
+
+def _held(order_id: str, short: list[Shortfall], *, actor: str, now: datetime) -> dict[str, Any]:
+    return event_row(
+        order_id,
+        Event(
+            at=now,
+            actor=actor,
+            kind=EventKind.HOLD,
+            from_status=OrderStatus.RECEIVED,
+            to_status=OrderStatus.ON_HOLD,
+            detail={
+                "reason": f"not enough stock: {shortfall_text(short)}",
+                "shortfalls": [msgspec.structs.asdict(x) for x in short],
+            },
+        ),
+    )
+
+
+def shortfall_text(short: list[Shortfall]) -> str:
+    return "; ".join(f"{s.sku}: {s.short} of {s.wanted} short" for s in short)
+
+
+def accept_handler(
+    policy: Callable[[str], Policy], router: Router | None = None
+) -> Callable[[Connection, list[Job]], None]:
+    """The ``order.accept`` local job handler, with each channel's stock policy; ``router``
+    routes the accepted orders and releases them to fulfilment in the same transaction."""
+
+    def handle(conn: Connection, jobs: list[Job]) -> None:
+        accept_received(
+            conn,
+            [j.payload["order_id"] for j in jobs],
+            actor="worker",
+            policy=policy,
+            router=router,
+        )
+
+    return handle
