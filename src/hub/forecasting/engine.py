@@ -20,13 +20,14 @@ import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import numpy as np
 
 from hub.forecasting import backtest
 from hub.forecasting.classify import classify, has_yearly_season, whole_weeks
 from hub.forecasting.deps import require_statsforecast
-from hub.forecasting.models import baseline, candidates, weekly_mean
+from hub.forecasting.models import Candidate, baseline, candidates, weekly_mean
 from hub.forecasting.types import DailySeries, DemandClass, Forecast, ForecastConfig, Path
 
 Progress = Callable[[int, int], None]
@@ -81,7 +82,7 @@ def _short(
     key: str, start: date, daily: np.ndarray, weekly: np.ndarray, config: ForecastConfig
 ) -> Forecast:
     """Too short to backtest: the historic average, intervals from the weeks seen so far."""
-    (cand,) = candidates(DemandClass.SHORT, yearly=False)
+    (cand,), _ = candidates(DemandClass.SHORT, yearly=False)
     h = config.horizon_weeks
     mean = weekly_mean(cand, daily, weekly, h)
     bands = backtest.intervals(mean, backtest.spread(weekly, np.full(weekly.size, mean[0])))
@@ -89,6 +90,31 @@ def _short(
     error = float(weekly.std() / math.sqrt(7)) if weekly.size > 1 else per_day
     path = _path(start, 7, mean, bands)
     return Forecast(key, DemandClass.SHORT, cand.name, path, None, None, per_day, error)
+
+
+class _Choice(NamedTuple):
+    model: Candidate
+    backtest: backtest.Backtest
+    baseline: backtest.Backtest
+    scores: dict[str, float]
+
+
+def _choose(
+    demand: DemandClass, yearly: bool, daily: np.ndarray, weekly: np.ndarray, config: ForecastConfig
+) -> _Choice:
+    """Backtest the cheap candidates, the expensive ones where those leave room; pick one."""
+    base = baseline(yearly)
+    scale = backtest.mase_scale(weekly, yearly, config)
+    cheap, dear = candidates(demand, yearly)
+    runs = {c.name: backtest.run(c, daily, weekly, config) for c in [base, *cheap]}
+    base_bt = runs[base.name] if base in cheap else runs.pop(base.name)
+    target = (1 - config.expensive_below_gain) * backtest.mase(base_bt, scale)
+    if dear and min(backtest.mase(bt, scale) for bt in runs.values()) > target:
+        runs |= {c.name: backtest.run(c, daily, weekly, config) for c in dear}
+    scores = {name: backtest.mase(bt, scale) for name, bt in runs.items()}
+    best = min(scores, key=scores.__getitem__)
+    model = next(c for c in [*cheap, *dear] if c.name == best)
+    return _Choice(model, runs[best], base_bt, scores)
 
 
 def forecast_series(series: DailySeries, config: ForecastConfig | None = None) -> Forecast:
@@ -102,20 +128,15 @@ def forecast_series(series: DailySeries, config: ForecastConfig | None = None) -
     if demand is DemandClass.SHORT:
         return _short(series.key, start, daily, weekly, config)
     yearly = has_yearly_season(weekly.size, config)
-    runs = {c.name: (c, backtest.run(c, daily, weekly, config)) for c in candidates(demand, yearly)}
-    base = baseline(yearly)
-    base_bt = runs[base.name][1] if base.name in runs else backtest.run(base, daily, weekly, config)
+    chosen, bt, base_bt, scores = _choose(demand, yearly, daily, weekly, config)
     scale = backtest.mase_scale(weekly, yearly, config)
-    scores = {name: backtest.mase(bt, scale) for name, (_, bt) in runs.items()}
-    best = min(scores, key=scores.__getitem__)
-    chosen, bt = runs[best]
     mean = weekly_mean(chosen, daily, weekly, config.horizon_weeks)
     bands = backtest.intervals(mean, backtest.spread(bt.actual, bt.forecast))
-    acc = backtest.accuracy(bt, base_bt, base.name, scale)
+    acc = backtest.accuracy(bt, base_bt, baseline(yearly).name, scale)
     return Forecast(
         key=series.key,
         demand=demand,
-        model=best,
+        model=chosen.name,
         weekly=_path(start, 7, mean, bands),
         daily=_daily_path(start, mean, bt, daily) if demand is DemandClass.FAST else None,
         accuracy=acc,

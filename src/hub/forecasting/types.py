@@ -64,6 +64,9 @@ class ForecastConfig(msgspec.Struct, frozen=True, kw_only=True):
     #: at least this many units per day (last 12 weeks) and few zero days make a fast mover.
     fast_units_per_day: float = 10.0
     fast_max_zero_share: Share = 0.1
+    #: the expensive candidates (MSTL, AutoETS) are backtested only when the best cheap one
+    #: beats the baseline's MASE by less than this share (1.0: always; 0.0: never).
+    expensive_below_gain: Share = 0.25
     #: worker processes for ``forecast_many``; 0 means one per CPU, 1 runs in this process.
     workers: int = 0
     chunk_size: PositiveInt = 250
