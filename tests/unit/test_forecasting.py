@@ -15,10 +15,12 @@ from hub.forecasting import (
     Forecast,
     ForecastConfig,
     ForecastUnavailable,
+    engine,
     forecast_many,
     forecast_series,
 )
 from hub.forecasting.deps import statsforecast_models
+from hub.forecasting.models import Candidate
 from tests.support import demand
 
 H = 12
@@ -162,6 +164,25 @@ def test_classes_for_empty_short_slow_and_young_series() -> None:
     young = forecast_series(DailySeries("YOUNG", demand.START, demand.seasonal(rng, 550, 5)))
     assert young.accuracy is not None and young.accuracy.baseline == "Naive"
     assert young.model in {"Naive", "Theta", "AutoETS"}
+
+
+def test_a_model_that_fails_on_a_series_drops_out_of_the_choice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def boom(y: np.ndarray, h: int) -> np.ndarray:
+        raise FloatingPointError("diverged")
+
+    real = engine.candidates
+
+    def with_boom(d: DemandClass, yearly: bool) -> tuple[list[Candidate], list[Candidate]]:
+        cheap, dear = real(d, yearly)
+        return [Candidate("Boom", boom), *cheap], dear
+
+    monkeypatch.setattr(engine, "candidates", with_boom)
+    rng = np.random.default_rng(4)
+    f = forecast_series(DailySeries("S", demand.START, demand.seasonal(rng, 3 * 365, 5)))
+    assert f.model != "Boom" and "Boom" not in f.candidates
+    assert f.accuracy is not None and f.accuracy.beats_baseline
 
 
 def test_forecast_many_over_processes_keeps_order_and_reports_progress() -> None:

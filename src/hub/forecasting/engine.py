@@ -94,9 +94,23 @@ def _short(
 
 class _Choice(NamedTuple):
     model: Candidate
-    backtest: backtest.Backtest
-    baseline: backtest.Backtest
+    model_bt: backtest.Backtest
+    baseline_bt: backtest.Backtest
+    scale: float
     scores: dict[str, float]
+
+
+def _runs(
+    cands: list[Candidate], daily: np.ndarray, weekly: np.ndarray, config: ForecastConfig
+) -> dict[str, backtest.Backtest]:
+    """Backtests of the candidates; one that fails on this series drops out of the choice."""
+    out = {}
+    for c in cands:
+        try:
+            out[c.name] = backtest.run(c, daily, weekly, config)
+        except Exception:  # noqa: S112 - a model's numerical failure must not stop the run
+            continue
+    return out
 
 
 def _choose(
@@ -106,15 +120,20 @@ def _choose(
     base = baseline(yearly)
     scale = backtest.mase_scale(weekly, yearly, config)
     cheap, dear = candidates(demand, yearly)
-    runs = {c.name: backtest.run(c, daily, weekly, config) for c in [base, *cheap]}
-    base_bt = runs[base.name] if base in cheap else runs.pop(base.name)
-    target = (1 - config.expensive_below_gain) * backtest.mase(base_bt, scale)
-    if dear and min(backtest.mase(bt, scale) for bt in runs.values()) > target:
-        runs |= {c.name: backtest.run(c, daily, weekly, config) for c in dear}
+    base_bt = backtest.run(base, daily, weekly, config)
+    runs = _runs([c for c in cheap if c != base], daily, weekly, config)
+    if base in cheap:
+        runs[base.name] = base_bt
     scores = {name: backtest.mase(bt, scale) for name, bt in runs.items()}
+    target = (1 - config.expensive_below_gain) * backtest.mase(base_bt, scale)
+    if dear and min(scores.values(), default=np.inf) > target:
+        for name, bt in _runs(dear, daily, weekly, config).items():
+            runs[name], scores[name] = bt, backtest.mase(bt, scale)
+    if not runs:  # every candidate failed: fall back on the baseline
+        runs, scores = {base.name: base_bt}, {base.name: backtest.mase(base_bt, scale)}
     best = min(scores, key=scores.__getitem__)
-    model = next(c for c in [*cheap, *dear] if c.name == best)
-    return _Choice(model, runs[best], base_bt, scores)
+    model = next(c for c in [base, *cheap, *dear] if c.name == best)
+    return _Choice(model, runs[best], base_bt, scale, scores)
 
 
 def forecast_series(series: DailySeries, config: ForecastConfig | None = None) -> Forecast:
@@ -128,9 +147,12 @@ def forecast_series(series: DailySeries, config: ForecastConfig | None = None) -
     if demand is DemandClass.SHORT:
         return _short(series.key, start, daily, weekly, config)
     yearly = has_yearly_season(weekly.size, config)
-    chosen, bt, base_bt, scores = _choose(demand, yearly, daily, weekly, config)
-    scale = backtest.mase_scale(weekly, yearly, config)
-    mean = weekly_mean(chosen, daily, weekly, config.horizon_weeks)
+    chosen, bt, base_bt, scale, scores = _choose(demand, yearly, daily, weekly, config)
+    try:
+        mean = weekly_mean(chosen, daily, weekly, config.horizon_weeks)
+    except Exception:  # fitted at every origin, failed on the whole history: the baseline
+        chosen, bt = baseline(yearly), base_bt
+        mean = weekly_mean(chosen, daily, weekly, config.horizon_weeks)
     bands = backtest.intervals(mean, backtest.spread(bt.actual, bt.forecast))
     acc = backtest.accuracy(bt, base_bt, baseline(yearly).name, scale)
     return Forecast(
