@@ -119,6 +119,9 @@ def main() -> None:
     parser.add_argument("--horizon", type=int, default=12, help="weeks")
     parser.add_argument("--workers", type=int, default=0, help="0: one per CPU")
     parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument(
+        "--expensive-below-gain", type=float, default=ForecastConfig().expensive_below_gain
+    )
     args = parser.parse_args()
     mix = tuple(float(x) for x in args.mix.split(","))
     rng = np.random.default_rng(args.seed)
@@ -130,7 +133,11 @@ def main() -> None:
         f"generated {len(series)} series x {365 * args.years} days in "
         f"{time.perf_counter() - t0:.1f} s (mix fast,slow,intermittent = {args.mix})"
     )
-    config = ForecastConfig(horizon_weeks=args.horizon, workers=args.workers)
+    config = ForecastConfig(
+        horizon_weeks=args.horizon,
+        workers=args.workers,
+        expensive_below_gain=args.expensive_below_gain,
+    )
     with PeakRss() as rss:
         cpu0, t0 = cpu_seconds(), time.perf_counter()
         forecasts = forecast_many(series, config)
