@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 
+import msgspec
 import numpy as np
 import pytest
 
@@ -149,6 +150,8 @@ def test_paths_start_the_day_after_the_history_and_nest_their_intervals() -> Non
     assert (end + timedelta(days=int(days.mean(axis=0).argmax()))).weekday() == 5
     assert f.demand_per_day == pytest.approx(np.mean(f.weekly.mean) / 7, rel=1e-3)
     assert f.error_per_day == pytest.approx(f.accuracy.rmse_week / 7**0.5, rel=1e-3)  # type: ignore[union-attr]
+    # what the API will send: JSON and back
+    assert msgspec.json.decode(msgspec.json.encode(f), type=Forecast) == f
 
 
 def test_classes_for_empty_short_slow_and_young_series() -> None:
