@@ -9,8 +9,10 @@ Weekly classes (``FAST``, ``SLOW``) are fitted on weekly sums:
   ``HARMONICS`` sine/cosine pairs of the year, back-transformed with the log-normal mean.
   statsforecast offers Fourier regressors only through ARIMA with exogenous columns, which
   costs about 300 ms a fit here, against well under 1 ms for ``numpy.linalg.lstsq``;
-  statsforecast 2.1's ``AutoETS``/``AutoTheta`` with ``season_length=52`` were left out:
-  they lose the yearly pattern and lose to seasonal naive (issue 16, and measured again);
+  statsforecast 2.1's ``AutoETS``/``AutoTheta`` with ``season_length=52`` are left out:
+  on 30 synthetic weekly series (about 140 units a week, yearly sine, trend) their MASE was
+  1.23 and 1.64 times seasonal naive's, against 0.74 for ``MSTL`` and 0.49 for
+  ``LogFourier``, and ``AutoETS(52)`` costs about 150 ms a fit;
 - without: ``Naive`` (the baseline), ``Theta`` (non-seasonal), and ``AutoETS``
   (non-seasonal, model chosen by AICc), which costs more.
 
