@@ -96,7 +96,7 @@ def _fulfilled(conn: Connection, order_id: str, *, actor: str, now: datetime) ->
                 )
             ],
         )
-        from hub.services.fulfilment import consume_pos_sale
+        from hub.services.fulfilment.pos import consume_pos_sale
 
         note = consume_pos_sale(conn, order_id, now=now)
         if note is not None:

@@ -159,7 +159,7 @@ async def process(ctx: JobContext, message_id: str) -> str:
 
 async def _process_events(ctx: JobContext, row: Any, connection: Any, connector: Any) -> str:
     """A warehouse's or carrier's message: shipments, tracking news, cancellations."""
-    from hub.services import fulfilment  # the fulfilment service imports this module's users
+    from hub.services.fulfilment import shipments  # imports this module's users
 
     client = ctx.http or httpx.AsyncClient(base_url=connection.base_url or "")
     try:
@@ -176,7 +176,7 @@ async def _process_events(ctx: JobContext, row: Any, connection: Any, connector:
             await client.aclose()
 
     def apply(conn: Connection) -> list[str]:
-        order_ids = fulfilment.apply_events(conn, events, connection=row.connection)
+        order_ids = shipments.apply_events(conn, events, connection=row.connection)
         store.mark_sync(
             conn, row.id, status="processed", now=utcnow(), order_ids=sorted(set(order_ids))
         )

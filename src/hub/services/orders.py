@@ -13,8 +13,11 @@ from hub.clock import utcnow
 from hub.domain.lifecycle import OrderStatus, TransitionRefused, release_target, require_move
 from hub.domain.order import FieldError, Order
 from hub.errors import Conflict, NotFound
-from hub.services import fulfilment, stock
+from hub.services import stock
+from hub.services.fulfilment.dispatch import cancel_open
 from hub.services.ingest import ACCEPT_JOB
+from hub.services.routing import waits
+from hub.services.routing.route import ROUTE_JOB
 from hub.services.stock import Policy, Shortfall
 from hub.store import jobs as job_store
 from hub.store import orders
@@ -70,6 +73,7 @@ async def change(
                 conn,
                 order_id,
                 expected_version=row.version,
+                from_status=current,
                 status=target,
                 held_from=held_from,
                 now=now,
@@ -82,17 +86,15 @@ async def change(
                 )
                 if released:
                     detail = {**(detail or {}), "released_units": released}
-                ended = await conn.run_sync(
-                    lambda c, now=now: fulfilment.cancel_open(c, order_id, now=now)
-                )
+                ended = await conn.run_sync(lambda c, now=now: cancel_open(c, order_id, now=now))
                 if ended:
                     detail = {**(detail or {}), "cancelled_fulfilments": ended}
             elif target == OrderStatus.ACCEPTED and current == OrderStatus.ON_HOLD:
                 # back from a hold after acceptance: route (and release) it now
-                await conn.run_sync(lambda c: fulfilment.stop_waiting(c, order_id))
+                await conn.run_sync(lambda c: waits.stop_waiting(c, order_id))
                 await job_store.enqueue(
                     conn,
-                    [NewJob(fulfilment.ROUTE_JOB, {"order_id": order_id})],
+                    [NewJob(ROUTE_JOB, {"order_id": order_id})],
                     now=now,
                     max_attempts=RETRY_ACCEPT_ATTEMPTS,
                 )
