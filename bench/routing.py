@@ -20,7 +20,8 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-from hub.domain.routing import RouteLine, RouteOrder, RuleSet, Site, load_rules, route
+from hub.domain.routing import RouteLine, RouteOrder, RuleSet, Site, route
+from hub.services.routing.rules_source import load_rules
 
 NOW = datetime(2025, 6, 2, 12, tzinfo=UTC)
 SKUS = ["CBL-USB-C-1M", "CHG-GAN-65W", "CASE-P9-BLK", "SCR-P9-GLS", "HUB-7IN1"]

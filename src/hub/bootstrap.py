@@ -7,19 +7,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from sqlalchemy import Connection
 
 from hub import connections as connections_config
 from hub import plugins
-from hub.clock import utcnow
 from hub.config import Settings
 from hub.connections import Connections
-from hub.services import fulfilment, stock_sync
+from hub.services import stock_sync
+from hub.services.fulfilment import jobs as fulfilment_jobs
 from hub.services.intake import messages, polling
 from hub.services.intake.accept import ACCEPT_JOB, accept_handler
 from hub.services.intake.writer import OrderWriter
 from hub.services.jobs import JobContext, JobRegistry, load_plugins
 from hub.services.keys import KeyRing
+from hub.services.routing import jobs as routing_jobs
+from hub.services.routing.rules_source import RulesSource
+from hub.services.routing.waits import retry_waiting_now
 from hub.services.stock import Policy
 from hub.store.database import Database
 
@@ -38,20 +40,15 @@ def stock_policy(connections: Connections | None) -> Callable[[str], Policy]:
 
 def build_registry(settings: Settings, connections: Connections | None = None) -> JobRegistry:
     registry = JobRegistry()
-    rules = fulfilment.Rules(settings.routing_path)
-
-    def router(conn: Connection, order_ids: list[str]) -> list[str]:
-        return fulfilment.route_orders(conn, order_ids, rules=rules.get(), connections=connections)
-
-    def waiting_for(conn: Connection, skus: set[str]) -> int:
-        return fulfilment.retry_waiting(conn, skus, now=utcnow())
-
+    rules = RulesSource(settings.routing_path)
+    router = routing_jobs.router(rules)
     registry.register_local(ACCEPT_JOB, accept_handler(stock_policy(connections), router))
     registry.register(messages.PROCESS_JOB, messages.handle_process_job)
     registry.register(polling.POLL_JOB, polling.handle_poll_job)
     registry.register(polling.SHIPMENT_POLL_JOB, polling.handle_shipment_poll_job)
-    stock_sync.register(registry, connections, waiting_for)
-    fulfilment.register(registry, rules, connections)
+    stock_sync.register(registry, connections, retry_waiting_now)
+    routing_jobs.register(registry, rules)
+    fulfilment_jobs.register(registry, rules.get)
     load_plugins(registry, settings.plugins)
     return registry
 

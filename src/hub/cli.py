@@ -85,11 +85,11 @@ def _check_files(settings: config.Settings) -> None:
     from hub.bootstrap import load_connections
     from hub.connections import ConnectionsError
     from hub.domain.routing import RulesError
-    from hub.services.fulfilment import Rules
+    from hub.services.routing.rules_source import RulesSource
 
     try:
         load_connections(settings)
-        Rules(settings.routing_path).get()
+        RulesSource(settings.routing_path).get()
     except (ConnectionsError, RulesError) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
@@ -345,7 +345,8 @@ def route_simulate(rules: str, since: str, until: str | None) -> None:
     from rich.progress import Progress
 
     from hub.domain.routing import RulesError
-    from hub.services.route_simulation import format_report, load_rules_file, simulate
+    from hub.services.routing.rules_source import load_rules_file
+    from hub.services.routing.simulate import format_report, simulate
 
     try:
         ruleset = load_rules_file(Path(rules))

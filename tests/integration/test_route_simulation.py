@@ -13,16 +13,13 @@ import pytest
 from sqlalchemy import select
 
 from hub.domain.order import OrderData, normalise
-from hub.domain.routing import RulesError, load_rules
-from hub.services import route_simulation, stock
+from hub.domain.routing import RulesError
+from hub.services import stock
 from hub.services.catalog import SkuIn, upsert_skus
 from hub.services.intake.writer import IngestRequest, OrderWriter
-from hub.services.route_simulation import (
-    RuleFigures,
-    format_report,
-    load_rules_file,
-    simulate,
-)
+from hub.services.routing import simulate as simulation
+from hub.services.routing.rules_source import load_rules, load_rules_file
+from hub.services.routing.simulate import RuleFigures, format_report, simulate
 from hub.services.stock import LocationIn, MovementIn
 from hub.store.database import Database
 from hub.store.tables import (
@@ -198,7 +195,7 @@ async def test_the_pool_is_shared_and_a_default_routes_the_rest(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await setup(db)
-    monkeypatch.setattr(route_simulation, "PAGE", 3)  # orders are read in pages
+    monkeypatch.setattr(simulation, "PAGE", 3)  # orders are read in pages
     rules = load_rules(RULES + "default:\n  strategy: {split_lines: true}\n")
     seen: list[int] = []
     report = await simulate(db, rules, since=DAY1 - timedelta(days=1), progress=seen.append)

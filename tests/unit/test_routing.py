@@ -24,10 +24,10 @@ from hub.domain.routing import (
     Site,
     carrier_for,
     choose_carrier,
-    load_rules,
     route,
     route_order_from,
 )
+from hub.services.routing.rules_source import load_rules
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "routing.yaml"

@@ -12,10 +12,16 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from hub.api.auth import requires
+from hub.api.fulfilment_io import (
+    FulfilmentOut,
+    LabelAsk,
+    PublicTracking,
+    fulfilment_out,
+    tracking_out,
+)
 from hub.bootstrap import Hub
 from hub.sdk import ParcelLine, ShipmentReport, TrackingStatus
-from hub.services import fulfilment as service
-from hub.services.fulfilment import FulfilmentOut, PublicTracking
+from hub.services.fulfilment import labels, own_warehouse, public_tracking
 from hub.services.keys import Principal
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -51,7 +57,6 @@ class FulfilmentController(Controller):
         status: FromQuery[
             Literal[
                 "open",
-                "sent",
                 "accepted",
                 "partially_shipped",
                 "shipped",
@@ -63,13 +68,16 @@ class FulfilmentController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> list[FulfilmentOut]:
         """``status=open``: everything not yet fully shipped nor cancelled."""
-        return await service.list_fulfilments(hub.db, location=location, status=status, limit=limit)
+        found = await own_warehouse.list_fulfilments(
+            hub.db, location=location, status=status, limit=limit
+        )
+        return [fulfilment_out(v) for v in found]
 
     @get("/{fulfilment_id:str}", guards=[requires("orders:read")], summary="One fulfilment")
     async def get_one(
         self, hub: NamedDependency[Hub], fulfilment_id: FromPath[str]
     ) -> FulfilmentOut:
-        return await service.get_fulfilment(hub.db, fulfilment_id)
+        return fulfilment_out(await own_warehouse.get_fulfilment(hub.db, fulfilment_id))
 
     @post(
         "/{fulfilment_id:str}/shipments",
@@ -97,9 +105,10 @@ class FulfilmentController(Controller):
             shipped_at=data.shipped_at,
             estimated_delivery=data.estimated_delivery,
         )
-        return await service.confirm_shipment(
+        view = await own_warehouse.confirm_shipment(
             hub.db, fulfilment_id, report, actor=request.user.actor
         )
+        return fulfilment_out(view)
 
 
 class LabelQueued(msgspec.Struct, frozen=True):
@@ -116,9 +125,11 @@ class LabelQueued(msgspec.Struct, frozen=True):
     tags=["fulfilment"],
 )
 async def ask_label(
-    hub: NamedDependency[Hub], fulfilment_id: FromPath[str], data: JSONBody[service.LabelAsk]
+    hub: NamedDependency[Hub], fulfilment_id: FromPath[str], data: JSONBody[LabelAsk]
 ) -> LabelQueued:
-    code = await service.ask_label(hub.db, hub.connections, fulfilment_id, data)
+    code = await labels.ask_label(
+        hub.db, hub.connections, fulfilment_id, data.parcel, data.carrier_connection
+    )
     return LabelQueued(fulfilment_id, code)
 
 
@@ -129,7 +140,7 @@ async def ask_label(
     tags=["fulfilment"],
 )
 async def label(hub: NamedDependency[Hub], fulfilment_id: FromPath[str]) -> Response[bytes]:
-    document, media = await service.label_document(hub.db, fulfilment_id)
+    document, media = await labels.label_document(hub.db, fulfilment_id)
     return Response(document, media_type=media)
 
 
@@ -139,7 +150,7 @@ async def label(hub: NamedDependency[Hub], fulfilment_id: FromPath[str]) -> Resp
     tags=["tracking"],
 )
 async def track(hub: NamedDependency[Hub], public_ref: FromPath[str]) -> PublicTracking:
-    return await service.public_tracking(hub.db, public_ref)
+    return tracking_out(await public_tracking.public_tracking(hub.db, public_ref))
 
 
 __all__ = ["FulfilmentController", "ask_label", "label", "track"]

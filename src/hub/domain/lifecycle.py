@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 
 class OrderStatus(StrEnum):
@@ -40,6 +42,9 @@ class EventKind(StrEnum):
     CANCEL_REFUSED = "cancel_refused"
     STOCK_SHORT = "stock_short"
     STOCK_NOT_TAKEN = "stock_not_taken"
+    FULFILMENT_CANCEL_REFUSED = "fulfilment_cancel_refused"  # the partner would not cancel
+    FULFILMENT_CANCELLED = "fulfilment_cancelled"  # the partner cancelled one
+    CANCELLED_FULFILMENT_SHIPPED = "cancelled_fulfilment_shipped"
 
 
 S = OrderStatus
@@ -66,12 +71,19 @@ HOLDABLE: frozenset[OrderStatus] = frozenset(
 
 
 class TransitionRefused(ValueError):
-    """A status change the state machine does not allow."""
+    """A status change a state machine does not allow (an order's, or ``what`` by ``table``)."""
 
-    def __init__(self, current: OrderStatus, target: OrderStatus) -> None:
-        allowed = ", ".join(sorted(TRANSITIONS[current])) or "nothing (final)"
+    def __init__(
+        self,
+        current: StrEnum,
+        target: StrEnum,
+        *,
+        what: str = "an order",
+        table: Mapping[Any, frozenset[Any]] = TRANSITIONS,
+    ) -> None:
+        allowed = ", ".join(sorted(table[current])) or "nothing (final)"
         super().__init__(
-            f"an order that is {current} cannot become {target}; from {current} it may become: "
+            f"{what} that is {current} cannot become {target}; from {current} it may become: "
             f"{allowed}"
         )
         self.current = current

@@ -22,8 +22,11 @@ from hub.domain.lifecycle import (
 )
 from hub.domain.order import FieldError, Order
 from hub.errors import Conflict, NotFound
-from hub.services import fulfilment, stock
+from hub.services import stock
+from hub.services.fulfilment.dispatch import cancel_open
 from hub.services.intake.accept import ACCEPT_JOB
+from hub.services.routing import waits
+from hub.services.routing.route import ROUTE_JOB
 from hub.store import jobs as job_store
 from hub.store import orders
 from hub.store.database import Database
@@ -77,6 +80,7 @@ async def change(
                 conn,
                 order_id,
                 expected_version=row.version,
+                from_status=current,
                 status=target,
                 held_from=held_from,
                 now=now,
@@ -117,13 +121,13 @@ async def _follow_up(
         )
         if released:
             noted["released_units"] = released
-        ended = await conn.run_sync(lambda c: fulfilment.cancel_open(c, order_id, now=now))
+        ended = await conn.run_sync(lambda c: cancel_open(c, order_id, now=now))
         if ended:
             noted["cancelled_fulfilments"] = ended
     elif target == OrderStatus.ACCEPTED and current == OrderStatus.ON_HOLD:
         # back from a hold after acceptance: route (and release) it now
-        await conn.run_sync(lambda c: fulfilment.stop_waiting(c, order_id))
-        await _queue(conn, fulfilment.ROUTE_JOB, order_id, now=now)
+        await conn.run_sync(lambda c: waits.stop_waiting(c, order_id))
+        await _queue(conn, ROUTE_JOB, order_id, now=now)
     elif target == OrderStatus.RECEIVED:
         # back from a hold before acceptance: try to accept (and reserve) again
         await _queue(conn, ACCEPT_JOB, order_id, now=now)

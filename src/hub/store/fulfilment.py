@@ -1,7 +1,8 @@
-"""Fulfilments, their lines, shipments (parcels) and orders waiting for a route.
+"""Fulfilments, their lines and shipments (parcels).
 
 Synchronous: every function runs inside the caller's transaction (``Database.run_write``
-or a local job's claim transaction).
+or a local job's claim transaction). A status changes only through ``move`` (fulfilments)
+and ``update_shipment`` (parcels), which check the tables in ``hub.domain.fulfilment``.
 """
 
 from __future__ import annotations
@@ -10,25 +11,24 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
-from hub.store.tables import (
-    fulfilment_lines,
-    fulfilments,
-    orders,
-    route_waits,
-    shipment_lines,
-    shipments,
+from hub.domain.fulfilment import (
+    STILL_OPEN,
+    FulfilmentStatus,
+    ParcelStatus,
+    require_fulfilment_move,
+    require_parcel_move,
 )
+from hub.store.tables import fulfilment_lines, fulfilments, orders, shipment_lines, shipments
 
-OPEN = ("open", "sent", "accepted", "partially_shipped")  # not shipped, not ended
 
-
-def insert_fulfilment(
-    conn: Connection, row: dict[str, Any], lines: Sequence[dict[str, Any]]
+def insert_fulfilments(
+    conn: Connection, rows: Sequence[dict[str, Any]], lines: Sequence[dict[str, Any]]
 ) -> None:
-    conn.execute(insert(fulfilments).values(**row))
-    conn.execute(insert(fulfilment_lines), list(lines))
+    if rows:
+        conn.execute(insert(fulfilments), list(rows))
+        conn.execute(insert(fulfilment_lines), list(lines))
 
 
 def get(conn: Connection, fulfilment_id: str) -> Any | None:
@@ -78,14 +78,46 @@ def find_by_reference(conn: Connection, connection: str | None, ref: str) -> Any
     return conn.execute(query.limit(1)).first()
 
 
-def set_status(
-    conn: Connection, fulfilment_id: str, status: str, *, now: datetime, **more: Any
-) -> None:
-    conn.execute(
+def move(
+    conn: Connection,
+    fulfilment_id: str,
+    *,
+    from_status: str,
+    to_status: str,
+    now: datetime,
+    **more: Any,
+) -> bool:
+    """Move the fulfilment if it is still ``from_status`` (``more``: other columns to set);
+    False when it is not. A move the table forbids raises ``TransitionRefused``."""
+    require_fulfilment_move(FulfilmentStatus(from_status), FulfilmentStatus(to_status))
+    result = conn.execute(
         update(fulfilments)
-        .where(fulfilments.c.id == fulfilment_id)
-        .values(status=status, updated_at=now, **more)
+        .where(fulfilments.c.id == fulfilment_id, fulfilments.c.status == from_status)
+        .values(status=to_status, updated_at=now, **more)
     )
+    return bool(result.rowcount)
+
+
+def set_label(conn: Connection, fulfilment_id: str, *, now: datetime, **label: Any) -> None:
+    """Keep a bought label with the fulfilment (its status does not change)."""
+    conn.execute(
+        update(fulfilments).where(fulfilments.c.id == fulfilment_id).values(updated_at=now, **label)
+    )
+
+
+def lines_of(conn: Connection, fulfilment_ids: Iterable[str]) -> dict[str, list[Any]]:
+    """Each fulfilment's lines by position, in one query."""
+    wanted = sorted(set(fulfilment_ids))
+    out: dict[str, list[Any]] = {f: [] for f in wanted}
+    if wanted:
+        rows = conn.execute(
+            select(fulfilment_lines)
+            .where(fulfilment_lines.c.fulfilment_id.in_(wanted))
+            .order_by(fulfilment_lines.c.fulfilment_id, fulfilment_lines.c.position)
+        )
+        for r in rows:
+            out[r.fulfilment_id].append(r)
+    return out
 
 
 def set_shipped(conn: Connection, fulfilment_id: str, shipped: dict[int, int]) -> None:
@@ -105,8 +137,8 @@ def open_at(conn: Connection, location: str | None, status: str | None, limit: i
     query = select(fulfilments).order_by(fulfilments.c.created_at, fulfilments.c.id).limit(limit)
     if location is not None:
         query = query.where(fulfilments.c.location == location)
-    if status == "open":
-        query = query.where(fulfilments.c.status.in_(OPEN))
+    if status == "open":  # the work list: everything still open
+        query = query.where(fulfilments.c.status.in_(sorted(STILL_OPEN)))
     elif status is not None:
         query = query.where(fulfilments.c.status == status)
     return list(conn.execute(query))
@@ -133,8 +165,18 @@ def insert_shipment(conn: Connection, row: dict[str, Any], parts: dict[str, int]
         )
 
 
-def update_shipment(conn: Connection, shipment_id: str, **values: Any) -> None:
-    conn.execute(update(shipments).where(shipments.c.id == shipment_id).values(**values))
+def update_shipment(conn: Connection, shipment_id: str, *, from_status: str, **values: Any) -> bool:
+    """Change a parcel that is still ``from_status``; False when it is not. A new
+    ``status`` the parcel table forbids raises ``TransitionRefused``."""
+    to_status = values.get("status", from_status)
+    if to_status != from_status:
+        require_parcel_move(ParcelStatus(from_status), ParcelStatus(to_status))
+    result = conn.execute(
+        update(shipments)
+        .where(shipments.c.id == shipment_id, shipments.c.status == from_status)
+        .values(**values)
+    )
+    return bool(result.rowcount)
 
 
 def shipments_of_order(conn: Connection, order_id: str) -> list[Any]:
@@ -162,22 +204,3 @@ def shipment_parts(conn: Connection, shipment_ids: Iterable[str]) -> dict[str, d
         ):
             out[r.shipment_id][r.sku] = r.quantity
     return out
-
-
-def wait_for_route(conn: Connection, order_id: str, *, now: datetime) -> None:
-    if conn.execute(
-        select(route_waits.c.order_id).where(route_waits.c.order_id == order_id)
-    ).first():
-        return
-    conn.execute(insert(route_waits).values(order_id=order_id, since=now))
-
-
-def stop_waiting(conn: Connection, order_ids: Iterable[str]) -> None:
-    wanted = sorted(set(order_ids))
-    if wanted:
-        conn.execute(delete(route_waits).where(route_waits.c.order_id.in_(wanted)))
-
-
-def waiting(conn: Connection, limit: int = 1000) -> list[str]:
-    rows = conn.execute(select(route_waits.c.order_id).order_by(route_waits.c.since).limit(limit))
-    return list(rows.scalars())

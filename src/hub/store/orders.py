@@ -14,7 +14,7 @@ import msgspec
 from sqlalchemy import Connection, Row, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.domain.lifecycle import EventKind
+from hub.domain.lifecycle import EventKind, OrderStatus, require_move
 from hub.domain.order import Order, OrderData
 from hub.store.tables import counters, order_events, order_lines, orders
 
@@ -180,14 +180,21 @@ async def move(
     order_id: str,
     *,
     expected_version: int,
+    from_status: str,
     status: str,
     held_from: str | None,
     now: datetime,
 ) -> bool:
-    """Change status if nobody changed the order since it was read (optimistic check)."""
+    """Change status if nobody changed the order since it was read (optimistic check).
+    A move the order table forbids raises ``TransitionRefused``."""
+    require_move(OrderStatus(from_status), OrderStatus(status))
     result = await conn.execute(
         update(orders)
-        .where(orders.c.id == order_id, orders.c.version == expected_version)
+        .where(
+            orders.c.id == order_id,
+            orders.c.version == expected_version,
+            orders.c.status == from_status,
+        )
         .values(status=status, held_from=held_from, updated_at=now, version=expected_version + 1)
     )
     return bool(result.rowcount)
@@ -203,7 +210,11 @@ def move_many(
     held_from: str | None = None,
 ) -> list[str]:
     """Move every order in ``ids`` that is still ``from_status``; returns those moved.
-    ``held_from``: the status a hold returns to when released (with ``to_status`` on_hold)."""
+    ``held_from``: the status a hold returns to when released (with ``to_status`` on_hold).
+
+    A move the order table forbids raises ``TransitionRefused`` and writes nothing. Every
+    row the statement moves is ``from_status`` (its WHERE), so one check covers the set."""
+    require_move(OrderStatus(from_status), OrderStatus(to_status))
     if not ids:
         return []
     result = conn.execute(
@@ -213,3 +224,62 @@ def move_many(
         .returning(orders.c.id)
     )
     return list(result.scalars())
+
+
+def flag_attention(
+    conn: Connection, order_id: str, reason: str, *, actor: str, now: datetime, kind: EventKind
+) -> None:
+    """An operator must look at the order: ``reason`` becomes its ``attention`` and the
+    timeline gets a ``kind`` entry with the reason."""
+    reason = reason[:2000]
+    conn.execute(
+        update(orders).where(orders.c.id == order_id).values(attention=reason, updated_at=now)
+    )
+    add_events_sync(
+        conn,
+        [event_row(order_id, Event(at=now, actor=actor, kind=kind, detail={"reason": reason}))],
+    )
+
+
+def add_note(
+    conn: Connection,
+    order_id: str,
+    kind: EventKind,
+    detail: dict[str, Any],
+    *,
+    actor: str,
+    now: datetime,
+) -> None:
+    """A timeline entry that is not a status change."""
+    add_events_sync(
+        conn, [event_row(order_id, Event(at=now, actor=actor, kind=kind, detail=detail))]
+    )
+
+
+def status_of(conn: Connection, order_id: str) -> OrderStatus:
+    return OrderStatus(
+        conn.execute(select(orders.c.status).where(orders.c.id == order_id)).scalar_one()
+    )
+
+
+def load(conn: Connection, order_id: str) -> Order:
+    """The order ``order_id``, which must exist (in the caller's transaction)."""
+    return to_order(conn.execute(select(orders).where(orders.c.id == order_id)).one())
+
+
+def by_public_ref(conn: Connection, public_ref: str) -> Order | None:
+    row = conn.execute(select(orders).where(orders.c.public_ref == public_ref)).first()
+    return to_order(row) if row is not None else None
+
+
+def lock_in_status(conn: Connection, ids: Sequence[str], status: str) -> list[Order]:
+    """The orders of ``ids`` that are ``status``, by id; locked until the transaction ends
+    on PostgreSQL (SQLite has one writer)."""
+    query = (
+        select(orders)
+        .where(orders.c.id.in_(list(ids)), orders.c.status == status)
+        .order_by(orders.c.id)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=orders)
+    return [to_order(r) for r in conn.execute(query)]

@@ -308,7 +308,7 @@ stock_drift = Table(
     Index(None, "connection", "at"),
 )
 
-# Fulfilment (services/fulfilment): one fulfilment per order and location, sent to the
+# Fulfilment (services/fulfilment/): one fulfilment per order and location, sent to the
 # location's connection (or left open for the merchant's own warehouse API); parcels
 # (shipments) reported against it, with their lines and latest tracking status.
 fulfilments = Table(
@@ -318,8 +318,7 @@ fulfilments = Table(
     Column("order_id", String(26), ForeignKey("orders.id"), nullable=False),
     Column("location", String(64), nullable=False),
     Column("connection", String(64)),  # None: the hub's own warehouse API
-    # open, sent, accepted, partially_shipped, shipped, delivered, cancelled, failed
-    Column("status", String(20), nullable=False),
+    Column("status", String(20), nullable=False),  # hub.domain.fulfilment.FulfilmentStatus
     Column("partner_ref", String(200)),
     Column("rule", String(200)),
     Column("service_level", String(50)),
@@ -358,7 +357,7 @@ shipments = Table(
     Column("service", String(100)),
     Column("tracking_number", String(100)),
     Column("tracking_url", Text),
-    Column("status", String(30), nullable=False),  # hub.sdk.TrackingStatus
+    Column("status", String(30), nullable=False),  # hub.domain.fulfilment.ParcelStatus
     Column("status_detail", Text),
     Column("estimated_delivery", String(10)),  # ISO date
     Column("shipped_at", UtcDateTime, nullable=False),

@@ -19,7 +19,7 @@ from hub.domain.order import OrderData, normalise
 from hub.errors import Conflict
 from hub.sdk.connector import ChannelOrder
 from hub.services import stock
-from hub.services.fulfilment import consume_pos_sale
+from hub.services.fulfilment.pos import consume_pos_sale
 from hub.services.intake.accept import shortfall_text
 from hub.services.intake.writer import IngestRequest, IngestResult, content_hash, write_batch
 from hub.store import orders as order_store

@@ -22,7 +22,7 @@ from hub.domain.order import normalise
 from hub.errors import Conflict, NotFound
 from hub.sdk.connector import ChannelOrder, MapsMessages
 from hub.sdk.fulfilment import MapsEvents, PartnerEvent, ShipmentReport
-from hub.services.fulfilment import apply_events
+from hub.services.fulfilment.shipments import apply_events
 from hub.services.intake.channel_orders import apply_sync
 from hub.services.jobs import JobContext
 from hub.store import inbound as store

@@ -12,26 +12,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from pathlib import Path
 
 import msgspec
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection
 
-from hub.domain.lifecycle import OrderStatus
-from hub.domain.routing import (
-    RouteLine,
-    RouteOrder,
-    RulesError,
-    RuleSet,
-    Site,
-    load_rules,
-    route,
-    route_order_from,
-)
+from hub.domain.routing import Decision, RouteLine, RouteOrder, RuleSet, route, route_order_from
 from hub.store import catalog as catalog_store
+from hub.store import routing as routing_store
 from hub.store.database import Database
-from hub.store.orders import to_order
-from hub.store.tables import locations, orders, stock_levels
 
 PAGE = 500
 TOP_REASONS = 5
@@ -57,26 +45,6 @@ class SimulationReport(msgspec.Struct, frozen=True, kw_only=True):
     reasons: list[tuple[str, int]]  # the most common reasons orders were unroutable
 
 
-def load_rules_file(path: Path) -> RuleSet:
-    """Read and compile a rules file; a RulesError names it as given, e.g. routing.yaml."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc.strerror
-        raise RulesError(f"{path}: {reason}") from None
-    return load_rules(text, source=str(path))
-
-
-def _sites(conn: Connection) -> list[Site]:
-    rows = conn.execute(select(locations).order_by(locations.c.priority, locations.c.code))
-    return [Site(r.code, r.priority, r.kind, r.country, r.region) for r in rows]
-
-
-def _pool(conn: Connection) -> dict[tuple[str, str], int]:
-    rows = conn.execute(select(stock_levels.c.sku, stock_levels.c.location, stock_levels.c.on_hand))
-    return {(r.sku, r.location): max(r.on_hand, 0) for r in rows}
-
-
 def _page(
     conn: Connection,
     since: datetime,
@@ -87,20 +55,10 @@ def _page(
     """A page of orders in (placed_at, id) order after ``after``, aliases and bundles
     resolved as stock reservation resolves them (an alias is its SKU, a bundle its
     components)."""
-    query = select(orders).where(orders.c.placed_at >= since)
-    if until is not None:
-        query = query.where(orders.c.placed_at < until)
-    if not include_cancelled:
-        query = query.where(orders.c.status != OrderStatus.CANCELLED.value)
-    if after is not None:
-        query = query.where(
-            or_(
-                orders.c.placed_at > after[0],
-                and_(orders.c.placed_at == after[0], orders.c.id > after[1]),
-            )
-        )
-    rows = list(conn.execute(query.order_by(orders.c.placed_at, orders.c.id).limit(PAGE)))
-    found = [(r.placed_at, r.id, route_order_from(to_order(r))) for r in rows]
+    placed = routing_store.placed_page(
+        conn, since, until, after, include_cancelled=include_cancelled, limit=PAGE
+    )
+    found = [(at, o.id, route_order_from(o)) for at, o in placed]
     names = {ln.sku for _, _, o in found for ln in o.lines}
     aliases = catalog_store.alias_owners(conn, names)
     bundles = catalog_store.components_of(conn, {aliases.get(n, n) for n in names})
@@ -122,6 +80,26 @@ class _Tally:
         self.units = 0
         self.locations: Counter[str] = Counter()
 
+    def take(self, decision: Decision, pool: dict[tuple[str, str], int]) -> None:
+        """Count a routed order and take what it allocates out of the shared pool."""
+        self.orders += 1
+        self.split += decision.splits > 1
+        for allocation in decision.allocations:
+            self.locations[allocation.location] += 1
+            for ln in allocation.lines:
+                key = (ln.sku, allocation.location)
+                pool[key] = pool.get(key, 0) - ln.quantity
+                self.units += ln.quantity
+
+    def figures(self, rule: str) -> RuleFigures:
+        return RuleFigures(
+            rule=rule,
+            orders=self.orders,
+            split=self.split,
+            units=self.units,
+            locations=dict(sorted(self.locations.items(), key=lambda kv: (-kv[1], kv[0]))),
+        )
+
 
 async def simulate(
     db: Database,
@@ -141,41 +119,24 @@ async def simulate(
     reasons: Counter[str] = Counter()
     total = 0
     async with db.read() as conn:
-        sites = await conn.run_sync(_sites)
-        pool = await conn.run_sync(_pool)
+        sites = await conn.run_sync(lambda c: routing_store.sites(c)[0])
+        pool = await conn.run_sync(routing_store.on_hand)
         after: tuple[datetime, str] | None = None
         while True:
             page = await conn.run_sync(_page, since, until, after, include_cancelled)
             for placed_at, _, order in page:
                 decision = route(order, rules, sites, pool, now=placed_at)
                 total += 1
-                if not decision.routed or decision.rule is None:
+                if decision.routed and decision.rule is not None:
+                    tallies[decision.rule].take(decision, pool)
+                else:
                     reasons[decision.reason] += 1
-                    continue
-                tally = tallies[decision.rule]
-                tally.orders += 1
-                tally.split += decision.splits > 1
-                for allocation in decision.allocations:
-                    tally.locations[allocation.location] += 1
-                    for ln in allocation.lines:
-                        key = (ln.sku, allocation.location)
-                        pool[key] = pool.get(key, 0) - ln.quantity
-                        tally.units += ln.quantity
             if progress is not None and page:
                 progress(total)
             if len(page) < PAGE:
                 break
             after = (page[-1][0], page[-1][1])
-    figures = [
-        RuleFigures(
-            rule=name,
-            orders=t.orders,
-            split=t.split,
-            units=t.units,
-            locations=dict(sorted(t.locations.items(), key=lambda kv: (-kv[1], kv[0]))),
-        )
-        for name, t in tallies.items()
-    ]
+    figures = [t.figures(name) for name, t in tallies.items()]
     unroutable = sum(reasons.values())
     return SimulationReport(
         since=since,
