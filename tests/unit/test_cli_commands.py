@@ -17,8 +17,14 @@ from hub.cli import COMMANDS, main
 def test_each_summary_is_the_commands_own_help(name: str) -> None:
     command = main.get_command(click.Context(main), name)
     assert command is not None and command.name == name
+    assert name in main.commands and main.commands[name] is command
     first_paragraph = inspect.cleandoc(command.help or "").split("\n\n")[0].replace("\n", " ")
     assert COMMANDS[name].summary == first_paragraph
+
+
+def test_the_group_knows_every_command_by_name() -> None:
+    assert list(main.commands) == sorted(COMMANDS) == main.list_commands(click.Context(main))
+    assert "no-such-command" not in main.commands
 
 
 def loaded_after(*args: str) -> set[str]:

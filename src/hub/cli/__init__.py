@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import importlib
 import logging
-from typing import NamedTuple
+from collections.abc import Iterator, MutableMapping
+from typing import Any, NamedTuple
 
 import click
 
@@ -63,19 +64,42 @@ COMMANDS: dict[str, Entry] = {
 }
 
 
+class LazyCommands(MutableMapping[str, click.Command]):
+    """``main.commands``: every command of ``COMMANDS`` by name, imported when first looked up.
+    Asking which names there are (``in``, iteration) imports nothing."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            entry = COMMANDS[name]
+            module = importlib.import_module(f"{__name__}.{entry.module}")
+            self._loaded[name] = getattr(module, entry.attribute)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        raise TypeError("the hub's commands are fixed")
+
+    def __contains__(self, name: object) -> bool:
+        return name in COMMANDS or name in self._loaded
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(COMMANDS.keys() | self._loaded.keys()))
+
+    def __len__(self) -> int:
+        return len(COMMANDS.keys() | self._loaded.keys())
+
+
 class LazyGroup(click.Group):
-    """A group whose commands are imported from ``COMMANDS`` when first asked for."""
+    """A group whose commands are imported when first asked for (see ``LazyCommands``)."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = COMMANDS.get(cmd_name)
-        if entry is None:
-            return None
-        module = importlib.import_module(f"{__name__}.{entry.module}")
-        command: click.Command = getattr(module, entry.attribute)
-        return command
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = LazyCommands()
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list of ``hub --help``, from the summaries, importing no command."""
