@@ -103,13 +103,15 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list of ``hub --help``, from the summaries, importing no command."""
-        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
-        rows = [
-            (name, click.Command(name, help=COMMANDS[name].summary).get_short_help_str(limit))
-            for name in self.list_commands(ctx)
-        ]
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [(name, self._listed(name).get_short_help_str(limit)) for name in names]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+    def _listed(self, name: str) -> click.Command:
+        entry = COMMANDS.get(name)
+        return self.commands[name] if entry is None else click.Command(name, help=entry.summary)
 
 
 @click.group(cls=LazyGroup)
