@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from hub.services.routing.rules_source import RulesSource
 from hub.services.routing.waits import retry_waiting_now
 from hub.services.stock import Policy
 from hub.store.database import Database
+from hub.worker import Worker
 
 
 def stock_policy(connections: Connections | None) -> Callable[[str], Policy]:
@@ -69,6 +71,8 @@ class Hub:
     connections: Connections
     http: httpx.AsyncClient | None = field(default=None)
     buckets: dict[str, Any] = field(default_factory=dict)  # per-connection rate limits
+    _worker_stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _worker_task: asyncio.Task[None] | None = field(default=None, init=False)
 
     @classmethod
     def build(cls, settings: Settings) -> Hub:
@@ -92,12 +96,30 @@ class Hub:
             buckets=self.buckets,
         )
 
-    async def start(self) -> None:
+    def worker(self) -> Worker:
+        """A job worker on this hub's database, job kinds and pooled HTTP client."""
+        return Worker(self.db, self.registry, self.settings, context=self.job_context())
+
+    async def start(self, *, run_worker: bool = False) -> None:
+        """Open the HTTP client and the order writer; with ``run_worker``, also run a job
+        worker in this process until ``close``."""
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
         await self.writer.start()
+        if run_worker:
+            self._worker_stop.clear()
+            self._worker_task = asyncio.create_task(
+                self.worker().run(self._worker_stop), name="hub-worker"
+            )
 
     async def close(self) -> None:
-        await self.writer.stop()
-        if self.http is not None:
-            await self.http.aclose()
-        await self.db.dispose()
+        """Let the worker finish the jobs in hand, then close the writer, client and database."""
+        try:
+            if self._worker_task is not None:
+                self._worker_stop.set()
+                task, self._worker_task = self._worker_task, None
+                await task
+        finally:
+            await self.writer.stop()
+            if self.http is not None:
+                await self.http.aclose()
+            await self.db.dispose()

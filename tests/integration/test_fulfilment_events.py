@@ -14,8 +14,8 @@ from hub.domain.routing import DEFAULT_RULES
 from hub.sdk import FulfilmentCancelled, PartnerEvent, ShipmentReport, TrackingEvent
 from hub.services import stock
 from hub.services.fulfilment.shipments import apply_events
-from hub.services.intake.writer import IngestRequest, OrderWriter
 from hub.services.intake.accept import accept_received
+from hub.services.intake.writer import IngestRequest, OrderWriter
 from hub.services.routing.route import route_orders
 from hub.services.stock import LocationIn, MovementIn
 from hub.store.database import Database

@@ -25,8 +25,8 @@ from hub.domain.lifecycle import OrderStatus, TransitionRefused, can_move
 from hub.domain.order import OrderData, normalise
 from hub.domain.routing import DEFAULT_RULES
 from hub.services import stock
-from hub.services.intake.writer import IngestRequest, OrderWriter
 from hub.services.intake.accept import accept_received
+from hub.services.intake.writer import IngestRequest, OrderWriter
 from hub.services.routing.route import route_orders
 from hub.services.stock import LocationIn, MovementIn
 from hub.store import fulfilment as fulfilment_store

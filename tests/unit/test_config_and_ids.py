@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
 
@@ -49,6 +50,10 @@ def test_public_refs_are_unguessable_and_readable() -> None:
 
 
 def test_ids_sort_by_creation() -> None:
-    ids = [new_id() for _ in range(100)]
-    assert len(set(ids)) == 100
+    ids = [new_id() for _ in range(10_000)]
+    assert ids == sorted(ids)  # in creation order ...
+    assert len(set(ids)) == len(ids)  # ... strictly
+    # The first 10 characters are the millisecond: many ids share one, and still sort.
+    per_millisecond = Counter(i[:10] for i in ids)
+    assert max(per_millisecond.values()) > 10
     assert order_number(100001) == "H-100001"

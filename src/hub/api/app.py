@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,9 +13,8 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from sqlalchemy import text
 
-from hub import __version__
+from hub import __version__, config
 from hub.api.auth import PUBLIC_PATHS, BearerKeyMiddleware
 from hub.api.catalog import CatalogController
 from hub.api.fulfilment import FulfilmentController, ask_label, label, track
@@ -26,7 +25,6 @@ from hub.api.problems import exception_handlers
 from hub.api.stock import LocationController, StockController
 from hub.bootstrap import Hub
 from hub.config import Settings
-from hub.worker import Worker
 
 
 class Health(msgspec.Struct):
@@ -41,8 +39,7 @@ async def health() -> Health:
 @get("/ready", summary="The database answers", tags=["health"])
 async def ready(hub: NamedDependency[Hub]) -> Response[Health]:
     try:
-        async with hub.db.read() as conn:
-            await conn.execute(text("SELECT 1"))
+        await hub.db.ping()
     except Exception:
         return Response(Health(status="database unavailable"), status_code=503)
     return Response(Health(status="ready"))
@@ -58,19 +55,11 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         hub = Hub.build(settings)
-        await hub.start()
+        await hub.start(run_worker=run_worker)
         app.state.hub = hub
-        stop = asyncio.Event()
-        task = None
-        if run_worker:
-            worker = Worker(hub.db, hub.registry, settings, context=hub.job_context())
-            task = asyncio.create_task(worker.run(stop))
         try:
             yield
         finally:
-            stop.set()
-            if task is not None:
-                await task
             await hub.close()
 
     handlers: list[Any] = [
@@ -104,8 +93,4 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
 
 def app_from_env() -> Litestar:
     """The app for a process started by a process manager (``hub serve --processes N``)."""
-    import os
-
-    from hub import config
-
     return create_app(config.load(), run_worker=os.environ.get("HUB_RUN_WORKER", "1") == "1")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, get, post
@@ -12,13 +13,36 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from hub.api.auth import requires
 from hub.bootstrap import Hub
 from hub.services import jobs as job_service
-from hub.store.jobs import Job
+
+JobState = Literal["pending", "running", "done", "dead"]
+
+
+class Job(msgspec.Struct, frozen=True, kw_only=True):
+    """One durable job of the outbox, as the API shows it."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    state: JobState
+    attempts: int
+    max_attempts: int
+    run_at: datetime
+    lease_until: datetime | None = None
+    locked_by: str | None = None
+    last_error: str | None = None
+    created_at: datetime
+    updated_at: datetime
 
 
 class JobPage(msgspec.Struct):
     items: list[Job]
     next_after: int | None
     counts: dict[str, int]
+
+
+def _shown(job: object) -> Job:
+    """The API's view of a job the service returned (its fields by name)."""
+    return msgspec.convert(job, Job, from_attributes=True)
 
 
 class JobController(Controller):
@@ -30,9 +54,7 @@ class JobController(Controller):
     async def list_jobs(
         self,
         hub: NamedDependency[Hub],
-        job_state: Annotated[
-            Literal["pending", "running", "done", "dead"] | None, QueryParameter(name="state")
-        ] = None,
+        job_state: Annotated[JobState | None, QueryParameter(name="state")] = None,
         kind: FromQuery[str | None] = None,
         after: FromQuery[int | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
@@ -41,7 +63,7 @@ class JobController(Controller):
             hub.db, state=job_state, kind=kind, after=after, limit=limit
         )
         return JobPage(
-            items=items,
+            items=[_shown(j) for j in items],
             next_after=items[-1].id if len(items) == limit else None,
             counts=await job_service.counts(hub.db),
         )
@@ -50,4 +72,4 @@ class JobController(Controller):
         "/{job_id:int}/replay", status_code=200, summary="Run a dead job again with fresh attempts"
     )
     async def replay(self, hub: NamedDependency[Hub], job_id: FromPath[int]) -> Job:
-        return await job_service.replay(hub.db, job_id)
+        return _shown(await job_service.replay(hub.db, job_id))

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import secrets
 
-from ulid import ULID
+from ulid import StrictMonotonicPolicy, ULIDGenerator
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
+# The hub's own generator (not ulid's module-level default, which other code may replace):
+# within one millisecond it adds one to the last id's random part instead of drawing anew.
+_ids = ULIDGenerator(policy=StrictMonotonicPolicy())
+
 
 def new_id() -> str:
-    """A time-ordered, globally unique id (ULID, 26 characters); sorts by creation time."""
-    return str(ULID())
+    """A time-ordered, globally unique id (ULID, 26 characters).
+
+    Monotonic within a process: an id made after another sorts after it, also when both
+    fall in the same millisecond (while the wall clock does not step back).
+    """
+    return str(_ids.generate())
 
 
 def public_ref() -> str:

@@ -1,0 +1,69 @@
+"""``hub import`` (orders from a CSV file) and ``hub poll`` (fetch a channel's orders now)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.progress import Progress
+
+from hub.bootstrap import Hub
+from hub.cli._common import console, load_settings
+from hub.cli._hub import run_hub
+from hub.cli.db import migrate_embedded
+from hub.services.intake import polling
+from hub.services.orders_csv import (
+    CsvFormatError,
+    ImportReport,
+    import_orders,
+    read_orders,
+    write_report,
+)
+
+
+@click.command("poll")
+@click.argument("connection")
+def poll_command(connection: str) -> None:
+    """Poll CONNECTION for orders now; the worker maps what was fetched."""
+    summary = run_hub(load_settings(), lambda hub: polling.poll(hub.job_context(), connection))
+    click.echo(
+        f"{connection}: {summary.pages} page(s), {summary.new} new, {summary.seen} seen before"
+    )
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--channel", default="callcentre", show_default=True)
+@click.option("--report", type=click.Path(dir_okay=False), help="Write failures as CSV here.")
+def import_command(path: str, channel: str, report: str | None) -> None:
+    """Import orders from a CSV file (one row per line; see `hub import --help` columns)."""
+    settings = load_settings()
+    migrate_embedded(settings)
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        text = handle.read()
+    try:
+        parsed = list(read_orders(text, channel=channel))
+    except CsvFormatError as exc:
+        raise click.ClickException(f"{path}: {exc}") from None
+
+    async def work(hub: Hub) -> ImportReport:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("importing", total=len(parsed))
+            return await import_orders(
+                hub.writer,
+                parsed,
+                actor=f"import:{Path(path).name}",
+                progress=lambda n: progress.advance(task, n),
+            )
+
+    result = run_hub(settings, work)
+    for external_id, reason in result.failures:
+        click.echo(f"failed {external_id}: {reason}", err=True)
+    if report:
+        write_report(report, result.failures)
+    click.echo(
+        f"{result.created} created, {result.existing} already there, {result.failed_orders} failed"
+    )
+    if result.failures:
+        sys.exit(1)
