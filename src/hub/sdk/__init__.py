@@ -18,6 +18,7 @@ from hub.domain.order import (
     Shipping,
     Totals,
 )
+from hub.infra.ratelimit import Clock, TokenBucket
 from hub.infra.watch import Reloading
 from hub.infra.yaml import YamlFileError, parse_yaml, read_yaml
 from hub.mapping import Mapping as OrderMapping
@@ -76,6 +77,7 @@ __all__ = [
     "Capability",
     "ChannelOrder",
     "ChannelShipment",
+    "Clock",
     "Connection",
     "Connector",
     "ConnectorError",
@@ -122,6 +124,7 @@ __all__ = [
     "SignatureError",
     "StockFigure",
     "StockPushResult",
+    "TokenBucket",
     "Totals",
     "TrackingEvent",
     "TrackingStatus",
