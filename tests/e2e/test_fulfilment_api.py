@@ -192,7 +192,12 @@ def tpl_settings(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("API_SHIPBOB_TOKEN", "pat-test")
     monkeypatch.setenv("API_SHIPBOB_SECRET", "whsec_dGVzdA==")
     # retries wait long enough that the test, not the clock, decides when one runs
-    return msgspec.structs.replace(settings, config_path=str(config), job_backoff_base_seconds=60.0)
+    return msgspec.structs.replace(
+        settings,
+        config_path=str(config),
+        job_backoff_base_seconds=60.0,
+        job_backoff_cap_seconds=3600.0,  # the conftest's 0.05 s cap would win over the base
+    )
 
 
 @pytest.fixture
