@@ -63,6 +63,7 @@ def _expected(settings: GenericJsonSettings, secret: str, body: bytes) -> str:
 
 class GenericJsonConnector:
     name = "generic_json"
+    settings_type = GenericJsonSettings
     capabilities = frozenset({Capability.RECEIVE_WEBHOOK})
 
     def verify(self, connection: Connection, request: WebhookRequest) -> None:
