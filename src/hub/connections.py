@@ -231,19 +231,17 @@ def _split_settings(
     """The hub's typed settings, and the connector's keys (checked against its
     ``settings_type`` when it declares one)."""
     declared = connector.settings_type if isinstance(connector, HasSettings) else None
-    theirs_keys = {f.encode_name for f in msgspec.structs.fields(declared)} if declared else None
-    if theirs_keys is not None:
+    if declared is None:  # the connector takes any key
+        theirs = {k: v for k, v in c.settings.items() if k not in HUB_KEYS}
+    else:
+        known = {f.encode_name for f in msgspec.structs.fields(declared)}
         for name in c.settings:
-            if name not in HUB_KEYS and name not in theirs_keys:
+            if name not in HUB_KEYS and name not in known:
                 raise ConnectionsError(
                     f"{key}.settings.{name}: not a setting of the hub or of the "
                     f"{c.connector} connector (connection {c.code!r})"
                 )
-    theirs = {
-        k: v
-        for k, v in c.settings.items()
-        if (k in theirs_keys if theirs_keys is not None else k not in HUB_KEYS)
-    }
+        theirs = {k: v for k, v in c.settings.items() if k in known}
     try:
         ours = hub_settings(c.settings)
         if declared is not None:

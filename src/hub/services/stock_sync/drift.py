@@ -33,7 +33,8 @@ async def check_drift(ctx: JobContext, code: str) -> DriftSummary:
     """Read the channel's figures back, record every difference from the hub's figure and
     push the hub's figure for those. Rows waiting to be pushed are not checked."""
     t = target(ctx.connections, code)
-    if not isinstance(t.connector, ReadsStock):
+    reader = t.connector
+    if not isinstance(reader, ReadsStock):
         raise FatalJobError(f"connection {code!r} cannot read its stock back")
     size = t.connector.stock_batch_size
     http = ctx.partner_http(attempts=1)
@@ -55,7 +56,7 @@ async def check_drift(ctx: JobContext, code: str) -> DriftSummary:
         after = rows[-1].sku
         settled = [r for r in rows if not r.pending and r.pushed_quantity is not None]
         if settled:
-            drifted = await _compare(t, settled, figs, ids, http)
+            drifted = await _compare(reader, t, settled, figs, ids, http)
             await ctx.db.run_write(lambda conn, s=settled, d=drifted: _record(conn, code, s, d))
             summary.checked += len(settled)
             summary.drifted += len(drifted)
@@ -70,10 +71,14 @@ async def check_drift(ctx: JobContext, code: str) -> DriftSummary:
 
 
 async def _compare(
-    t: Target, settled: list[Any], figs: dict[str, int], ids: dict[str, str], http: PartnerHttp
+    reader: ReadsStock,
+    t: Target,
+    settled: list[Any],
+    figs: dict[str, int],
+    ids: dict[str, str],
+    http: PartnerHttp,
 ) -> list[Drifted]:
     """The channel's figures for ``settled`` rows that differ from the hub's."""
-    reader: Any = t.connector  # a ReadsStock, checked by the caller
     try:
         seen = await reader.read_stock(
             t.connection,
