@@ -11,9 +11,8 @@ import time
 
 import msgspec
 
-from connectors.amazon.ratelimit import Clock
 from connectors.amazon.settings import secrets
-from hub.sdk import Connection, FatalError, PartnerHttp
+from hub.sdk import Clock, Connection, FatalError, PartnerHttp
 
 MARGIN = 60.0  # seconds before expiry that a cached token is no longer used
 

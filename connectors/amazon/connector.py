@@ -58,6 +58,7 @@ class AmazonConnector:
     """
 
     name = "amazon"
+    settings_type = AmazonSettings
     capabilities = frozenset(
         {
             Capability.POLL_ORDERS,

@@ -1,4 +1,6 @@
-"""Client-side token buckets, one per (connection, SP-API operation), as Amazon meters them.
+"""Client-side rate limits, one token bucket per (connection, SP-API operation), as Amazon
+meters them. The bucket is the hub's (``hub.sdk.TokenBucket``); this adds the per-operation
+keying, Amazon's reported rate, and the wait a caller accepts.
 
 A request reserves a token and sleeps until it is due, so concurrent callers queue in order
 without a lock (and without binding to an event loop). A wait longer than the caller
@@ -12,31 +14,11 @@ import time
 from collections.abc import Awaitable, Callable
 
 from connectors.amazon.settings import RateLimit
-from hub.sdk import RetriableError
+from hub.sdk import Clock, RetriableError, TokenBucket
 
-Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
-
-class TokenBucket:
-    """``rate`` tokens a second up to ``burst``; starts full."""
-
-    def __init__(self, limit: RateLimit, clock: Clock) -> None:
-        self.rate = limit.rate
-        self.burst = limit.burst
-        self._clock = clock
-        self._tokens = limit.burst
-        self._stamp = clock()
-
-    def wait_for_token(self) -> float:
-        """Seconds until a token is free now (0: at once), counting earlier reservations."""
-        now = self._clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-        self._stamp = now
-        return 0.0 if self._tokens >= 1 else (1 - self._tokens) / self.rate
-
-    def take(self) -> None:
-        self._tokens -= 1
+__all__ = ["Clock", "RateLimiter", "Sleep"]
 
 
 class RateLimiter:
@@ -50,7 +32,7 @@ class RateLimiter:
     def bucket(self, connection: str, operation: str, limit: RateLimit) -> TokenBucket:
         key = (connection, operation)
         if key not in self._buckets:
-            self._buckets[key] = TokenBucket(limit, self._clock)
+            self._buckets[key] = TokenBucket(limit.rate, limit.burst, clock=self._clock)
         return self._buckets[key]
 
     async def acquire(
@@ -58,12 +40,12 @@ class RateLimiter:
     ) -> None:
         """Wait for a token of ``operation``; refuse a wait longer than ``max_wait``."""
         bucket = self.bucket(connection, operation, limit)
-        wait = bucket.wait_for_token()
+        wait = bucket.seconds_until_free()
         if wait > max_wait:
             raise RetriableError(
                 f"amazon {operation}: rate limit, next request in {wait:.0f} s", retry_after=wait
             )
-        bucket.take()
+        wait = bucket.take()
         if wait > 0:
             await self._sleep(wait)
 

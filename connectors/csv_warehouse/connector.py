@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from connectors.csv_warehouse import inbox, picks
-from connectors.csv_warehouse.settings import parse_settings
+from connectors.csv_warehouse.settings import CsvWarehouseSettings, parse_settings
 from hub.sdk import (
     Capability,
     Connection,
@@ -28,6 +28,7 @@ class CsvWarehouseConnector:
     """Pick files to an outbox folder, shipment confirmations from an inbox folder."""
 
     name = "csv_warehouse"
+    settings_type = CsvWarehouseSettings
     capabilities = frozenset({Capability.FULFIL, Capability.POLL_SHIPMENTS})
 
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:

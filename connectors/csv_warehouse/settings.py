@@ -1,4 +1,5 @@
-"""The CSV warehouse's connection settings: its folders and CSV dialect, validated on each call."""
+"""The CSV warehouse's connection settings: its folders and CSV dialect, checked by the hub at
+start (``settings_type``) and resolved on each call."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ class CsvWarehouseSettings(msgspec.Struct, frozen=True, kw_only=True):
     # files one poll reads at most (then ``more``)
     poll_max_files: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 200
 
+    def __post_init__(self) -> None:
+        _resolve(self)  # a ValueError naming the key: the hub stops at start
+
 
 @dataclass(frozen=True, slots=True)
 class Folders:
@@ -48,26 +52,18 @@ class Folders:
 def _absolute(name: str, value: str) -> Path:
     path = Path(value).expanduser()
     if not path.is_absolute():
-        raise FatalError(f"csv_warehouse connection settings: {name} must be an absolute path")
+        raise ValueError(f"{name} must be an absolute path")
     return path.resolve()
 
 
-def parse_settings(settings: Mapping[str, Any] | None) -> Folders:
-    """The connection's settings; a wrong or missing one is a FatalError naming it."""
-    try:
-        raw = msgspec.convert(dict(settings or {}), CsvWarehouseSettings)
-    except msgspec.ValidationError as exc:
-        raise FatalError(f"csv_warehouse connection settings: {exc}") from None
+def _resolve(raw: CsvWarehouseSettings) -> Folders:
+    """The folders and dialect; a ValueError naming the setting when one cannot be used."""
     if raw.delimiter in FORBIDDEN_DELIMITERS:
-        raise FatalError(
-            "csv_warehouse connection settings: delimiter cannot be a quote or a line break"
-        )
+        raise ValueError("delimiter cannot be a quote or a line break")
     try:
         codecs.lookup(raw.encoding)
     except LookupError:
-        raise FatalError(
-            f"csv_warehouse connection settings: encoding {raw.encoding!r} is not known"
-        ) from None
+        raise ValueError(f"encoding {raw.encoding!r} is not known") from None
     outbox = _absolute("outbox_dir", raw.outbox_dir)
     inbox = _absolute("inbox_dir", raw.inbox_dir)
     archive = _absolute("archive_dir", raw.archive_dir) if raw.archive_dir else inbox / "processed"
@@ -85,9 +81,7 @@ def parse_settings(settings: Mapping[str, Any] | None) -> Folders:
     seen: dict[Path, str] = {}
     for name, path in named.items():
         if path in seen:
-            raise FatalError(
-                f"csv_warehouse connection settings: {name} is the same folder as {seen[path]}"
-            )
+            raise ValueError(f"{name} is the same folder as {seen[path]}")
         seen[path] = name
     return Folders(
         outbox=outbox,
@@ -100,6 +94,14 @@ def parse_settings(settings: Mapping[str, Any] | None) -> Folders:
         settle_seconds=raw.settle_seconds,
         poll_max_files=raw.poll_max_files,
     )
+
+
+def parse_settings(settings: Mapping[str, Any] | None) -> Folders:
+    """The connection's settings; a wrong or missing one is a FatalError naming it."""
+    try:
+        return _resolve(msgspec.convert(dict(settings or {}), CsvWarehouseSettings))
+    except msgspec.ValidationError as exc:
+        raise FatalError(f"csv_warehouse connection settings: {exc}") from None
 
 
 def ensure_dirs(*paths: Path) -> None:

@@ -7,7 +7,7 @@ A carrier, not a sales channel: it has no orders, so no ``normalize``. Capabilit
 from __future__ import annotations
 
 from connectors.easypost import api, shipments, tracking, webhooks
-from connectors.easypost.settings import parse_settings
+from connectors.easypost.settings import EasyPostSettings, parse_settings
 from hub.sdk import (
     Capability,
     Connection,
@@ -30,6 +30,7 @@ class EasyPostConnector:
     """The EasyPost carrier: rate quotes, idempotent label purchase, tracker webhooks."""
 
     name = "easypost"
+    settings_type = EasyPostSettings
     capabilities = frozenset({Capability.BUY_LABELS, Capability.RECEIVE_EVENTS})
 
     # ------------------------------------------------------------------ labels

@@ -1,9 +1,10 @@
-"""The EasyPost connector's connection settings and secrets, validated on each call."""
+"""The EasyPost connector's connection settings (checked by the hub at start, and parsed on
+each call) and secrets."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 
@@ -12,18 +13,22 @@ from hub.sdk import Connection, FatalError
 DEFAULT_BASE_URL = "https://api.easypost.com"
 
 
+#: PNG, PDF or ZPL, in any case (kept upper-case)
+LabelFormat = Annotated[str, msgspec.Meta(pattern=r"(?i)^\s*(png|pdf|zpl)\s*$")]
+
+
 class EasyPostSettings(msgspec.Struct, frozen=True, kw_only=True):
-    label_format: Literal["PNG", "PDF", "ZPL"] = "PNG"
+    label_format: LabelFormat = "PNG"
     fetch_label: bool = True  # download label_url's bytes into Label.label
+
+    def __post_init__(self) -> None:
+        msgspec.structs.force_setattr(self, "label_format", self.label_format.strip().upper())
 
 
 def parse_settings(settings: Mapping[str, Any] | None) -> EasyPostSettings:
     """The connection's settings; a wrong one is a FatalError naming it."""
-    values = dict(settings or {})
-    if isinstance(values.get("label_format"), str):
-        values["label_format"] = values["label_format"].strip().upper()
     try:
-        return msgspec.convert(values, EasyPostSettings)
+        return msgspec.convert(dict(settings or {}), EasyPostSettings)
     except msgspec.ValidationError as exc:
         raise FatalError(f"easypost connection settings: {exc}") from None
 

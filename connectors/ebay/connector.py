@@ -18,7 +18,7 @@ from connectors.ebay import cursor as cursors
 from connectors.ebay import documents as docs
 from connectors.ebay import inventory, shipping
 from connectors.ebay.api import get_orders
-from connectors.ebay.settings import parse_settings
+from connectors.ebay.settings import EbaySettings, parse_settings
 from hub.sdk import (
     Capability,
     ChannelOrder,
@@ -48,6 +48,7 @@ class EbayConnector:
     """The eBay channel: polling getOrders page by page, and order mapping."""
 
     name = "ebay"
+    settings_type = EbaySettings
     capabilities = frozenset(
         {
             Capability.POLL_ORDERS,
@@ -58,6 +59,8 @@ class EbayConnector:
     )
     #: bulkUpdatePriceQuantity's documented maximum per call
     stock_batch_size = inventory.BATCH
+    #: the hub's default pace for bulkUpdatePriceQuantity calls (eBay meters calls a day)
+    stock_calls_per_second = 2.0
 
     async def push_stock(
         self,

@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 
 from connectors.generic_json import webhooks
-from connectors.generic_json.settings import parse_settings
+from connectors.generic_json.settings import GenericJsonSettings, parse_settings
 from hub.sdk import (
     Capability,
     ChannelOrder,
@@ -56,6 +56,7 @@ def _documents(raw: bytes, mapping: str) -> list[Any]:
 
 class GenericJsonConnector:
     name = "generic_json"
+    settings_type = GenericJsonSettings
     capabilities = frozenset({Capability.RECEIVE_WEBHOOK})
 
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:

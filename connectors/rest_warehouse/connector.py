@@ -98,6 +98,7 @@ class RestWarehouseConnector:
     """Any warehouse with a JSON API: create, cancel, and shipment webhooks, by mapping."""
 
     name = "rest_warehouse"
+    settings_type = RestWarehouseSettings
     capabilities = frozenset({Capability.FULFIL, Capability.RECEIVE_EVENTS})
 
     # ------------------------------------------------------------------ fulfilment

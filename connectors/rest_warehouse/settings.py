@@ -1,4 +1,5 @@
-"""The REST warehouse connection's settings and secrets, validated on each call.
+"""The REST warehouse connection's settings (checked by the hub at start, ``settings_type``,
+and parsed on each call) and secrets.
 
 Paths are templates with named placeholders (``{reference}``: the hub's fulfilment id,
 ``{partner_ref}``: the warehouse's id for it), each value URL-encoded when filled in.
@@ -43,21 +44,22 @@ class RestWarehouseSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_un
     event_id_header: str | None = None  # the partner's delivery id, for dedupe
     topic_header: str | None = None
 
+    def __post_init__(self) -> None:
+        for name, allowed in PLACEHOLDERS.items():
+            for used in _PLACEHOLDER.findall(getattr(self, name)):
+                if used not in allowed:
+                    raise ValueError(
+                        f"{name}: unknown placeholder {{{used}}}; "
+                        f"use {', '.join(f'{{{a}}}' for a in sorted(allowed))}"
+                    )
+
 
 def parse_settings(settings: Mapping[str, Any] | None) -> RestWarehouseSettings:
     """The connection's settings; a missing or wrong one is a FatalError naming it."""
     try:
-        parsed = msgspec.convert(dict(settings or {}), RestWarehouseSettings)
+        return msgspec.convert(dict(settings or {}), RestWarehouseSettings)
     except msgspec.ValidationError as exc:
         raise FatalError(f"{WHAT} connection settings: {exc}") from None
-    for name, allowed in PLACEHOLDERS.items():
-        for used in _PLACEHOLDER.findall(getattr(parsed, name)):
-            if used not in allowed:
-                raise FatalError(
-                    f"{WHAT} connection settings: {name}: unknown placeholder {{{used}}}; "
-                    f"use {', '.join(f'{{{a}}}' for a in sorted(allowed))}"
-                )
-    return parsed
 
 
 def fill(template: str, **values: str) -> str:

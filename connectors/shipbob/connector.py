@@ -14,7 +14,7 @@ import msgspec
 
 from connectors.shipbob import events, webhooks, wire
 from connectors.shipbob.api import Api
-from connectors.shipbob.settings import parse_settings
+from connectors.shipbob.settings import ShipBobSettings, parse_settings
 from hub.sdk import (
     Capability,
     Connection,
@@ -55,6 +55,7 @@ class ShipBobConnector:
     """The ShipBob 3PL: create and cancel orders, map shipment webhooks, poll tracking."""
 
     name = "shipbob"
+    settings_type = ShipBobSettings
     capabilities = frozenset(
         {Capability.FULFIL, Capability.RECEIVE_EVENTS, Capability.POLL_SHIPMENTS}
     )

@@ -1,4 +1,5 @@
-"""The ShipBob connector's connection settings and secrets, validated on each call."""
+"""The ShipBob connector's connection settings (checked by the hub at start, and parsed on
+each call) and secrets."""
 
 from __future__ import annotations
 
@@ -16,10 +17,14 @@ DEFAULT_API_VERSION = "2025-07"
 DEFAULT_TOLERANCE_SECONDS = 300
 
 
+ChannelId = Annotated[str, msgspec.Meta(pattern=r"^\d{1,12}$")]
+
+
 class ShipBobSettings(msgspec.Struct, frozen=True, kw_only=True):
     api_version: Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}$")] = DEFAULT_API_VERSION
     # the channel the hub's orders belong to (GET /channel), sent as ``shipbob_channel_id``
-    channel_id: Annotated[str, msgspec.Meta(pattern=r"^\d{1,12}$")] | None = None
+    # (a number in the YAML is taken as its digits)
+    channel_id: ChannelId | Annotated[int, msgspec.Meta(ge=0, le=999_999_999_999)] | None = None
     # hub service level (standard, expedited, ...) -> ShipBob ship option name
     shipping_method_map: dict[str, str] = {}
     default_shipping_method: str = "Standard"
@@ -27,14 +32,15 @@ class ShipBobSettings(msgspec.Struct, frozen=True, kw_only=True):
     # how many pages of 250 orders one poll reads at most
     poll_max_pages: Annotated[int, msgspec.Meta(ge=1, le=40)] = 4
 
+    def __post_init__(self) -> None:
+        if isinstance(self.channel_id, int):
+            msgspec.structs.force_setattr(self, "channel_id", str(self.channel_id))
+
 
 def parse_settings(settings: Mapping[str, Any] | None) -> ShipBobSettings:
     """The connection's settings; a wrong one is a FatalError naming it."""
-    raw = dict(settings or {})
-    if isinstance(raw.get("channel_id"), int) and not isinstance(raw["channel_id"], bool):
-        raw["channel_id"] = str(raw["channel_id"])
     try:
-        return msgspec.convert(raw, ShipBobSettings)
+        return msgspec.convert(dict(settings or {}), ShipBobSettings)
     except msgspec.ValidationError as exc:
         raise FatalError(f"shipbob connection settings: {exc}") from None
 

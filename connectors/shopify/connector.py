@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.shopify import shipments, stock
-from connectors.shopify.settings import parse_settings
+from connectors.shopify.settings import ShopifySettings, parse_settings
 from hub.sdk import (
     Capability,
     ChannelOrder,
@@ -34,6 +34,7 @@ class ShopifyConnector:
     """The Shopify channel: webhooks and order mapping; stock and shipments back to Shopify."""
 
     name = "shopify"
+    settings_type = ShopifySettings
     capabilities = frozenset(
         {
             Capability.RECEIVE_WEBHOOK,

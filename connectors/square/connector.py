@@ -19,7 +19,7 @@ import msgspec
 from connectors.square import api, shipments, stock, webhooks
 from connectors.square import catalog as catalogs
 from connectors.square import documents as docs
-from connectors.square.settings import parse_settings
+from connectors.square.settings import SquareSettings, parse_settings
 from hub.sdk import (
     Capability,
     ChannelOrder,
@@ -51,6 +51,7 @@ class SquareConnector:
     inventory counts out and back; shipments back."""
 
     name = "square"
+    settings_type = SquareSettings
     capabilities = frozenset(
         {
             Capability.RECEIVE_WEBHOOK,
@@ -61,6 +62,8 @@ class SquareConnector:
     )
     #: BatchChangeInventory takes at most 100 changes per call
     stock_batch_size = stock.CHANGES_LIMIT
+    #: the hub's default pace for BatchChangeInventory calls
+    stock_calls_per_second = 2.0
 
     def normalize(
         self, documents: list[bytes], *, channel: str, settings: Mapping[str, Any] | None = None

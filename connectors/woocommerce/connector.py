@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.woocommerce import shipments, stock
+from connectors.woocommerce.settings import DEFAULT_MAPPING, WooCommerceSettings
 from hub.sdk import (
     Capability,
     ChannelOrder,
@@ -29,7 +30,7 @@ from hub.sdk import (
     signatures_match,
 )
 
-MAPPING = "woocommerce_order"
+MAPPING = DEFAULT_MAPPING
 #: webhook topics whose body is a whole order; any other topic is acknowledged and ignored
 TOPICS = frozenset({"order.created", "order.updated"})
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
@@ -46,6 +47,7 @@ class WooCommerceConnector:
     stock out and back, shipments back."""
 
     name = "woocommerce"
+    settings_type = WooCommerceSettings
     capabilities = frozenset(
         {
             Capability.RECEIVE_WEBHOOK,

@@ -33,9 +33,7 @@ def stock_policy(connections: Connections | None) -> Callable[[str], Policy]:
     setting, ``hold`` (the default) or ``backorder``."""
 
     def policy(channel: str) -> Policy:
-        conn = connections.get(channel) if connections is not None else None
-        value = conn.settings.get("stock_policy") if conn is not None else None
-        return "backorder" if value == "backorder" else "hold"
+        return connections.hub_settings(channel).stock_policy if connections else "hold"
 
     return policy
 

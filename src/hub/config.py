@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Annotated
 
 import msgspec
 
@@ -14,40 +15,46 @@ class ConfigError(ValueError):
     """A setting that cannot be used; the message names the variable."""
 
 
+Positive = Annotated[float, msgspec.Meta(gt=0)]
+PositiveInt = Annotated[int, msgspec.Meta(gt=0)]
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """The hub's process settings; each is read from ``HUB_<NAME>`` (see ``VARIABLES``)."""
+
     database_url: str = DEFAULT_DATABASE_URL
     config_path: str | None = None  # HUB_CONFIG: the connections file
     routing_path: str | None = None  # HUB_ROUTING: the routing rules file (domain/routing)
-    job_lease_seconds: float = 60.0
-    job_max_attempts: int = 8
-    job_backoff_base_seconds: float = 2.0
-    job_backoff_cap_seconds: float = 3600.0
-    worker_poll_seconds: float = 1.0
-    worker_batch: int = 64
-    worker_concurrency: int = 8
-    plugins: tuple[str, ...] = ()
-    max_body_bytes: int = 1024 * 1024
-    key_cache_seconds: float = 10.0
-    idempotency_retention_hours: float = 48.0
-    done_job_retention_hours: float = 168.0
+    job_lease_seconds: Positive = 60.0
+    job_max_attempts: PositiveInt = 8
+    job_backoff_base_seconds: Positive = 2.0
+    job_backoff_cap_seconds: Positive = 3600.0
+    worker_poll_seconds: Positive = 1.0
+    worker_batch: PositiveInt = 64
+    worker_concurrency: PositiveInt = 8
+    plugins: tuple[str, ...] = ()  # HUB_PLUGINS: module names, comma-separated
+    max_body_bytes: PositiveInt = 1024 * 1024
+    key_cache_seconds: Positive = 10.0
+    idempotency_retention_hours: Positive = 48.0
+    done_job_retention_hours: Positive = 168.0
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
 
+#: each setting's environment variable
+VARIABLES: dict[str, str] = {
+    f.name: {"config_path": "HUB_CONFIG", "routing_path": "HUB_ROUTING"}.get(
+        f.name, f"HUB_{f.name.upper()}"
+    )
+    for f in msgspec.structs.fields(Settings)
+}
+#: the numeric settings and their kind (the type of their default)
 _NUMBERS: dict[str, type] = {
-    "job_lease_seconds": float,
-    "job_max_attempts": int,
-    "job_backoff_base_seconds": float,
-    "job_backoff_cap_seconds": float,
-    "worker_poll_seconds": float,
-    "worker_batch": int,
-    "worker_concurrency": int,
-    "max_body_bytes": int,
-    "key_cache_seconds": float,
-    "idempotency_retention_hours": float,
-    "done_job_retention_hours": float,
+    f.name: type(f.default)
+    for f in msgspec.structs.fields(Settings)
+    if type(f.default) in (int, float)
 }
 
 
@@ -67,24 +74,33 @@ def normalise_database_url(url: str) -> str:
 
 
 def load(env: Mapping[str, str] | None = None) -> Settings:
+    """The settings from ``env`` (default: the process environment), converted by msgspec
+    (numbers from their text); a ``ConfigError`` naming the variable when one is wrong."""
     env = os.environ if env is None else env
-    values: dict[str, object] = {}
-    if "HUB_DATABASE_URL" in env:
-        values["database_url"] = normalise_database_url(env["HUB_DATABASE_URL"])
-    for name, kind in _NUMBERS.items():
-        var = f"HUB_{name.upper()}"
-        if var in env:
-            try:
-                number = kind(env[var])
-            except ValueError:
-                raise ConfigError(f"{var}: {env[var]!r} is not a {kind.__name__}") from None
-            if number <= 0:
-                raise ConfigError(f"{var}: must be greater than 0")
-            values[name] = number
-    if env.get("HUB_CONFIG"):
-        values["config_path"] = env["HUB_CONFIG"]
-    if env.get("HUB_ROUTING"):
-        values["routing_path"] = env["HUB_ROUTING"]
-    if env.get("HUB_PLUGINS"):
-        values["plugins"] = tuple(p.strip() for p in env["HUB_PLUGINS"].split(",") if p.strip())
-    return Settings(**values)
+    raw: dict[str, object] = {}
+    for name, var in VARIABLES.items():
+        value = env.get(var)
+        if value is None or (not value and name != "database_url"):
+            continue  # unset, or set empty: the default
+        raw[name] = value.strip() if name in _NUMBERS else value
+    if "database_url" in raw:
+        raw["database_url"] = normalise_database_url(env["HUB_DATABASE_URL"])
+    if "plugins" in raw:
+        raw["plugins"] = [p.strip() for p in env["HUB_PLUGINS"].split(",") if p.strip()]
+    try:
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(_message(exc, raw)) from None
+
+
+def _message(exc: msgspec.ValidationError, raw: Mapping[str, object]) -> str:
+    reason, _, path = str(exc).partition(" - at `$.")
+    name = path.rstrip("`").split(".")[0].split("[")[0]
+    if name not in VARIABLES:
+        return reason
+    var = VARIABLES[name]
+    if name in _NUMBERS:
+        if ", got `" in reason:  # not a number of the kind at all
+            return f"{var}: {raw[name]!r} is not a {_NUMBERS[name].__name__}"
+        return f"{var}: must be greater than 0"
+    return f"{var}: {reason}"

@@ -5,13 +5,28 @@ connections:
   - code: shopify-eu            # the channel code orders carry
     connector: shopify          # a connector found under the hub.connectors entry points
     base_url: https://nordlicht.myshopify.com
-    settings: {}                # connector-specific, shown over the API
+    settings:                   # the hub's keys and the connector's, shown over the API
+      stock_buffer: 2           #   the hub's (hub.domain.settings.HubSettings)
+      location_id: "7700001"    #   the connector's (its settings_type)
     secrets:                    # never in the file: each names an environment variable
       webhook_secret: {env: SHOPIFY_EU_WEBHOOK_SECRET}
 ```
 
-The file is validated at start; every error names the file and the key. A ``callcentre``
-connection (direct entry through ``POST /orders``) always exists.
+The file is validated at start; every error names the file, the key and, for a setting,
+the connection. A ``callcentre`` connection (direct entry through ``POST /orders``) always
+exists.
+
+One ``settings`` mapping holds two kinds of key. The hub's own (stock rules, release
+policy, stock sync, polling) are converted into ``HubSettings``; the rest belong to the
+connector, which declares them as a msgspec Struct (``settings_type``, see
+``hub.sdk.HasSettings``) and they are converted into it, so a bad value stops the hub at
+start. A key that neither knows is an error naming it (a connector that declares no
+``settings_type`` takes any key).
+
+What code reads: services take the hub's typed settings from ``Connections.hub_settings(code)``
+(a parallel mapping beside the connections, so the SDK's ``Connection`` stays the
+connector's view); ``Connection.settings``, what a connector is handed, holds the
+connector's keys only. ``info()`` (``GET /connections``) shows the mapping as configured.
 """
 
 from __future__ import annotations
@@ -24,9 +39,10 @@ from typing import Any
 
 import msgspec
 
-from hub.domain.ats import rules_from_settings
+from hub.domain.ats import ChannelRules
+from hub.domain.settings import HUB_KEYS, HubSettings, SettingsError, convert, hub_settings
 from hub.infra.yaml import YamlFileError, read_yaml
-from hub.sdk.connector import Connection
+from hub.sdk.connector import Connection, HasSettings
 
 CALLCENTRE = Connection(code="callcentre", connector="callcentre")
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -78,18 +94,49 @@ class ConnectionInfo(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Connections:
-    """The configured connections, with the connector object behind each."""
+    """The configured connections, with the connector object behind each and the hub's
+    typed settings of each.
 
-    def __init__(self, connections: list[Connection], connectors: Mapping[str, Any]) -> None:
+    ``hub`` (code -> HubSettings) and ``shown`` (code -> the settings as configured) come
+    from ``load``; a connection missing from them (one built in a test) has its hub
+    settings read from its own ``settings``.
+    """
+
+    def __init__(
+        self,
+        connections: list[Connection],
+        connectors: Mapping[str, Any],
+        *,
+        hub: Mapping[str, HubSettings] | None = None,
+        shown: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         self._by_code = {c.code: c for c in connections}
         self._by_code.setdefault(CALLCENTRE.code, CALLCENTRE)
         self.connectors = dict(connectors)
+        hub = hub or {}
+        self._hub = {
+            code: hub[code] if code in hub else hub_settings(c.settings)
+            for code, c in self._by_code.items()
+        }
+        self._shown = {
+            code: dict((shown or {}).get(code, c.settings)) for code, c in self._by_code.items()
+        }
 
     def get(self, code: str) -> Connection | None:
         return self._by_code.get(code)
 
     def connector(self, connection: Connection) -> Any:
         return self.connectors.get(connection.connector)
+
+    def hub_settings(self, code: str) -> HubSettings:
+        """The hub's own typed settings of connection ``code`` (the defaults for a code no
+        connection has)."""
+        found = self._hub.get(code)
+        return found if found is not None else HubSettings()
+
+    def channel_rules(self) -> dict[str, ChannelRules]:
+        """Every connection's stock rules (what it may see of the stock), by code."""
+        return {c.code: self._hub[c.code].rules() for c in self.all()}
 
     def require(self, code: str | None, protocol: type | None = None) -> tuple[Connection, Any]:
         """The connection ``code`` and its connector, which must implement ``protocol``
@@ -115,7 +162,7 @@ class Connections:
                     code=c.code,
                     connector=c.connector,
                     base_url=c.base_url,
-                    settings=dict(c.settings),
+                    settings=dict(self._shown[c.code]),
                     secrets=sorted(c.secrets),
                     capabilities=caps,
                 )
@@ -144,41 +191,77 @@ def load(
     except msgspec.ValidationError as exc:
         raise ConnectionsError(f"{where}: {_where(exc)}") from None
     found: list[Connection] = []
+    hub: dict[str, HubSettings] = {}
     for i, c in enumerate(parsed.connections):
-        key = f"connections[{i}]"
-        if not _CODE.match(c.code):
-            raise ConnectionsError(
-                f"{where}: {key}.code: {c.code!r} is not a code (lower-case letters, digits, - _)"
-            )
-        if c.code in {f.code for f in found} or c.code == CALLCENTRE.code:
-            raise ConnectionsError(f"{where}: {key}.code: {c.code!r} is defined twice")
-        if c.connector not in connectors:
-            known = ", ".join(sorted(connectors)) or "none installed"
-            raise ConnectionsError(
-                f"{where}: {key}.connector: unknown connector {c.connector!r} (known: {known})"
-            )
-        try:
-            rules_from_settings(c.settings)
-        except ValueError as exc:
-            raise ConnectionsError(f"{where}: {key}.settings.{exc}") from None
-        secrets: dict[str, str] = {}
-        for name, secret in c.secrets.items():
-            value = env.get(secret.env)
-            if not value:
-                raise ConnectionsError(
-                    f"{where}: {key}.secrets.{name}: environment variable {secret.env} is not set"
-                )
-            secrets[name] = value
+        key = f"{where}: connections[{i}]"
+        _check_code(key, c, found, connectors)
+        hub[c.code], theirs = _split_settings(key, c, connectors[c.connector])
         found.append(
             Connection(
                 code=c.code,
                 connector=c.connector,
-                settings=c.settings,
-                secrets=secrets,
+                settings=theirs,
+                secrets=_secrets(key, c, env),
                 base_url=c.base_url,
             )
         )
-    return Connections(found, connectors)
+    shown = {c.code: c.settings for c in parsed.connections}
+    return Connections(found, connectors, hub=hub, shown=shown)
+
+
+def _check_code(
+    key: str, c: _ConnectionIn, found: list[Connection], connectors: Mapping[str, Any]
+) -> None:
+    if not _CODE.match(c.code):
+        raise ConnectionsError(
+            f"{key}.code: {c.code!r} is not a code (lower-case letters, digits, - _)"
+        )
+    if c.code in {f.code for f in found} or c.code == CALLCENTRE.code:
+        raise ConnectionsError(f"{key}.code: {c.code!r} is defined twice")
+    if c.connector not in connectors:
+        known = ", ".join(sorted(connectors)) or "none installed"
+        raise ConnectionsError(
+            f"{key}.connector: unknown connector {c.connector!r} (known: {known})"
+        )
+
+
+def _split_settings(
+    key: str, c: _ConnectionIn, connector: Any
+) -> tuple[HubSettings, dict[str, Any]]:
+    """The hub's typed settings, and the connector's keys (checked against its
+    ``settings_type`` when it declares one)."""
+    declared = connector.settings_type if isinstance(connector, HasSettings) else None
+    if declared is None:  # the connector takes any key
+        theirs = {k: v for k, v in c.settings.items() if k not in HUB_KEYS}
+    else:
+        known = {f.encode_name for f in msgspec.structs.fields(declared)}
+        for name in c.settings:
+            if name not in HUB_KEYS and name not in known:
+                raise ConnectionsError(
+                    f"{key}.settings.{name}: not a setting of the hub or of the "
+                    f"{c.connector} connector (connection {c.code!r})"
+                )
+        theirs = {k: v for k, v in c.settings.items() if k in known}
+    try:
+        ours = hub_settings(c.settings)
+        if declared is not None:
+            convert(theirs, declared)
+    except SettingsError as exc:
+        at = f"{key}.settings.{exc.key}" if exc.key else f"{key}.settings"
+        raise ConnectionsError(f"{at}: {exc.reason} (connection {c.code!r})") from None
+    return ours, theirs
+
+
+def _secrets(key: str, c: _ConnectionIn, env: Mapping[str, str]) -> dict[str, str]:
+    secrets: dict[str, str] = {}
+    for name, secret in c.secrets.items():
+        value = env.get(secret.env)
+        if not value:
+            raise ConnectionsError(
+                f"{key}.secrets.{name}: environment variable {secret.env} is not set"
+            )
+        secrets[name] = value
+    return secrets
 
 
 def _where(exc: msgspec.ValidationError) -> str:

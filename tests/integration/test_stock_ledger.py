@@ -95,7 +95,7 @@ def _run(conn: Connection, steps: list[Any]) -> None:
         kind = step[0]
         if kind in ("receipt", "count"):
             _, s, location, q = step
-            stock._apply_batch(conn, [MovementIn(kind, s, location, q, "test")], "test")
+            stock.apply_batch(conn, [MovementIn(kind, s, location, q, "test")], "test")
             before = model.get((s, location), Level())
             after = apply(MovementKind(kind), q, before)
             model[(s, location)] = after

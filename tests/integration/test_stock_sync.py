@@ -29,7 +29,7 @@ from hub.connections import Connections
 from hub.sdk import Connection as ChannelConnection
 from hub.services import stock_sync
 from hub.services.catalog import SkuIn, upsert_skus
-from hub.services.jobs import JobContext
+from hub.services.jobs import JobContext, RetryLater
 from hub.services.stock import LocationIn, MovementIn, add_location, post_movements
 from hub.store import jobs as job_store
 from hub.store import stock_sync as store
@@ -210,6 +210,25 @@ async def test_250_changed_skus_go_in_batches_of_100(make_hub: Any) -> None:
         assert sorted(sent) == [(s, f"{code}:{s}", figure) for s in skus]
         assert len({body["key"] for body in hub.api[code].pushes}) == 3
     assert not [r for r in await hub.rows("ch-cap") if r.pending]
+
+
+async def test_a_connection_may_lower_the_batch_size_and_its_bucket_paces_the_calls(
+    make_hub: Any,
+) -> None:
+    small = {"stock_batch_size": 40, "stock_calls_per_second": 0.001, "stock_burst": 2}
+    hub = await make_hub({"ch-small": small, "ch-big": {"stock_batch_size": 500}})
+    skus = [f"SKU-{i:03d}" for i in range(100)]
+    await listed(hub.db, skus, ["ch-small", "ch-big"])
+    await hub.fan_out_only()  # 100 rows pending on each
+
+    with pytest.raises(RetryLater, match="rate limit") as waited:
+        await stock_sync.push(hub.ctx, "ch-small")  # two calls of 40, then the bucket is empty
+    assert [len(c) for c in hub.api["ch-small"].figures()] == [40, 40]
+    assert waited.value.after_seconds > 900  # one token per 1,000 s
+    assert len([r for r in await hub.rows("ch-small") if r.pending]) == 20
+
+    await stock_sync.push(hub.ctx, "ch-big")  # at most the connector's own 100 a call
+    assert [len(c) for c in hub.api["ch-big"].figures()] == [100]
 
 
 async def test_only_listed_skus_go_to_a_connection_unless_it_takes_all(make_hub: Any) -> None:

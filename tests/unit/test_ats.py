@@ -11,9 +11,9 @@ from hub.domain.ats import (
     LocationFigures,
     Term,
     channel_ats,
-    rules_from_settings,
     serves,
 )
+from hub.domain.settings import hub_settings
 
 L = LocationFigures
 
@@ -84,14 +84,14 @@ def test_scarce_stock_is_kept_for_the_web_shop() -> None:
 
 
 def marketplace_rules() -> ChannelRules:
-    return rules_from_settings({"stock_locations": ["main"], "stock_buffer": 2, "stock_share": 50})
+    return hub_settings({"stock_locations": ["main"], "stock_buffer": 2, "stock_share": 50}).rules()
 
 
 def test_rules_from_settings() -> None:
-    assert rules_from_settings({"stock_policy": "backorder"}) == ChannelRules()
+    assert hub_settings({"stock_policy": "backorder"}).rules() == ChannelRules()
     assert marketplace_rules() == ChannelRules(locations=frozenset({"main"}), buffer=2, share=50)
-    assert rules_from_settings({"stock_cap": 3}).cap == 3
-    assert serves(ChannelRules()) and not serves(rules_from_settings({"stock_locations": []}))
+    assert hub_settings({"stock_cap": 3}).rules().cap == 3
+    assert serves(ChannelRules()) and not serves(hub_settings({"stock_locations": []}).rules())
 
 
 @pytest.mark.parametrize(
@@ -105,4 +105,4 @@ def test_rules_from_settings() -> None:
 )
 def test_bad_settings_name_the_key(settings: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        rules_from_settings(settings)
+        hub_settings(settings).rules()

@@ -57,3 +57,21 @@ def test_ids_sort_by_creation() -> None:
     per_millisecond = Counter(i[:10] for i in ids)
     assert max(per_millisecond.values()) > 10
     assert order_number(100001) == "H-100001"
+
+
+def test_numbers_are_read_from_their_text_and_must_be_positive() -> None:
+    loaded = load({"HUB_WORKER_BATCH": " 16 ", "HUB_JOB_LEASE_SECONDS": "2.5"})
+    assert (loaded.worker_batch, loaded.job_lease_seconds) == (16, 2.5)
+    with pytest.raises(ConfigError, match=r"^HUB_WORKER_BATCH: must be greater than 0$"):
+        load({"HUB_WORKER_BATCH": "-3"})
+    with pytest.raises(ConfigError, match=r"^HUB_WORKER_BATCH: '1\.5' is not a int$"):
+        load({"HUB_WORKER_BATCH": "1.5"})
+
+
+def test_paths_and_plugins() -> None:
+    loaded = load({"HUB_CONFIG": "hub.yaml", "HUB_ROUTING": "", "HUB_PLUGINS": "a, b,,"})
+    assert (loaded.config_path, loaded.routing_path, loaded.plugins) == (
+        "hub.yaml",
+        None,
+        ("a", "b"),
+    )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
+import msgspec
 import pytest
 
 from hub.connections import ConnectionsError, NotConfigured, load
+from hub.domain.settings import HubSettings
 from hub.sdk import PushesStock
 
 CONNECTORS = {"shopify": object(), "woocommerce": object()}
@@ -95,3 +98,78 @@ def test_require_gives_the_connection_and_a_connector_that_can_do_the_job(tmp_pa
         found.require("nope")
     with pytest.raises(NotConfigured):
         found.require("callcentre")  # direct entry has no connector behind it
+
+
+class _Declared(msgspec.Struct, frozen=True, kw_only=True):
+    mapping: str  # required
+    page_size: Annotated[int, msgspec.Meta(ge=1)] = 50
+    folder: str = "/srv/shop"
+
+    def __post_init__(self) -> None:
+        if not self.folder.startswith("/"):
+            raise ValueError("folder must be an absolute path")
+
+
+class _DeclaringConnector:
+    """A connector that declares its settings (hub.sdk.HasSettings)."""
+
+    settings_type = _Declared
+
+
+DECLARING = {**CONNECTORS, "declaring": _DeclaringConnector()}
+
+
+def test_one_settings_mapping_feeds_the_hub_and_the_connector(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "connections:\n"
+        "  - code: shop\n"
+        "    connector: declaring\n"
+        "    settings: {mapping: m, page_size: 10, stock_buffer: 2, stock_policy: backorder,"
+        " poll_interval_seconds: 60}\n",
+    )
+    found = load(path, DECLARING, ENV)
+    shop, _ = found.require("shop")
+    assert dict(shop.settings) == {"mapping": "m", "page_size": 10}  # the connector's keys
+    typed = found.hub_settings("shop")
+    assert isinstance(typed, HubSettings)
+    assert (typed.stock_buffer, typed.stock_policy, typed.poll_interval_seconds) == (
+        2,
+        "backorder",
+        60.0,
+    )
+    assert typed.stock_drift_minutes == 60.0 and typed.stock_push  # defaults
+    assert found.hub_settings("nope") == HubSettings()
+    [info] = [i for i in found.info() if i.code == "shop"]
+    assert info.settings == {  # GET /connections shows the mapping as configured
+        "mapping": "m",
+        "page_size": 10,
+        "stock_buffer": 2,
+        "stock_policy": "backorder",
+        "poll_interval_seconds": 60,
+    }
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ("{mapping: m, colour: red}", "connections[0].settings.colour: not a setting of the hub"),
+        ("{mapping: m, page_size: 0}", "connections[0].settings.page_size: Expected `int` >= 1"),
+        ("{page_size: 3}", "connections[0].settings: Object missing required field `mapping`"),
+        ("{mapping: m, folder: tmp}", "connections[0].settings: folder must be an absolute path"),
+        ("{mapping: m, stock_policy: later}", "connections[0].settings.stock_policy: Invalid"),
+        ("{mapping: m, stock_push: 'no'}", "connections[0].settings.stock_push: Expected `bool`"),
+        ("{mapping: m, lookback_seconds: -1}", "connections[0].settings.lookback_seconds"),
+    ],
+)
+def test_a_bad_setting_stops_the_hub_naming_the_connection_and_key(
+    tmp_path: Path, settings: str, message: str
+) -> None:
+    path = write(
+        tmp_path, f"connections:\n  - {{code: shop, connector: declaring, settings: {settings}}}"
+    )
+    with pytest.raises(ConnectionsError) as err:
+        load(path, DECLARING, ENV)
+    assert str(err.value).startswith(str(path))
+    assert message in str(err.value)
+    assert "(connection 'shop')" in str(err.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -17,11 +18,38 @@ from hub.services import stock as stock_service
 from hub.services import stock_sync
 from hub.services.keys import Principal
 from hub.services.stock import LocationIn, MovementIn, MovementsApplied, StockView
-from hub.services.stock_sync import DriftFound, SyncPage
 
 
 class MovementsIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     movements: Annotated[list[MovementIn], msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class SyncRow(msgspec.Struct, frozen=True):
+    """What the hub last sent one channel for one SKU, what waits, and what failed."""
+
+    connection: str
+    sku: str
+    pending: bool
+    pushed_quantity: int | None
+    pushed_at: datetime | None
+    attempts: int
+    last_error: str | None
+    checked_at: datetime | None
+
+
+class SyncPage(msgspec.Struct, frozen=True):
+    items: list[SyncRow]
+    next: str | None  # pass as ``after`` for the next page: "connection/sku"
+
+
+class DriftFound(msgspec.Struct, frozen=True):
+    """A figure a channel showed that differed from the hub's."""
+
+    at: datetime
+    connection: str
+    sku: str
+    hub_quantity: int
+    channel_quantity: int
 
 
 class StockController(Controller):
@@ -66,7 +94,7 @@ class StockController(Controller):
         summary="On hand, reserved and available per location; available to sell per channel",
     )
     async def get_stock(self, hub: NamedDependency[Hub], sku: FromPath[str]) -> StockView:
-        return await stock_service.get_stock(hub.db, sku, hub.connections.all())
+        return await stock_service.get_stock(hub.db, sku, hub.connections.channel_rules())
 
     @get(
         "/sync",
@@ -82,9 +110,23 @@ class StockController(Controller):
         after: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> SyncPage:
-        return await stock_sync.sync_state(
+        found = await stock_sync.sync_state(
             hub.db, connection=connection, sku=sku, only=only, after=after, limit=limit
         )
+        items = [
+            SyncRow(
+                r.connection,
+                r.sku,
+                r.pending,
+                r.pushed_quantity,
+                r.pushed_at,
+                r.attempts,
+                r.last_error,
+                r.checked_at,
+            )
+            for r in found.rows
+        ]
+        return SyncPage(items=items, next=found.next)
 
     @get(
         "/drift",
@@ -97,7 +139,10 @@ class StockController(Controller):
         connection: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> list[DriftFound]:
-        return await stock_sync.drift_found(hub.db, connection=connection, limit=limit)
+        rows = await stock_sync.drift_found(hub.db, connection=connection, limit=limit)
+        return [
+            DriftFound(r.at, r.connection, r.sku, r.hub_quantity, r.channel_quantity) for r in rows
+        ]
 
 
 class LocationController(Controller):

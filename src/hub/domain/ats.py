@@ -10,18 +10,12 @@ For one SKU and one channel::
 
 Every step is a term with a signed value, so the terms always add up to the figure: a
 client (or an operator) can see why the marketplace shows 3 when the shelf holds 12.
-The rules come from the channel connection's ``settings`` (see ``rules_from_settings``).
+The rules come from the channel connection's settings (``domain.settings.HubSettings.rules``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any
-
 import msgspec
-
-Units = Annotated[int, msgspec.Meta(ge=0)]
-Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
 
 #: the term added when a figure would go below zero and is held at 0.
 FLOOR = "not below 0"
@@ -57,32 +51,6 @@ class ChannelAts(msgspec.Struct, frozen=True):
     channel: str
     ats: int
     terms: list[Term]
-
-
-class _StockSettings(msgspec.Struct, frozen=True):
-    stock_locations: list[str] | None = None
-    stock_buffer: Units = 0
-    stock_share: Percent | None = None
-    stock_cap: Units | None = None
-
-
-def rules_from_settings(settings: Mapping[str, Any]) -> ChannelRules:
-    """Read ``stock_locations``, ``stock_buffer``, ``stock_share``, ``stock_cap``.
-
-    Other keys are ignored. Raises ``ValueError`` naming the key when a value is wrong.
-    """
-    wanted = {k: v for k, v in settings.items() if k in _StockSettings.__struct_fields__}
-    try:
-        parsed = msgspec.convert(wanted, _StockSettings)
-    except msgspec.ValidationError as exc:
-        reason, _, path = str(exc).partition(" - at `$.")
-        raise ValueError(f"{path.rstrip('`')}: {reason}" if path else str(exc)) from None
-    return ChannelRules(
-        locations=None if parsed.stock_locations is None else frozenset(parsed.stock_locations),
-        buffer=parsed.stock_buffer,
-        share=parsed.stock_share,
-        cap=parsed.stock_cap,
-    )
 
 
 def serves(rules: ChannelRules) -> bool:

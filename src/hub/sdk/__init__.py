@@ -20,6 +20,7 @@ from hub.domain.order import (
     check,
     normalise,
 )
+from hub.infra.ratelimit import Clock, TokenBucket
 from hub.infra.watch import Reloading
 from hub.infra.yaml import YamlFileError, parse_yaml, read_yaml
 from hub.mapping import Mapping as OrderMapping
@@ -30,6 +31,7 @@ from hub.sdk.connector import (
     ChannelOrder,
     Connection,
     Connector,
+    HasSettings,
     MapsMessages,
     PolledMessage,
     PollResult,
@@ -87,6 +89,7 @@ __all__ = [
     "Capability",
     "ChannelOrder",
     "ChannelShipment",
+    "Clock",
     "Connection",
     "Connector",
     "ConnectorError",
@@ -99,6 +102,7 @@ __all__ = [
     "FulfilmentLine",
     "FulfilmentRequest",
     "FulfilsOrders",
+    "HasSettings",
     "InvalidOrder",
     "Label",
     "LabelRequest",
@@ -133,6 +137,7 @@ __all__ = [
     "SignatureError",
     "StockFigure",
     "StockPushResult",
+    "TokenBucket",
     "Totals",
     "TrackingEvent",
     "TrackingStatus",

@@ -89,6 +89,12 @@ class PollResult(msgspec.Struct, frozen=True, kw_only=True):
 
 @runtime_checkable
 class Connector(Protocol):
+    """A connector: its name, what it can do, and ``normalize``.
+
+    Optionally it declares its connection settings as ``settings_type`` (see
+    ``HasSettings``): the hub then checks every connection's keys against it at start.
+    """
+
     name: str
     capabilities: frozenset[Capability]
 
@@ -105,6 +111,20 @@ class Connector(Protocol):
         document cannot be mapped.
         """
         ...
+
+
+@runtime_checkable
+class HasSettings(Protocol):
+    """A connector that declares its connection settings: a msgspec Struct, each key with
+    its default (a required one without). At start the hub converts the connection's keys
+    into it (a wrong value stops the hub with an error naming the connection and the key),
+    and refuses a key that neither the hub nor the connector knows. A connector may still
+    parse ``connection.settings`` per call; it holds the connector's keys, not the hub's.
+    Checks beyond types (a path that must be absolute) belong in ``__post_init__``,
+    raising ``ValueError`` with a message that names the key.
+    """
+
+    settings_type: type[msgspec.Struct]
 
 
 @runtime_checkable

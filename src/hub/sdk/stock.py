@@ -47,8 +47,12 @@ class StockPushResult(msgspec.Struct, frozen=True):
 
 @runtime_checkable
 class PushesStock(Protocol):
-    #: the most figures one call of this connector may carry (the API's own limit)
+    #: the most figures one call of this connector may carry (the API's own limit); a
+    #: connection's ``stock_batch_size`` setting may lower it, never raise it
     stock_batch_size: int
+    #: the calls a second the hub allows itself by default (the API's rate limit); a
+    #: connection's ``stock_calls_per_second`` setting overrides it
+    stock_calls_per_second: float
 
     async def push_stock(
         self,

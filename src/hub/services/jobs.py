@@ -47,7 +47,7 @@ class JobContext:
     settings: Settings
     connections: Any = None  # hub.connections.Connections
     http: httpx.AsyncClient | None = None
-    #: per-connection rate limiters of this process (services/stock_sync.TokenBucket)
+    #: per-connection rate limiters of this process (hub.infra.ratelimit.TokenBucket)
     buckets: dict[str, Any] = field(default_factory=dict)
 
     def partner_http(self, *, attempts: int = 4) -> PartnerHttp:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hub.domain.stock import Level, MovementKind
 from hub.store.tables import locations, stock_levels, stock_movements
+from hub.store.tables import order_lines as order_lines_table
 
 Key = tuple[str, str]  # (sku, location)
 
@@ -178,3 +179,13 @@ def levels_with_safety_many(
 def all_skus(conn: Connection) -> set[str]:
     """Every SKU with a level anywhere."""
     return set(conn.execute(select(stock_levels.c.sku).distinct()).scalars())
+
+
+def order_lines(conn: Connection, order_ids: Iterable[str]) -> list[tuple[str, str, int]]:
+    """(order_id, sku, quantity) of each line of the orders, in order and line order."""
+    rows = conn.execute(
+        select(order_lines_table.c.order_id, order_lines_table.c.sku, order_lines_table.c.quantity)
+        .where(order_lines_table.c.order_id.in_(list(order_ids)))
+        .order_by(order_lines_table.c.order_id, order_lines_table.c.position)
+    )
+    return [(r.order_id, r.sku, r.quantity) for r in rows]

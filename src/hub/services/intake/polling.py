@@ -38,8 +38,6 @@ STREAM = "orders"
 SHIPMENT_POLL_JOB = "poll.shipments"
 SHIPMENT_STREAM = "shipments"
 
-DEFAULT_INTERVAL = 300.0
-DEFAULT_LOOKBACK = 120.0
 MAX_PAGES = 100
 
 
@@ -60,16 +58,11 @@ def _require(ctx: JobContext, code: str, protocol: type, what: str) -> tuple[Any
         raise NotFound(f"no connection {code!r} that {what}") from None
 
 
-def _setting(connection: object, name: str, default: float) -> float:
-    value = getattr(connection, "settings", {}).get(name, default)
-    return float(value)
-
-
 async def poll(ctx: JobContext, code: str) -> PollSummary:
     """Ask a channel for the orders changed since the stored cursor; keep them page by page."""
     connection, connector = _require(ctx, code, PollsOrders, "polls for orders")
     started = utcnow()
-    until = started - timedelta(seconds=_setting(connection, "lookback_seconds", DEFAULT_LOOKBACK))
+    until = started - timedelta(seconds=ctx.connections.hub_settings(code).lookback_seconds)
     until_text = until.isoformat().replace("+00:00", "Z")
     http = ctx.partner_http()
 
@@ -173,10 +166,10 @@ async def enqueue_due_polls(ctx: JobContext) -> list[str]:
     for connection in ctx.connections.all():
         connector = ctx.connections.connector(connection)
         if isinstance(connector, PollsOrders):
-            every = _setting(connection, "poll_interval_seconds", DEFAULT_INTERVAL)
+            every = ctx.connections.hub_settings(connection.code).poll_interval_seconds
             due.append((connection.code, STREAM, POLL_JOB, every))
         if isinstance(connector, PollsShipments):
-            every = _setting(connection, "shipment_poll_interval_seconds", DEFAULT_INTERVAL)
+            every = ctx.connections.hub_settings(connection.code).shipment_poll_interval_seconds
             due.append((connection.code, SHIPMENT_STREAM, SHIPMENT_POLL_JOB, every))
     if not due:
         return []

@@ -1,0 +1,99 @@
+"""The hub's own per-connection settings, typed: every key of a connection's ``settings:``
+mapping that the hub itself reads (the rest belong to the connector, see ``hub.connections``).
+
+```yaml
+settings:
+  # what the channel sees of the stock (domain/ats)
+  stock_locations: [main]        # the locations that serve it; [] : it sells no stock
+  stock_buffer: 2                # units held back from the pooled figure
+  stock_share: 50                # percent of what is left
+  stock_cap: 100                 # never more than this
+  # an order the channel's stock cannot cover: hold it (default) or backorder it
+  stock_policy: hold
+  # stock sync out (services/stock_sync)
+  stock_push: true               # false: the hub never pushes stock to it
+  stock_skus: listed             # listed (SKUs with a listing id for it) or all
+  stock_calls_per_second: 2      # default: the connector's own stock_calls_per_second
+  stock_burst: 4                 # default: one second's worth of calls (at least 1)
+  stock_batch_size: 50           # default and most: the connector's stock_batch_size
+  stock_drift_minutes: 60        # drift checks; 0: never
+  # polling (services/polling)
+  poll_interval_seconds: 300
+  shipment_poll_interval_seconds: 300
+  lookback_seconds: 120          # a poll's window ends this long before it started
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, TypeVar
+
+import msgspec
+
+from hub.domain.ats import ChannelRules
+
+Units = Annotated[int, msgspec.Meta(ge=0)]
+Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
+Positive = Annotated[float, msgspec.Meta(gt=0)]
+NotNegative = Annotated[float, msgspec.Meta(ge=0)]
+Policy = Literal["hold", "backorder"]
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+class HubSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A connection's settings as the hub reads them, each with its default."""
+
+    stock_locations: frozenset[str] | None = None
+    stock_buffer: Units = 0
+    stock_share: Percent | None = None
+    stock_cap: Units | None = None
+    stock_policy: Policy = "hold"
+    stock_push: bool = True
+    stock_skus: Literal["listed", "all"] = "listed"
+    stock_calls_per_second: Positive | None = None
+    stock_burst: Positive | None = None
+    stock_batch_size: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    stock_drift_minutes: NotNegative = 60.0
+    poll_interval_seconds: Positive = 300.0
+    shipment_poll_interval_seconds: Positive = 300.0
+    lookback_seconds: NotNegative = 120.0
+
+    def rules(self) -> ChannelRules:
+        """What the channel may see of the stock (``domain.ats``)."""
+        return ChannelRules(
+            locations=self.stock_locations,
+            buffer=self.stock_buffer,
+            share=self.stock_share,
+            cap=self.stock_cap,
+        )
+
+
+#: the keys of a connection's ``settings`` that are the hub's
+HUB_KEYS = frozenset(f.encode_name for f in msgspec.structs.fields(HubSettings))
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used: ``key`` (empty when the error is about the whole
+    mapping, e.g. a required key missing) and ``reason``; the message is both, e.g.
+    ``stock_share: Expected `int` <= 100``."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"{key}: {reason}" if key else reason)
+        self.key = key
+        self.reason = reason
+
+
+def hub_settings(settings: Mapping[str, Any]) -> HubSettings:
+    """The hub's keys of a connection's ``settings`` (other keys are left alone)."""
+    return convert({k: v for k, v in settings.items() if k in HUB_KEYS}, HubSettings)
+
+
+def convert(values: Mapping[str, Any], kind: type[S]) -> S:
+    """``values`` as a ``kind`` Struct; ``SettingsError`` naming the key when one is wrong."""
+    try:
+        return msgspec.convert(dict(values), kind)
+    except msgspec.ValidationError as exc:
+        reason, _, path = str(exc).partition(" - at `$")
+        key = path.rstrip("`").lstrip(".")
+        raise SettingsError(key, reason) from None

@@ -1,0 +1,46 @@
+"""Stock use cases: movements posted by people and systems, stock held for orders, levels
+and each channel's available to sell, and the locations stock lies in.
+
+- ``movements``: receipts, adjustments and counts, one batch in one transaction.
+- ``reservations``: reserve an order's lines, release or consume them (inside the
+  caller's transaction: the accept job, a cancellation, a shipment).
+- ``levels``: ``get_stock``, per location and per channel, bundles from their components.
+- ``locations``: add and list locations.
+
+Every change to a level also tells stock sync (``services.stock_sync``) which SKUs moved,
+in the same transaction.
+"""
+
+from hub.domain.settings import Policy
+from hub.services.stock.levels import ComponentStock, LocationStock, StockView, get_stock
+from hub.services.stock.locations import LocationIn, add_location, list_locations
+from hub.services.stock.movements import MovementIn, MovementsApplied, apply_batch, post_movements
+from hub.services.stock.reservations import (
+    Shortfall,
+    consume_at,
+    consume_order,
+    release_order,
+    reserve_at,
+    reserve_orders,
+)
+
+__all__ = [
+    "ComponentStock",
+    "LocationIn",
+    "LocationStock",
+    "MovementIn",
+    "MovementsApplied",
+    "Policy",
+    "Shortfall",
+    "StockView",
+    "add_location",
+    "apply_batch",
+    "consume_at",
+    "consume_order",
+    "get_stock",
+    "list_locations",
+    "post_movements",
+    "release_order",
+    "reserve_at",
+    "reserve_orders",
+]

@@ -1,0 +1,183 @@
+"""Push: one connection's pending figures to its partner, a batch per call.
+
+Each figure is computed *now* (so only the newest is sent); a figure the channel already
+has (the last pushed one) is not sent again unless the row is forced; rows are cleared only
+if nothing changed them meanwhile. Each connection has its own token bucket: a job that
+finds it empty, or a partner that answers 429 or 5xx, is put back (with the partner's
+Retry-After; partner calls here are not retried in place) and no other channel waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+from sqlalchemy import Connection
+
+from hub.clock import utcnow
+from hub.infra.ratelimit import TokenBucket
+from hub.sdk import FatalError, PartnerHttp, RetriableError, StockFigure
+from hub.services.jobs import FatalJobError, JobContext, RetryLater
+from hub.services.stock_sync.jobs import PUSH_JOB, enqueue_again
+from hub.services.stock_sync.targets import Target, bucket, figures, target
+from hub.store import stock_sync as store
+from hub.store.database import Database
+from hub.store.jobs import Job
+
+BATCHES_PER_RUN = 20  # partner calls per push job run, then the job makes way for others
+
+Figure = tuple[str, int, int]  # (sku, row version, quantity)
+
+
+class PushSummary(msgspec.Struct, kw_only=True):
+    connection: str
+    calls: int = 0
+    pushed: int = 0  # figures sent and taken
+    unchanged: int = 0  # the channel already had the figure: nothing sent
+    rejected: int = 0  # the partner refused these SKUs
+    more: bool = False  # pending rows were left for the next run
+    error: str | None = None  # a resync that gave up on this channel: why
+
+
+def idempotency_key(code: str, batch: list[Figure]) -> str:
+    """Stable across retries of the same batch; new whenever any row has changed."""
+    text = code + "|" + "|".join(f"{s}:{v}:{q}" for s, v, q in batch)
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+async def push(
+    ctx: JobContext,
+    code: str,
+    *,
+    max_batches: int | None = BATCHES_PER_RUN,
+    wait_for_tokens: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> PushSummary:
+    """Push a connection's pending figures, a batch per partner call.
+
+    In a job (``wait_for_tokens`` False) an empty token bucket or a retriable partner
+    answer raises ``RetryLater``: the job goes back to the queue and the worker moves on.
+    The CLI's resync waits for tokens instead.
+    """
+    t = target(ctx.connections, code)
+    batch = _Pusher(ctx, t, ctx.partner_http(attempts=1), bucket(ctx, t), wait_for_tokens)
+    summary = PushSummary(connection=code)
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        rows = await batch.run(summary)
+        if not rows:
+            return summary
+        batches += 1
+        if progress is not None:
+            progress(rows)
+        if rows < t.batch_size:
+            return summary
+    summary.more = True
+    return summary
+
+
+class _Pusher:
+    """One batch at a time: read the oldest pending rows, call the partner, record."""
+
+    def __init__(
+        self, ctx: JobContext, t: Target, http: PartnerHttp, limiter: TokenBucket, wait: bool
+    ) -> None:
+        self.ctx, self.t, self.http, self.limiter, self.wait = ctx, t, http, limiter, wait
+
+    def _read(self, conn: Connection) -> tuple[list[Any], dict[str, int], dict[str, str]]:
+        rows = store.pending(conn, self.t.code, self.t.batch_size)
+        skus = [r.sku for r in rows]
+        return rows, figures(conn, self.t.rules, skus), store.listing_ids(conn, self.t.code, skus)
+
+    async def run(self, summary: PushSummary) -> int:
+        """One batch; returns how many rows it covered (0: nothing was pending)."""
+        async with self.ctx.db.read() as aconn:
+            rows, figs, ids = await aconn.run_sync(self._read)
+        if not rows:
+            return 0
+        unchanged = [
+            (r.sku, r.version, figs[r.sku])
+            for r in rows
+            if not r.force and r.pushed_quantity == figs[r.sku]
+        ]
+        batch = [
+            (r.sku, r.version, figs[r.sku])
+            for r in rows
+            if r.force or r.pushed_quantity != figs[r.sku]
+        ]
+        refused: dict[str, str] = {}
+        if batch:
+            refused = await self._call(batch, {r.sku: r.changed_at for r in rows}, ids)
+            summary.calls += 1
+        taken = [b for b in batch if b[0] not in refused]
+        code = self.t.code
+        await self.ctx.db.run_write(
+            lambda conn: _record(conn, code, taken, unchanged, refused, batch)
+        )
+        summary.pushed += len(taken)
+        summary.unchanged += len(unchanged)
+        summary.rejected += len(refused)
+        return len(rows)
+
+    async def _call(
+        self, batch: list[Figure], when: dict[str, Any], ids: dict[str, str]
+    ) -> dict[str, str]:
+        """The partner call for ``batch``; returns what it refused, SKU -> reason."""
+        await _wait_token(self.limiter, self.wait)
+        try:
+            result = await self.t.connector.push_stock(
+                self.t.connection,
+                [StockFigure(s, ids.get(s), q, when[s]) for s, _, q in batch],
+                self.http,
+                idempotency_key=idempotency_key(self.t.code, batch),
+            )
+        except RetriableError as exc:
+            await _failed(self.ctx.db, self.t.code, batch, str(exc), keep_pending=True)
+            raise RetryLater.after(exc) from None
+        except FatalError as exc:
+            await _failed(self.ctx.db, self.t.code, batch, str(exc), keep_pending=True)
+            raise FatalJobError(str(exc)) from None
+        return result.rejected
+
+
+def _record(
+    conn: Connection,
+    code: str,
+    taken: list[Figure],
+    unchanged: list[Figure],
+    refused: dict[str, str],
+    batch: list[Figure],
+) -> None:
+    now = utcnow()
+    store.record_pushed(conn, code, taken, now=now)
+    store.record_pushed(conn, code, unchanged, now=now, sent=False)
+    for sku, reason in refused.items():
+        versions = [(s, v) for s, v, _ in batch if s == sku]
+        store.record_failed(conn, code, versions, reason, keep_pending=False)
+
+
+async def _wait_token(limiter: TokenBucket, wait: bool) -> None:
+    while (delay := limiter.try_take()) > 0:
+        if not wait:
+            raise RetryLater(f"rate limit: next call in {delay:.2f} s", after_seconds=delay)
+        await asyncio.sleep(delay)
+
+
+async def _failed(
+    db: Database, code: str, batch: list[Figure], error: str, *, keep_pending: bool
+) -> None:
+    pairs = [(s, v) for s, v, _ in batch]
+    await db.run_write(
+        lambda conn: store.record_failed(conn, code, pairs, error, keep_pending=keep_pending)
+    )
+
+
+async def handle_push_job(ctx: JobContext, job: Job) -> None:
+    code = job.payload["connection"]
+    summary = await push(ctx, code)
+    if summary.more:  # let other connections' jobs in, then carry on
+        await ctx.db.run_write(lambda conn: enqueue_again(conn, PUSH_JOB, code, now=utcnow()))
+        ctx.db.signal_jobs()
