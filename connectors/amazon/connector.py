@@ -138,7 +138,7 @@ class AmazonConnector:
         window = cursors.window(cursor, start=settings.start, until=until)
         if window.next_token is None and window.after >= window.before:
             return PollResult(messages=[], cursor=window.after)  # nothing new can be asked yet
-        api = self._api(connection, http)
+        api = SpApi(connection, settings, http, self.tokens, self.limiter, self.rdts)
         page = await self._page(api, settings, window)
         withheld = api.withheld  # why this page came without PII (None: it came with it)
         messages = []
