@@ -2,8 +2,9 @@
 stock pushed and read through listings (``listings.py``); parcels confirmed (``shipments.py``).
 
 A poll asks for orders updated in one window (LastUpdatedAfter = the cursor, LastUpdatedBefore
-= the run's ``until``), one getOrders page per call, and fetches each order's items. Each
-order becomes one message: the combined root ``{"order", "items"}``, keyed by its id and
+= the run's ``until``), one getOrders page per call, and fetches each order's items, both
+with a Restricted Data Token so that the buyer's name and address come too (``rdt.py``).
+Each order becomes one message: the combined root ``{"order", "items"}``, keyed by its id and
 LastUpdateDate so that a new version of an order comes in as an update.
 """
 
@@ -18,7 +19,7 @@ import msgspec
 
 from connectors.amazon import cursor as cursors
 from connectors.amazon import documents as docs
-from connectors.amazon import listings, shipments
+from connectors.amazon import listings, rdt, shipments
 from connectors.amazon.api import OrdersPage, SpApi, status_of
 from connectors.amazon.auth import LwaTokens
 from connectors.amazon.ratelimit import Clock, RateLimiter, Sleep
@@ -29,6 +30,7 @@ from hub.sdk import (
     ChannelShipment,
     Connection,
     FatalError,
+    MappingError,
     OrderMapping,
     PartnerHttp,
     PolledMessage,
@@ -44,7 +46,10 @@ def _to_orders(
 ) -> list[ChannelOrder]:
     out = []
     for root in roots:
-        reported = mapping.to_order(root, channel=channel)
+        try:
+            reported = mapping.to_order(root, channel=channel)
+        except MappingError as exc:
+            raise docs.explain(exc, root) from None
         updated = root["order"].get("LastUpdateDate")
         out.append(msgspec.structs.replace(reported, updated_at=updated))
     return out
@@ -53,8 +58,9 @@ def _to_orders(
 class AmazonConnector:
     """The Amazon channel: LWA auth, rate-limited polling, and order mapping.
 
-    The LWA token cache and the rate-limit buckets live here, per connection code, for the
-    life of the process. ``clock`` and ``sleep`` are injectable for tests.
+    The LWA token cache, the Restricted Data Token cache and the rate-limit buckets live
+    here, per connection code, for the life of the process. ``clock`` and ``sleep`` are
+    injectable for tests.
     """
 
     name = "amazon"
@@ -74,6 +80,7 @@ class AmazonConnector:
 
     def __init__(self, *, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
         self.tokens = LwaTokens(clock)
+        self.rdts = rdt.RdtCache(clock)
         self.limiter = RateLimiter(clock, sleep)
 
     def normalize(
@@ -96,7 +103,7 @@ class AmazonConnector:
 
     def _api(self, connection: Connection, http: PartnerHttp) -> SpApi:
         settings = parse_settings(connection.settings)
-        return SpApi(connection, settings, http, self.tokens, self.limiter)
+        return SpApi(connection, settings, http, self.tokens, self.limiter, self.rdts)
 
     async def push_stock(
         self,
@@ -132,18 +139,19 @@ class AmazonConnector:
         window = cursors.window(cursor, start=settings.start, until=until)
         if window.next_token is None and window.after >= window.before:
             return PollResult(messages=[], cursor=window.after)  # nothing new can be asked yet
-        api = SpApi(connection, settings, http, self.tokens, self.limiter)
+        api = SpApi(connection, settings, http, self.tokens, self.limiter, self.rdts)
         page = await self._page(api, settings, window)
+        withheld = api.withheld  # why this page came without PII (None: it came with it)
         messages = []
         for order in page.Orders:
             if docs.skip(order):
                 continue
-            items = await api.get_order_items(str(order["AmazonOrderId"]))
+            items = await api.get_order_items(str(order["AmazonOrderId"]), pii=True)
             messages.append(
                 PolledMessage(
-                    dedupe_key=f"{order['AmazonOrderId']}@{order.get('LastUpdateDate')}",
+                    dedupe_key=docs.dedupe_key(order, withheld),
                     topic=order.get("OrderStatus"),
-                    body=msgspec.json.encode(docs.root(order, items)),
+                    body=msgspec.json.encode(docs.root(order, items, withheld)),
                 )
             )
         if page.NextToken:

@@ -3,6 +3,11 @@
 ``{"order": <getOrders order>, "items": [<getOrderItems items>]}`` is what a poll keeps as
 one message and what ``amazon_order.yaml`` maps. ``roots`` builds them from saved
 getOrders / getOrderItems responses (``hub normalize amazon getorders.json items.json``).
+
+A poll that got no Restricted Data Token adds ``"pii_withheld": <why>`` to the root: Amazon
+then sends a merchant-fulfilled order without the buyer's name and street address, and
+``explain`` turns the mapping's bare "required" on those fields into a reason that names the
+missing role.
 """
 
 from __future__ import annotations
@@ -25,8 +30,48 @@ def skip(order: dict[str, Any]) -> bool:
     return status in UNPRICED or (status == "Canceled" and not order.get("OrderTotal"))
 
 
-def root(order: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"order": order, "items": items}
+#: the key of the combined root that says why the order came without PII
+WITHHELD = "pii_withheld"
+#: canonical objects that only PII fills (the mapping's field names start with them)
+PII_OBJECTS = frozenset({"shipping_address", "customer", "billing_address"})
+
+
+def root(
+    order: dict[str, Any], items: list[dict[str, Any]], withheld: str | None = None
+) -> dict[str, Any]:
+    found: dict[str, Any] = {"order": order, "items": items}
+    if withheld is not None:
+        found[WITHHELD] = withheld
+    return found
+
+
+def merchant_fulfilled(order: dict[str, Any]) -> bool:
+    """Whether the seller ships the order (MFN); Amazon ships AFN (FBA) orders itself."""
+    return order.get("FulfillmentChannel") != "AFN"
+
+
+def dedupe_key(order: dict[str, Any], withheld: str | None) -> str:
+    """``{AmazonOrderId}@{LastUpdateDate}``; a merchant-fulfilled order fetched without its
+    PII gets ``#no-pii`` on top, so that the same version fetched again with an RDT (once the
+    app has the role) is a new message rather than a duplicate of the quarantined one."""
+    key = f"{order['AmazonOrderId']}@{order.get('LastUpdateDate')}"
+    return key + "#no-pii" if withheld is not None and merchant_fulfilled(order) else key
+
+
+def explain(error: MappingError, found: dict[str, Any]) -> MappingError:
+    """``error`` with the reason PII was withheld, when that is why a merchant-fulfilled
+    order could not be mapped (a name or address field); otherwise ``error`` itself."""
+    withheld = found.get(WITHHELD)
+    order = found.get("order")
+    if not (isinstance(withheld, str) and isinstance(order, dict) and merchant_fulfilled(order)):
+        return error
+    if error.field.split(".", 1)[0].split("[", 1)[0] not in PII_OBJECTS:
+        return error
+    reason = (
+        f"{withheld}, so Amazon sent this merchant-fulfilled order without the buyer's name "
+        f"and street address ({error.reason})"
+    )
+    return MappingError(error.mapping, error.field, reason)
 
 
 def decode(document: bytes, mapping: str) -> Any:

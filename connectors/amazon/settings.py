@@ -7,7 +7,7 @@ Unknown keys are allowed: the hub keeps its own polling settings (``lookback_sec
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -34,6 +34,7 @@ DEFAULT_RATE_LIMITS: dict[str, RateLimit] = {
     "patchListingsItem": RateLimit(rate=5, burst=10),
     "createFeedDocument": RateLimit(rate=0.5, burst=15),
     "createFeed": RateLimit(rate=0.0083, burst=15),
+    "createRestrictedDataToken": RateLimit(rate=1, burst=10),
 }
 
 
@@ -45,6 +46,11 @@ class AmazonSettings(msgspec.Struct, frozen=True, kw_only=True):
     lwa_url: str = DEFAULT_LWA_URL
     max_results_per_page: int = 100
     rate_limits: dict[str, RateLimit] = {}  # operation -> override of the default plan
+    #: the PII a poll asks a Restricted Data Token for (rdt.py); [] asks for none
+    pii_data_elements: tuple[Literal["buyerInfo", "shippingAddress"], ...] = (
+        "buyerInfo",
+        "shippingAddress",
+    )
 
     def rate_limit(self, operation: str) -> RateLimit:
         return self.rate_limits.get(operation) or DEFAULT_RATE_LIMITS[operation]

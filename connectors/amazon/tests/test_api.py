@@ -1,5 +1,9 @@
 """Partner calls: the LWA token (form, cache, one refresh), retries on 429/5xx, fatal 4xx,
-and no token or secret in any error text."""
+and no token or secret in any error text.
+
+These polls ask for no Restricted Data Token (``pii_data_elements: []``), so that getOrders
+and getOrderItems carry the LWA token; test_rdt.py has the RDT's own tests.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,11 @@ from connectors.amazon.tests.fake_amazon import SECRETS, FakeAmazon
 from hub.sdk import Connection, ConnectorError, FatalError, PartnerHttp
 
 UNTIL = "2025-03-14T17:15:00Z"
+
+
+@pytest.fixture
+def connection() -> Connection:
+    return make_connection(pii_data_elements=[])
 
 
 def assert_clean(exc: BaseException, amazon: FakeAmazon) -> None:

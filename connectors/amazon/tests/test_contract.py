@@ -7,7 +7,7 @@ import respx
 
 from connectors.amazon import AmazonConnector, connector
 from connectors.amazon.tests.conftest import make_connection
-from connectors.amazon.tests.fake_amazon import BASE, LWA_URL, fixture
+from connectors.amazon.tests.fake_amazon import BASE, LWA_URL, TOKENS_PATH, fixture
 from hub.sdk import PartnerHttp
 from hub.sdk.testing import ConnectorContract, ContractSubject, PartnerCall
 
@@ -20,8 +20,12 @@ def _answer(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, content=fixture(name))
 
 
-def _lwa(router: respx.MockRouter) -> None:
+def _tokens(router: respx.MockRouter) -> None:
+    """LWA, and the Restricted Data Token the poll reads PII with."""
     router.post(LWA_URL).mock(return_value=httpx.Response(200, content=fixture("lwa_token.json")))
+    router.post(BASE + TOKENS_PATH).mock(
+        return_value=httpx.Response(200, content=fixture("rdt_token.json"))
+    )
 
 
 async def _poll(http: PartnerHttp) -> object:
@@ -35,6 +39,6 @@ class TestAmazonContract(ConnectorContract):
         connection=CONNECTION,
         documents=[fixture("message_unshipped.json"), fixture("message_canceled.json")],
         partner_call=PartnerCall(
-            call=_poll, url=BASE + "/orders/v0/orders", respond=_answer, other_routes=_lwa
+            call=_poll, url=BASE + "/orders/v0/orders", respond=_answer, other_routes=_tokens
         ),
     )
