@@ -120,6 +120,7 @@ def main() -> None:
     parser.add_argument("--verify-every", type=int, default=10)
     args = parser.parse_args()
     secrets = [new_secret(), new_secret()]
+    load = os.getloadavg()[0]  # other work on the machine lowers every figure below
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(1024)
@@ -144,7 +145,7 @@ def main() -> None:
     q = statistics.quantiles(latencies, n=100) if n > 1 else [0.0] * 99
     print(
         f"webhooks out: 1 sender process -> local receiver, {args.concurrency} in flight, "
-        f"{args.duration:g} s measured (cpus: {os.cpu_count()})"
+        f"{args.duration:g} s measured (cpus: {os.cpu_count()}, load average before: {load:.1f})"
     )
     print(f"  deliveries/s      {n / args.duration:10.0f}")
     print(f"  p50 / p99 (ms)    {q[49]:10.2f} / {q[98]:.2f}")
