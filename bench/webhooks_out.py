@@ -10,7 +10,7 @@ delivery, errors, the signature check and the sender's CPU. No database: the out
 claim/commit around each delivery is not in these figures.
 
     .venv/bin/python bench/webhooks_out.py                 # 2 s warm-up + 10 s
-    .venv/bin/python bench/webhooks_out.py --concurrency 64 --duration 5
+    .venv/bin/python bench/webhooks_out.py --concurrency 32 --per-origin 16 --duration 5
 """
 
 from __future__ import annotations
@@ -77,12 +77,14 @@ def _receiver(sock: socket.socket, secret: str, every: int, result) -> None:  # 
     asyncio.run(main())
 
 
-async def _run(port: int, secrets: list[str], concurrency: int, warmup: float, duration: float):  # type: ignore[no-untyped-def]
+async def _run(
+    port: int, secrets: list[str], concurrency: int, per_origin: int, warmup: float, duration: float
+):  # type: ignore[no-untyped-def]
     url = f"http://127.0.0.1:{port}/hooks"
     latencies: list[float] = []
     errors: dict[str, int] = {}
     data = {"id": "ord_01JPSAMPLE", "number": "#1042", "status": "shipped", "parcels": 1}
-    async with WebhookSender(allow_http_loopback=True, max_connections=concurrency) as sender:
+    async with WebhookSender(allow_http_loopback=True, per_origin=per_origin) as sender:
         measure_from = time.perf_counter() + warmup
         stop = measure_from + duration
         counter = 0
@@ -114,7 +116,8 @@ async def _run(port: int, secrets: list[str], concurrency: int, warmup: float, d
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--per-origin", type=int, default=8)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--verify-every", type=int, default=10)
@@ -133,7 +136,7 @@ def main() -> None:
     proc.start()
     try:
         latencies, errors, cpu = asyncio.run(
-            _run(port, secrets, args.concurrency, args.warmup, args.duration)
+            _run(port, secrets, args.concurrency, args.per_origin, args.warmup, args.duration)
         )
         time.sleep(0.5)
         counts = dict(shared)
@@ -144,7 +147,8 @@ def main() -> None:
     n = len(latencies)
     q = statistics.quantiles(latencies, n=100) if n > 1 else [0.0] * 99
     print(
-        f"webhooks out: 1 sender process -> local receiver, {args.concurrency} in flight, "
+        f"webhooks out: 1 sender process -> local receiver, {args.concurrency} in flight "
+        f"over at most {args.per_origin} keep-alive connections, "
         f"{args.duration:g} s measured (cpus: {os.cpu_count()}, load average before: {load:.1f})"
     )
     print(f"  deliveries/s      {n / args.duration:10.0f}")

@@ -171,8 +171,10 @@ class WebhookSender:
     """The one pooled, guarded HTTP client that delivers webhooks; make one per process.
 
     ``async with WebhookSender() as sender: await sender.deliver(...)``. The client keeps
-    connections alive per (policy, host); ``resolver`` replaces DNS (tests), ``ssl_context``
-    the trust store, ``allow_http_loopback`` is the hub's setting for http to loopback.
+    up to ``per_origin`` connections alive per (policy, subscriber origin): more deliveries
+    than that to one subscriber wait for a free connection (inside their 10 s), and never
+    take another subscriber's. ``resolver`` replaces DNS (tests), ``ssl_context`` the trust
+    store, ``allow_http_loopback`` is the hub's setting for http to loopback.
     """
 
     def __init__(
@@ -183,15 +185,14 @@ class WebhookSender:
         allow_http_loopback: bool = False,
         timeout: float = TIMEOUT_S,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
-        max_connections: int = 100,
+        per_origin: int = 8,
     ) -> None:
         self.allow_http_loopback = allow_http_loopback
         self.timeout = timeout
         self.max_response_bytes = max_response_bytes
-        limits = httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
+        transport = GuardedTransport(
+            resolver=resolver, ssl_context=ssl_context, per_origin=per_origin
         )
-        transport = GuardedTransport(resolver=resolver, ssl_context=ssl_context, limits=limits)
         self.http = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(timeout),

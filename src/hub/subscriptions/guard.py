@@ -8,9 +8,9 @@
   subscription says ``allow_private``. Since the check and the connect use the same answer,
   DNS rebinding between them cannot get through. TLS still uses the host name (SNI and
   certificate check), and the Host header is the URL's.
-- Keep-alive pools are kept apart per policy (public / private / loopback), so a
-  connection opened for a subscription that allows private addresses is never reused by
-  one that does not.
+- Keep-alive pools are kept apart per policy (public / private / loopback) and per origin:
+  a connection opened for a subscription that allows private addresses is never reused by
+  one that does not, and a subscriber that hangs holds only its own few connections.
 
 ``GuardedTransport`` is an ``httpx`` transport that does all of this; it replaces the
 connection pool's network backend (httpx does not take one as a parameter), which the
@@ -160,10 +160,13 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
 
 class GuardedTransport(httpx.AsyncBaseTransport):
-    """An httpx transport with one guarded keep-alive pool per address policy.
+    """An httpx transport with one small guarded keep-alive pool per (policy, origin).
 
     The policy of a request comes from its ``hub_address_policy`` extension; a request
-    without one gets ``public`` (the strictest that still reaches the internet).
+    without one gets ``public`` (the strictest that still reaches the internet). Each
+    subscriber's origin has its own pool of at most ``per_origin`` connections, so a
+    subscriber that hangs can tie up only its own connections, never another's, and pool
+    bookkeeping (which in httpcore grows with the connections in one pool) stays small.
     """
 
     def __init__(
@@ -171,26 +174,38 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         *,
         resolver: Resolver | None = None,
         ssl_context: ssl.SSLContext | None = None,
-        limits: httpx.Limits | None = None,
+        per_origin: int = 8,
+        keepalive_expiry: float = 30.0,
     ) -> None:
-        limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=100)
-        ctx = ssl_context or httpx.create_ssl_context(trust_env=False)
-        self._pools: dict[str, httpx.AsyncHTTPTransport] = {}
-        for policy in ("public", "private", "loopback"):
-            transport = httpx.AsyncHTTPTransport(verify=ctx, trust_env=False, limits=limits)
-            transport._pool = httpcore.AsyncConnectionPool(
-                ssl_context=ctx,
-                max_connections=limits.max_connections,
-                max_keepalive_connections=limits.max_keepalive_connections,
-                keepalive_expiry=limits.keepalive_expiry,
-                network_backend=GuardedBackend(policy, resolver or system_resolver),  # type: ignore[arg-type]
-            )
-            self._pools[policy] = transport
+        self._resolver = resolver or system_resolver
+        self._ctx = ssl_context or httpx.create_ssl_context(trust_env=False)
+        self._per_origin = per_origin
+        self._expiry = keepalive_expiry
+        self._pools: dict[tuple[str, str, str, int | None], httpx.AsyncHTTPTransport] = {}
+
+    def _pool(self, policy: Policy) -> httpx.AsyncHTTPTransport:
+        transport = httpx.AsyncHTTPTransport(verify=self._ctx, trust_env=False)
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=self._ctx,
+            max_connections=self._per_origin,
+            max_keepalive_connections=self._per_origin,
+            keepalive_expiry=self._expiry,
+            network_backend=GuardedBackend(policy, self._resolver),  # type: ignore[arg-type]
+        )
+        return transport
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         policy = request.extensions.get(POLICY_EXTENSION, "public")
-        return await self._pools[policy].handle_async_request(request)
+        if policy not in ("public", "private", "loopback"):
+            raise ValueError(f"unknown address policy {policy!r}")
+        url = request.url
+        key = (policy, url.scheme, url.host, url.port)
+        transport = self._pools.get(key)
+        if transport is None:
+            transport = self._pools[key] = self._pool(policy)
+        return await transport.handle_async_request(request)
 
     async def aclose(self) -> None:
-        for transport in self._pools.values():
+        pools, self._pools = list(self._pools.values()), {}
+        for transport in pools:
             await transport.aclose()
