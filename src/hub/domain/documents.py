@@ -157,7 +157,7 @@ LOCALE_BY_COUNTRY = {
     "DE": "de_DE", "AT": "de_AT", "CH": "de_CH", "LI": "de_LI", "LU": "fr_LU",
     "FR": "fr_FR", "BE": "fr_BE", "MC": "fr_MC", "GB": "en_GB", "IE": "en_IE",
     "US": "en_US", "CA": "en_CA", "AU": "en_AU", "NZ": "en_NZ", "NL": "nl_NL",
-    "IT": "it_IT", "ES": "es_ES", "PL": "pl_PL", "JP": "ja_JP", "KW": "ar_KW",
+    "IT": "it_IT", "ES": "es_ES", "PL": "pl_PL", "JP": "ja_JP",
 }  # fmt: skip
 
 
