@@ -44,7 +44,7 @@ def render_pick_list(pick: PickList) -> bytes:
         Column("sku", f("sku"), 34),
         Column("name", f("item"), 0),
         Column("qty", f("qty"), 14, "R"),
-        Column("to", f("goes_to"), 52),
+        Column("to", f("goes_to"), 52, wrap=True),
     ]
     sheet.table_head(columns)
     for row in pick.rows:

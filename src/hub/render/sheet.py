@@ -27,8 +27,13 @@ BLACK = (0, 0, 0)
 class Column:
     key: str
     title: str
-    width: float  # mm; 0 takes what is left
+    width: float  # mm; 0 takes what is left (and wraps)
     align: str = "L"  # L, R, C
+    wrap: bool = False  # long text goes on more lines rather than past the column
+
+    @property
+    def wraps(self) -> bool:
+        return self.wrap or self.width == 0
 
 
 class Sheet(FPDF):
@@ -131,13 +136,12 @@ class Sheet(FPDF):
     def table_row(
         self, columns: Sequence[Column], values: dict[str, str], *, bold: bool = False
     ) -> None:
-        """One row; a column with width 0 wraps, the row grows to fit, a page break repeats
-        the head."""
+        """One row; wrapping columns make the row taller, a page break repeats the head."""
         widths = self._widths(columns)
         self.set_font(typefaces.FAMILY, "B" if bold else "", 9)
         lines = 1
         for column, width in zip(columns, widths, strict=True):
-            if column.width == 0:
+            if column.wraps:
                 text = values.get(column.key, "")
                 wrapped = self.multi_cell(width, 4.6, text, dry_run=True, output="LINES")
                 lines = max(lines, len(wrapped))
@@ -151,7 +155,7 @@ class Sheet(FPDF):
         for column, width in zip(columns, widths, strict=True):
             self.set_xy(x, top + 0.7)
             text = values.get(column.key, "")
-            if column.width == 0:
+            if column.wraps:
                 self.multi_cell(width, 4.6, text, align=column.align)
             else:
                 self.cell(width, 4.6, text, align=column.align)
