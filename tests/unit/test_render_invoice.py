@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -169,3 +170,14 @@ def test_jpy_has_no_decimals() -> None:
     )  # fmt: skip
     text = text_of(render_document(doc))
     assert "¥3,806" in text and "¥3,806.00" not in text and "東京" not in text
+
+
+def test_documents_rendered_in_threads_do_not_mix() -> None:
+    # a job may render in a worker thread: the shared parsed fonts must not carry state
+    docs = [
+        msgspec.structs.replace(content(locale="en_GB"), number=f"INV-T-{i:03}") for i in range(6)
+    ]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        texts = list(pool.map(lambda d: text_of(render_document(d)), docs))
+    for i, text in enumerate(texts):
+        assert f"INV-T-{i:03}" in text and "Zofia Müller" in text and "€70.15" in text

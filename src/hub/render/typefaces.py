@@ -77,6 +77,7 @@ def _fresh(pdf: FPDF, family: str, style: str, name: str) -> None:
     # Keep each glyph's stored bounding box when fpdf2 subsets the font: recomputing them
     # decodes and re-encodes every glyph used, a third of the time a document takes.
     font.ttfont = TTFont(parsed.ttffile, recalcTimestamp=False, recalcBBoxes=False, lazy=True)
+    font.desc = copy.copy(parsed.desc)  # fpdf2 writes the font file and name into it
     font.subset = SubsetMap(font)
     font.missing_glyphs = []
     font.biggest_size_pt = 0
