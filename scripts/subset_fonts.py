@@ -7,8 +7,8 @@ Usage (the sources are Debian's ``fonts-noto-core`` 20201225 and ``fonts-wqy-mic
 
 What it changes, and why (the licences allow modified versions, see fonts/README.md): it keeps
 only the Unicode blocks a document needs and drops hinting and the OpenType layout tables,
-which fpdf2 does not use. Noto Sans is cut in two: a core of Western European Latin (regular
-and bold, ~480 glyphs each) that every document loads, and the rest of Latin, Greek and
+which fpdf2 does not use. Noto Sans is cut in two: a core of Western European Latin (~480
+glyphs, regular; bold is drawn from it) that every document loads, and the rest of Latin, Greek and
 Cyrillic (regular) that fpdf2 falls back to only when a name needs it; WenQuanYi Micro Hei
 keeps CJK ideographs, kana and Hangul. fpdf2 parses and subsets each font a document uses,
 so the size of the core font is most of the time a document takes to render.
@@ -39,7 +39,6 @@ CJK = [
 ]  # fmt: skip
 FONTS = [  # source, target, blocks, keep glyph names (faster to read; 0.5 MB more for CJK)
     ("noto/NotoSans-Regular.ttf", "NotoSans-Regular.ttf", CORE, True),
-    ("noto/NotoSans-Bold.ttf", "NotoSans-Bold.ttf", CORE, True),
     ("noto/NotoSans-Regular.ttf", "NotoSans-Extended.ttf", LATIN, True),
     ("wqy/wqy-microhei.ttc", "WenQuanYiMicroHei-CJK.ttf", CJK, False),
 ]

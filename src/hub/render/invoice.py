@@ -94,8 +94,9 @@ def _head(sheet: Sheet, doc: DocumentContent, f: Formatter) -> None:
         left = sheet.block(sheet.l_margin, left + 3, 80, f("ship_to"), address_lines(doc.ship_to))
     x = sheet.l_margin + 95
     sheet.set_xy(x, top - 2)
-    sheet.set_font(sheet.font_family, "B", 16)
-    sheet.cell(sheet.epw - 95, 8, f(doc.kind), align="R")
+    sheet.set_font(sheet.font_family, "", 16)
+    with sheet.bold():
+        sheet.cell(sheet.epw - 95, 8, f(doc.kind), align="R")
     sheet.set_font(sheet.font_family, "", 9)
     rows = [
         (f("number"), doc.number),
@@ -181,9 +182,7 @@ def _summary(sheet: Sheet, doc: DocumentContent, f: Formatter) -> None:
         [(f("total_net"), f.money(t.net, money)), (f("total_tax"), f.money(t.tax, money))],
         84,
     )
-    sheet.set_font(sheet.font_family, "B", 11)
-    sheet.pairs(x, y + 1, [(total, f.money(t.gross, money))], 84, strong=True)
-    sheet.set_font(sheet.font_family, "", 9)
+    sheet.total(x, y + 1, total, f.money(t.gross, money), 84)
 
 
 def _payment(sheet: Sheet, doc: DocumentContent, f: Formatter) -> None:

@@ -90,8 +90,9 @@ def _slip_head(sheet: Sheet, slip: PackingSlip, f: Formatter) -> float:
     if lines:
         sheet.text_line(" · ".join(lines), size=7.5)
     sheet.set_xy(sheet.l_margin + 95, 14)
-    sheet.set_font(sheet.font_family, "B", 16)
-    sheet.cell(sheet.epw - 95, 8, f("packing_slip"), align="R")
+    sheet.set_font(sheet.font_family, "", 16)
+    with sheet.bold():
+        sheet.cell(sheet.epw - 95, 8, f("packing_slip"), align="R")
     sheet.set_font(sheet.font_family, "", 9)
     rows = [
         (f("order"), slip.order_number),
@@ -135,16 +136,18 @@ def _slip_tracking(sheet: Sheet, slip: PackingSlip, f: Formatter) -> None:
     draw_qr(sheet, slip_qr(slip), sheet.l_margin + sheet.epw - size, top, size)
     sheet.set_xy(sheet.l_margin, top)
     width = sheet.epw - size - 8
-    sheet.set_font(sheet.font_family, "B", 10)
-    sheet.cell(width, 6, f("tracking"), new_x="LEFT", new_y="NEXT")
-    sheet.set_font(sheet.font_family, "B", 12)
-    sheet.cell(width, 7, slip.public_ref, new_x="LEFT", new_y="NEXT")
+    with sheet.bold():
+        sheet.set_font(sheet.font_family, "", 10)
+        sheet.cell(width, 6, f("tracking"), new_x="LEFT", new_y="NEXT")
+        sheet.set_font(sheet.font_family, "", 12)
+        sheet.cell(width, 7, slip.public_ref, new_x="LEFT", new_y="NEXT")
     sheet.set_font(sheet.font_family, "", 8.5)
     if slip.tracking_url:
         sheet.multi_cell(width, 4.5, slip.tracking_url, align="L", new_x="LEFT", new_y="NEXT")
     sheet.ln(3)
-    sheet.set_font(sheet.font_family, "B", 9)
-    sheet.cell(width, 5, f("returns"), new_x="LEFT", new_y="NEXT")
+    sheet.set_font(sheet.font_family, "", 9)
+    with sheet.bold():
+        sheet.cell(width, 5, f("returns"), new_x="LEFT", new_y="NEXT")
     sheet.set_font(sheet.font_family, "", 8.5)
     sheet.set_text_color(*GREY)
     sheet.multi_cell(width, 4.5, slip.returns_note or f("returns_note"), align="L")

@@ -1,6 +1,6 @@
 """The fonts shipped with the hub and how a PDF gets them (see fonts/README.md).
 
-Every document loads the core of Noto Sans (Western European Latin, regular and bold). The
+Every document loads the core of Noto Sans (Western European Latin, regular). The
 rest of Latin, Greek and Cyrillic (Noto Sans, regular) and Chinese, Japanese and Korean
 (WenQuanYi Micro Hei) are fpdf2 fallback fonts, added only when the document's text has a character
 the fonts before them lack: fpdf2 parses and subsets every font a PDF holds, and a 32,000
@@ -24,7 +24,7 @@ from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
 FAMILY = "NotoSans"
-CORE = {"": "NotoSans-Regular.ttf", "B": "NotoSans-Bold.ttf"}
+CORE = {"": "NotoSans-Regular.ttf"}  # bold is drawn from it (hub.render.sheet)
 FALLBACKS = {  # in the order fpdf2 tries them
     "NotoSansExtended": "NotoSans-Extended.ttf",
     "WenQuanYiMicroHei": "WenQuanYiMicroHei-CJK.ttf",
