@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 import pytest
+import segno
 from pypdf import PdfReader
 
 from hub.domain.credit_notes import credit_note_content
@@ -181,3 +182,12 @@ def test_documents_rendered_in_threads_do_not_mix() -> None:
         texts = list(pool.map(lambda d: text_of(render_document(d)), docs))
     for i, text in enumerate(texts):
         assert f"INV-T-{i:03}" in text and "Zofia Müller" in text and "€70.15" in text
+
+
+def test_a_logo_is_drawn_from_its_bytes() -> None:
+    png = io.BytesIO()
+    segno.make("Kiez").save(png, kind="png", scale=4)
+    seller = msgspec.structs.replace(SELLER, logo=png.getvalue())
+    doc = msgspec.structs.replace(content(), seller=seller)
+    page = PdfReader(io.BytesIO(render_document(doc))).pages[0]
+    assert len(page.images) == 1

@@ -61,7 +61,7 @@ class Seller(Struct, frozen=True, kw_only=True):
     email: str | None = None
     phone: str | None = None
     logo: bytes | None = None  # PNG or JPEG; preferred over logo_path
-    logo_path: str | None = None
+    logo_path: str | None = None  # read by the renderer: load it into ``logo`` once instead
     footer: str | None = None
 
 

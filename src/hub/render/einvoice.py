@@ -34,7 +34,8 @@ def obstacle(doc: DocumentContent) -> str | None:
     """Why ``doc`` cannot carry an EN 16931 e-invoice, or None when it can."""
     if doc.kind == "receipt":
         return "a receipt is not an EN 16931 invoice"
-    if doc.buyer is None:
+    buyer = doc.buyer
+    if buyer is None or not (buyer.company or buyer.name or buyer.address.name):
         return "an e-invoice names its buyer"
     if not doc.seller.vat_id:
         return "an e-invoice needs the seller's VAT id"

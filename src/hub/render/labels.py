@@ -168,7 +168,7 @@ FR = {
     "total_credit": "Montant de l'avoir",
     "prices_include_tax": "Prix TTC.",
     "vat_id": "N° TVA",
-    "tax_id": "SIRET",
+    "tax_id": "Identifiant fiscal",
     "bank": "Banque",
     "status.paid": "Payée",
     "status.pending": "Non payée",
