@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, Row, insert, select, text, update
+from sqlalchemy import Connection, Row, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.domain.lifecycle import EventKind, OrderStatus, require_move
@@ -19,6 +19,7 @@ from hub.domain.order import Order, OrderData
 from hub.store.tables import counters, order_events, order_lines, orders
 
 _data_decoder = msgspec.json.Decoder(OrderData)
+_encoder = msgspec.json.Encoder()
 
 
 class Event(msgspec.Struct, frozen=True, kw_only=True):
@@ -283,3 +284,30 @@ def lock_in_status(conn: Connection, ids: Sequence[str], status: str) -> list[Or
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(of=orders)
     return [to_order(r) for r in conn.execute(query)]
+
+
+def replace_content(
+    conn: Connection, order_id: str, data: OrderData, digest: str, *, now: datetime
+) -> None:
+    """A channel's changed version of an order: its document, figures and lines replaced."""
+    conn.execute(
+        update(orders)
+        .where(orders.c.id == order_id)
+        .values(
+            doc=_encoder.encode(data),
+            content_hash=digest,
+            total=data.totals.total,
+            currency=data.currency,
+            placed_at=data.placed_at,
+            updated_at=now,
+            version=orders.c.version + 1,
+        )
+    )
+    conn.execute(delete(order_lines).where(order_lines.c.order_id == order_id))
+    conn.execute(
+        insert(order_lines),
+        [
+            {"order_id": order_id, "position": i, "sku": ln.sku, "quantity": ln.quantity}
+            for i, ln in enumerate(data.lines)
+        ],
+    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import msgspec
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection
 
 from hub.domain.lifecycle import EventKind, OrderStatus, can_move
 from hub.domain.order import OrderData, normalise
@@ -24,12 +24,10 @@ from hub.services.intake.accept import shortfall_text
 from hub.services.intake.writer import IngestRequest, IngestResult, content_hash, write_batch
 from hub.store import orders as order_store
 from hub.store.orders import Event, event_row
-from hub.store.tables import order_lines, orders
 
 EDITABLE = frozenset(
     {OrderStatus.RECEIVED, OrderStatus.ON_HOLD, OrderStatus.ACCEPTED, OrderStatus.ALLOCATED}
 )
-_encoder = msgspec.json.Encoder()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,34 +71,25 @@ def apply_sync(
 
 def _fulfilled(conn: Connection, order_id: str, *, actor: str, now: datetime) -> str | None:
     """The channel fulfilled the order itself (a point-of-sale sale handed over at the till)."""
-    row = conn.execute(
-        select(orders.c.status, orders.c.version).where(orders.c.id == order_id)
-    ).one()
-    status = OrderStatus(row.status)
+    status = order_store.status_of(conn, order_id)
     if status == OrderStatus.RECEIVED:
-        conn.execute(
-            update(orders)
-            .where(orders.c.id == order_id)
-            .values(status=OrderStatus.DELIVERED, updated_at=now, version=row.version + 1)
+        order_store.move_many(
+            conn, [order_id], from_status=status, to_status=OrderStatus.DELIVERED, now=now
         )
-        order_store.add_events_sync(
+        _event(
             conn,
-            [
-                event_row(
-                    order_id,
-                    Event(
-                        at=now,
-                        actor=actor,
-                        kind=EventKind.FULFILLED_ON_CHANNEL,
-                        from_status=status,
-                        to_status=OrderStatus.DELIVERED,
-                    ),
-                )
-            ],
+            order_id,
+            EventKind.FULFILLED_ON_CHANNEL,
+            status,
+            OrderStatus.DELIVERED,
+            actor=actor,
+            now=now,
         )
         note = consume_pos_sale(conn, order_id, now=now)
         if note is not None:
-            _flag(conn, order_id, note, actor=actor, now=now, kind=EventKind.STOCK_NOT_TAKEN)
+            order_store.flag_attention(
+                conn, order_id, note, actor=actor, now=now, kind=EventKind.STOCK_NOT_TAKEN
+            )
         return note
     if status in (
         OrderStatus.PARTIALLY_SHIPPED,
@@ -110,55 +99,30 @@ def _fulfilled(conn: Connection, order_id: str, *, actor: str, now: datetime) ->
     ):
         return None
     note = f"the channel reports the order fulfilled while the hub has it {status}"
-    _flag(conn, order_id, note, actor=actor, now=now, kind=EventKind.FULFILLED_ON_CHANNEL)
+    order_store.flag_attention(
+        conn, order_id, note, actor=actor, now=now, kind=EventKind.FULFILLED_ON_CHANNEL
+    )
     return note
 
 
 def _update(
     conn: Connection, data: OrderData, digest: str, *, actor: str, now: datetime
 ) -> tuple[str, bool, str | None]:
-    row = conn.execute(
-        select(orders).where(
-            orders.c.channel == data.channel, orders.c.external_id == data.external_id
-        )
-    ).one()
+    key = (data.channel or "", data.external_id or "")
+    row = order_store.find_by_natural_keys(conn, [key])[key]
     old = order_store.to_order(row)
     changed = _changed(old, data)
     status = OrderStatus(row.status)
     if status not in EDITABLE:
         note = f"the channel changed {', '.join(changed)} after the order was {status}"
-        _flag(conn, row.id, note, actor=actor, now=now, kind=EventKind.UPDATE_REFUSED)
+        order_store.flag_attention(
+            conn, row.id, note, actor=actor, now=now, kind=EventKind.UPDATE_REFUSED
+        )
         return row.id, False, note
     data = msgspec.structs.replace(data, placed_at=data.placed_at or old.placed_at)
-    conn.execute(
-        update(orders)
-        .where(orders.c.id == row.id)
-        .values(
-            doc=_encoder.encode(data),
-            content_hash=digest,
-            total=data.totals.total,
-            currency=data.currency,
-            placed_at=data.placed_at,
-            updated_at=now,
-            version=orders.c.version + 1,
-        )
-    )
-    conn.execute(delete(order_lines).where(order_lines.c.order_id == row.id))
-    conn.execute(
-        insert(order_lines),
-        [
-            {"order_id": row.id, "position": i, "sku": ln.sku, "quantity": ln.quantity}
-            for i, ln in enumerate(data.lines)
-        ],
-    )
-    order_store.add_events_sync(
-        conn,
-        [
-            event_row(
-                row.id,
-                Event(at=now, actor=actor, kind=EventKind.UPDATED, detail={"changed": changed}),
-            )
-        ],
+    order_store.replace_content(conn, row.id, data, digest, now=now)
+    order_store.add_note(
+        conn, row.id, EventKind.UPDATED, {"changed": changed}, actor=actor, now=now
     )
     if "lines" in changed:
         note = _rereserve(conn, row.id, actor=actor, now=now)
@@ -179,62 +143,54 @@ def _rereserve(conn: Connection, order_id: str, *, actor: str, now: datetime) ->
     if not short[order_id]:
         return None
     note = f"the channel changed the lines and stock is short: {shortfall_text(short[order_id])}"
-    _flag(conn, order_id, note, actor=actor, now=now, kind=EventKind.STOCK_SHORT)
+    order_store.flag_attention(
+        conn, order_id, note, actor=actor, now=now, kind=EventKind.STOCK_SHORT
+    )
     return note
 
 
 def _cancel(
     conn: Connection, order_id: str, *, actor: str, now: datetime
 ) -> tuple[bool, str | None]:
-    row = conn.execute(
-        select(orders.c.status, orders.c.version).where(orders.c.id == order_id)
-    ).one()
-    status = OrderStatus(row.status)
+    status = order_store.status_of(conn, order_id)
     if status == OrderStatus.CANCELLED:
         return False, None
     if can_move(status, OrderStatus.CANCELLED):
-        conn.execute(
-            update(orders)
-            .where(orders.c.id == order_id)
-            .values(
-                status=OrderStatus.CANCELLED,
-                held_from=None,
-                updated_at=now,
-                version=row.version + 1,
-            )
+        order_store.move_many(
+            conn, [order_id], from_status=status, to_status=OrderStatus.CANCELLED, now=now
         )
-        order_store.add_events_sync(
+        _event(
             conn,
-            [
-                event_row(
-                    order_id,
-                    Event(
-                        at=now,
-                        actor=actor,
-                        kind=EventKind.CANCEL,
-                        from_status=status,
-                        to_status=OrderStatus.CANCELLED,
-                        detail={"reason": "cancelled on the channel"},
-                    ),
-                )
-            ],
+            order_id,
+            EventKind.CANCEL,
+            status,
+            OrderStatus.CANCELLED,
+            actor=actor,
+            now=now,
+            detail={"reason": "cancelled on the channel"},
         )
         stock.release_order(conn, order_id, reason="order cancelled on the channel")
         return True, None
     note = f"the channel cancelled the order after it was {status}"
-    _flag(conn, order_id, note, actor=actor, now=now, kind=EventKind.CANCEL_REFUSED)
+    order_store.flag_attention(
+        conn, order_id, note, actor=actor, now=now, kind=EventKind.CANCEL_REFUSED
+    )
     return False, note
 
 
-def _flag(
-    conn: Connection, order_id: str, note: str, *, actor: str, now: datetime, kind: EventKind
+def _event(
+    conn: Connection,
+    order_id: str,
+    kind: EventKind,
+    frm: OrderStatus,
+    to: OrderStatus,
+    *,
+    actor: str,
+    now: datetime,
+    detail: dict[str, str] | None = None,
 ) -> None:
-    conn.execute(
-        update(orders).where(orders.c.id == order_id).values(attention=note, updated_at=now)
-    )
-    order_store.add_events_sync(
-        conn, [event_row(order_id, Event(at=now, actor=actor, kind=kind, detail={"reason": note}))]
-    )
+    event = Event(at=now, actor=actor, kind=kind, from_status=frm, to_status=to, detail=detail)
+    order_store.add_events_sync(conn, [event_row(order_id, event)])
 
 
 def _changed(old: OrderData, new: OrderData) -> list[str]:
