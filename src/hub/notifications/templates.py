@@ -65,6 +65,7 @@ from hub.notifications.i18n import (
     format_datetime,
     format_money,
 )
+from hub.notifications.samples import sample_context, sample_tracking_page
 
 DEFAULT_DIR = Path(__file__).parent / "templates" / "default"
 PARTS = ("subject.txt", "txt", "html")
@@ -223,8 +224,6 @@ class BrandTemplates:
 
     def check(self) -> list[Problem]:
         """Every problem of this brand's templates (empty when all render)."""
-        from hub.notifications.samples import sample_context, sample_tracking_page
-
         problems: list[Problem] = []
         for lang in self.languages:
             locale = buyer_locale(lang, None, languages=self.languages)

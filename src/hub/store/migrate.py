@@ -8,6 +8,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine
 
 
 def migrations_dir() -> Path:
@@ -47,9 +49,6 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def current(url: str) -> str | None:
     """The revision the database is at (None when it was never migrated)."""
-    from alembic.runtime.migration import MigrationContext
-    from sqlalchemy import create_engine
-
     sync_url = url.replace("+aiosqlite", "").replace("+asyncpg", "+asyncpg")
     if "+asyncpg" in sync_url:
         raise NotImplementedError("current() reads SQLite only")
