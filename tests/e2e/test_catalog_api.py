@@ -120,13 +120,17 @@ async def test_listing_and_alias_conflicts(
 
 async def test_scopes(client: AsyncTestClient, auth: dict[str, str], db: Database) -> None:
     _, writer = await key_service.create(db, "pim", ["catalog:write"])
-    _, reader = await key_service.create(db, "reader", ["orders:read"])
+    _, reader = await key_service.create(db, "reader", ["catalog:read"])
+    _, orders = await key_service.create(db, "orders", ["orders:read"])
     as_reader = {"Authorization": f"Bearer {reader}"}
     as_writer = {"Authorization": f"Bearer {writer}"}
     assert (await put(client, as_reader, item("A"))).status_code == 403
     assert (await put(client, as_writer, item("A"))).status_code == 200
     assert (await client.get("/catalog/skus/A", headers=as_reader)).status_code == 200
     assert (await client.get("/catalog/skus", headers=as_reader)).status_code == 200
+    assert (await client.get("/catalog/skus/A", headers=as_writer)).status_code == 200
+    as_orders = {"Authorization": f"Bearer {orders}"}
+    assert (await client.get("/catalog/skus", headers=as_orders)).status_code == 403
 
 
 async def test_an_alias_on_an_order_line_reserves_the_real_sku(

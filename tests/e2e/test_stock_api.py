@@ -108,14 +108,21 @@ async def test_a_bad_movement_fails_the_whole_batch(
 async def test_scopes(client: AsyncTestClient, auth: dict[str, str], db: Database) -> None:
     await setup_locations(client, auth)
     _, writer = await key_service.create(db, "3pl-feed", ["stock:write"])
-    _, reader = await key_service.create(db, "reader", ["orders:read"])
+    _, reader = await key_service.create(db, "reader", ["stock:read"])
+    _, orders = await key_service.create(db, "orders", ["orders:read"])
     body = {"movements": [mv("receipt", "CAP", "main", 1)]}
     as_reader = {"Authorization": f"Bearer {reader}"}
     assert (await client.post("/stock/movements", json=body, headers=as_reader)).status_code == 403
     as_writer = {"Authorization": f"Bearer {writer}"}
     assert (await client.post("/stock/movements", json=body, headers=as_writer)).status_code == 201
     assert (await client.get("/stock/CAP", headers=as_reader)).status_code == 200
-    assert (await client.get("/locations", headers=as_reader)).status_code == 403
+    assert (await client.get("/stock/CAP", headers=as_writer)).status_code == 200
+    assert (await client.get("/locations", headers=as_reader)).status_code == 200
+    new_place = {"code": "new", "name": "New"}
+    assert (await client.post("/locations", json=new_place, headers=as_writer)).status_code == 403
+    as_orders = {"Authorization": f"Bearer {orders}"}
+    assert (await client.get("/stock/CAP", headers=as_orders)).status_code == 403
+    assert (await client.get("/locations", headers=as_orders)).status_code == 403
 
 
 async def test_short_order_holds_or_backorders_by_channel_policy(

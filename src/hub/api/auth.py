@@ -1,4 +1,10 @@
-"""Bearer API keys: the middleware that resolves them and the guards that check scopes."""
+"""Bearer API keys: the middleware that resolves them and the guards that check scopes.
+
+What each scope may call is decided in ``hub.domain.scopes``; a guard only asks whether
+the key may call the route at all. Handlers whose data belongs to a channel (orders,
+fulfilments, a channel's available to sell) then narrow what they read with
+``Principal.channels(scope)``: another channel's record answers 404, as if it did not exist.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from hub.errors import Forbidden
-from hub.services.keys import Principal
+from hub.services.keys import KeyRefused, Principal
 
 PUBLIC_PATHS = ["^/health$", "^/ready$", "^/schema", "^/webhooks/", "^/track/"]
 
@@ -23,17 +29,24 @@ class BearerKeyMiddleware(AbstractAuthenticationMiddleware):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthorizedException("send an API key as 'Authorization: Bearer <key>'")
-        principal = await connection.app.state.hub.keys.resolve(token.strip())
-        if principal is None:
-            raise NotAuthorizedException("the API key is unknown or revoked")
+        try:
+            principal = await connection.app.state.hub.keys.authenticate(token.strip())
+        except KeyRefused as refused:
+            raise NotAuthorizedException(str(refused)) from None
         return AuthenticationResult(user=principal, auth=None)
 
 
 def requires(scope: str) -> Any:
-    """A guard: the caller's key must grant ``scope``."""
+    """A guard: the caller's key must grant ``scope`` (for at least its own channel).
+
+    ``OPTIONS`` passes: the authentication middleware does not run for it (it only answers
+    which methods a path has), so there is no key to check.
+    """
 
     # async on purpose: litestar runs a sync guard in a thread pool, a hop on every request
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if connection.scope.get("method") == "OPTIONS":
+            return
         principal: Principal = connection.user
         if not principal.allows(scope):
             raise Forbidden(f"the key {principal.name!r} lacks the {scope!r} scope")

@@ -35,7 +35,7 @@ class CatalogController(Controller):
     async def upsert(self, hub: NamedDependency[Hub], data: JSONBody[SkusIn]) -> SkusStored:
         return SkusStored(stored=await catalog_service.upsert_skus(hub.db, data.skus))
 
-    @get("/", guards=[requires("orders:read")], summary="SKUs in SKU order, a page at a time")
+    @get("/", guards=[requires("catalog:read")], summary="SKUs in SKU order, a page at a time")
     async def list_all(
         self,
         hub: NamedDependency[Hub],
@@ -46,7 +46,7 @@ class CatalogController(Controller):
 
     @get(
         "/{sku:str}",
-        guards=[requires("orders:read")],
+        guards=[requires("catalog:read")],
         summary="One SKU, by its name or one of its aliases",
     )
     async def get_one(self, hub: NamedDependency[Hub], sku: FromPath[str]) -> SkuOut:

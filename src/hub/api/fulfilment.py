@@ -49,9 +49,10 @@ class FulfilmentController(Controller):
     path = "/fulfilments"
     tags = ["fulfilment"]
 
-    @get("/", guards=[requires("orders:read")], summary="Fulfilments, oldest first")
+    @get("/", guards=[requires("fulfilment:read")], summary="Fulfilments, oldest first")
     async def list_all(
         self,
+        request: Request[Principal, Any, Any],
         hub: NamedDependency[Hub],
         location: FromQuery[str | None] = None,
         status: FromQuery[
@@ -67,17 +68,26 @@ class FulfilmentController(Controller):
         ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> list[FulfilmentOut]:
-        """``status=open``: everything not yet fully shipped nor cancelled."""
+        """``status=open``: everything not yet fully shipped nor cancelled. A channel's key
+        sees its own channel's orders' fulfilments only."""
         found = await own_warehouse.list_fulfilments(
-            hub.db, location=location, status=status, limit=limit
+            hub.db,
+            location=location,
+            status=status,
+            limit=limit,
+            channels=request.user.channels("fulfilment:read"),
         )
         return [fulfilment_out(v) for v in found]
 
-    @get("/{fulfilment_id:str}", guards=[requires("orders:read")], summary="One fulfilment")
+    @get("/{fulfilment_id:str}", guards=[requires("fulfilment:read")], summary="One fulfilment")
     async def get_one(
-        self, hub: NamedDependency[Hub], fulfilment_id: FromPath[str]
+        self,
+        request: Request[Principal, Any, Any],
+        hub: NamedDependency[Hub],
+        fulfilment_id: FromPath[str],
     ) -> FulfilmentOut:
-        return fulfilment_out(await own_warehouse.get_fulfilment(hub.db, fulfilment_id))
+        reach = request.user.channels("fulfilment:read")
+        return fulfilment_out(await own_warehouse.get_fulfilment(hub.db, fulfilment_id, reach))
 
     @post(
         "/{fulfilment_id:str}/shipments",
@@ -135,12 +145,15 @@ async def ask_label(
 
 @get(
     "/fulfilments/{fulfilment_id:str}/label",
-    guards=[requires("orders:read")],
+    guards=[requires("fulfilment:read")],
     summary="The bought label's document (PNG, PDF or ZPL)",
     tags=["fulfilment"],
 )
-async def label(hub: NamedDependency[Hub], fulfilment_id: FromPath[str]) -> Response[bytes]:
-    document, media = await labels.label_document(hub.db, fulfilment_id)
+async def label(
+    request: Request[Principal, Any, Any], hub: NamedDependency[Hub], fulfilment_id: FromPath[str]
+) -> Response[bytes]:
+    reach = request.user.channels("fulfilment:read")
+    document, media = await labels.label_document(hub.db, fulfilment_id, reach)
     return Response(document, media_type=media)
 
 

@@ -91,7 +91,7 @@ async def receive_webhook(
     "/connections",
     summary="Configured connections (secrets never shown)",
     tags=["connections"],
-    guards=[requires("orders:read")],
+    guards=[requires("connections:read")],
 )
 async def list_connections(hub: NamedDependency[Hub]) -> list[ConnectionInfo]:
     return hub.connections.info()

@@ -12,8 +12,9 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 
 from hub.api.auth import requires
 from hub.bootstrap import Hub
+from hub.domain.ats import Term
 from hub.domain.order import FieldError
-from hub.errors import Unprocessable
+from hub.errors import NotFound, Unprocessable
 from hub.services import stock as stock_service
 from hub.services import stock_sync
 from hub.services.keys import Principal
@@ -50,6 +51,16 @@ class DriftFound(msgspec.Struct, frozen=True):
     sku: str
     hub_quantity: int
     channel_quantity: int
+
+
+class ChannelStock(msgspec.Struct, frozen=True):
+    """One channel's available to sell of a SKU and the terms it is made of, pooled over the
+    locations that serve the channel (the terms add up to ``ats``)."""
+
+    sku: str
+    channel: str
+    ats: int
+    terms: list[Term]
 
 
 class StockController(Controller):
@@ -90,15 +101,42 @@ class StockController(Controller):
 
     @get(
         "/{sku:str}",
-        guards=[requires("orders:read")],
+        guards=[requires("stock:read")],
         summary="On hand, reserved and available per location; available to sell per channel",
     )
     async def get_stock(self, hub: NamedDependency[Hub], sku: FromPath[str]) -> StockView:
         return await stock_service.get_stock(hub.db, sku, hub.connections.channel_rules())
 
     @get(
+        "/{sku:str}/ats",
+        guards=[requires("ats:read")],
+        summary="One channel's available to sell, with its terms (a channel's key: its own)",
+    )
+    async def channel_ats(
+        self,
+        request: Request[Principal, Any, Any],
+        hub: NamedDependency[Hub],
+        sku: FromPath[str],
+        channel: FromQuery[str | None] = None,
+    ) -> ChannelStock:
+        """``channel`` defaults to the key's own; a channel's key asking for another
+        channel's figure gets 404."""
+        reach = request.user.channels("ats:read")
+        if channel is None:
+            if reach is None or len(reach) != 1:
+                raise Unprocessable(
+                    "name the channel: ?channel=<code>", [FieldError("channel", "required")]
+                )
+            channel = next(iter(reach))
+        if reach is not None and channel not in reach:
+            raise NotFound(f"no available-to-sell figure of channel {channel!r} for this key")
+        rules = hub.connections.channel_rules()
+        found = await stock_service.channel_stock(hub.db, sku, channel, rules)
+        return ChannelStock(sku=sku, channel=found.channel, ats=found.ats, terms=found.terms)
+
+    @get(
         "/sync",
-        guards=[requires("orders:read")],
+        guards=[requires("stock:read")],
         summary="What each channel was last sent for each SKU, what waits, and what failed",
     )
     async def sync_state(
@@ -130,7 +168,7 @@ class StockController(Controller):
 
     @get(
         "/drift",
-        guards=[requires("orders:read")],
+        guards=[requires("stock:read")],
         summary="Figures a channel showed that differed from the hub's, newest first",
     )
     async def drift(
@@ -148,13 +186,17 @@ class StockController(Controller):
 class LocationController(Controller):
     path = "/locations"
     tags = ["stock"]
-    guards = [requires("admin")]
 
-    @post("/", status_code=201, summary="Add a location (lower priority is reserved first)")
+    @post(
+        "/",
+        guards=[requires("admin")],
+        status_code=201,
+        summary="Add a location (lower priority is reserved first)",
+    )
     async def add(self, hub: NamedDependency[Hub], data: JSONBody[LocationIn]) -> LocationIn:
         return await stock_service.add_location(hub.db, data)
 
-    @get("/", summary="Every location, by priority")
+    @get("/", guards=[requires("stock:read")], summary="Every location, by priority")
     async def list_all(self, hub: NamedDependency[Hub]) -> list[LocationIn]:
         return await stock_service.list_locations(hub.db)
 

@@ -7,6 +7,8 @@ from rich.table import Table
 
 from hub.cli._common import console, load_settings, run
 from hub.cli.db import migrate_embedded
+from hub.clock import utcnow
+from hub.errors import HubError
 from hub.services import keys as key_service
 
 
@@ -22,23 +24,48 @@ def keys() -> None:
     "scopes",
     multiple=True,
     required=True,
-    help="admin, orders:read, orders:write or channel:<code>; repeat for several.",
+    help="admin, orders:read, orders:write, fulfilment:read, fulfilment:write, stock:read, "
+    "stock:write, catalog:read, catalog:write, connections:read, channel:<code> (with "
+    "ats:read for its own available to sell); repeat for several. See the README's table.",
 )
-def keys_create(name: str, scopes: tuple[str, ...]) -> None:
+@click.option(
+    "--expires",
+    default=None,
+    metavar="WHEN",
+    help="When the key stops working: a duration (90d, 12h, 30m, 2w), a date (2026-01-31, "
+    "00:00 UTC) or a date-time with a UTC offset. Default: never.",
+)
+def keys_create(name: str, scopes: tuple[str, ...], expires: str | None) -> None:
     """Create a key and print it once (only its hash is stored)."""
+    try:
+        expires_at = key_service.expiry_from(expires, utcnow()) if expires else None
+    except HubError as exc:
+        raise click.BadParameter(exc.detail, param_hint="--expires") from None
     settings = load_settings()
     migrate_embedded(settings)
-    _, plain = run(settings, lambda db: key_service.create(db, name, scopes))
+    info, plain = run(
+        settings, lambda db: key_service.create(db, name, scopes, expires_at=expires_at)
+    )
     click.echo(plain)
+    if info.expires_at:
+        click.echo(f"{name}: expires {info.expires_at}", err=True)
 
 
 @keys.command("list")
 def keys_list() -> None:
     """List keys (never the keys themselves)."""
-    table = Table("name", "prefix", "scopes", "created", "revoked")
+    table = Table("name", "prefix", "scopes", "created", "expires", "revoked")
     for k in run(load_settings(), key_service.list_keys):
+        expires = k.expires_at or "never"
+        if k.expired:
+            expires += " (expired)"
         table.add_row(
-            k.name, k.prefix, " ".join(k.scopes), k.created_at, "yes" if k.revoked else ""
+            k.name,
+            k.prefix,
+            " ".join(k.scopes),
+            k.created_at,
+            expires,
+            "yes" if k.revoked else "",
         )
     console.print(table)
 

@@ -92,3 +92,13 @@ def channel_ats(channel: str, levels: list[LocationFigures], rules: ChannelRules
         terms.append(Term(f"cap {rules.cap}", capped - ats))
         ats = capped
     return ChannelAts(channel=channel, ats=ats, terms=terms)
+
+
+def pooled(found: ChannelAts) -> ChannelAts:
+    """The same figure with its per-location terms summed over locations (what a channel
+    may be shown of itself: how its figure comes about, not what lies where). Terms keep
+    the order in which each first appears, so they still add up to ``ats``."""
+    sums: dict[str, int] = {}
+    for t in found.terms:
+        sums[t.term] = sums.get(t.term, 0) + t.value
+    return ChannelAts(found.channel, found.ats, [Term(name, value) for name, value in sums.items()])

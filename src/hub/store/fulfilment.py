@@ -7,7 +7,7 @@ and ``update_shipment`` (parcels), which check the tables in ``hub.domain.fulfil
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -133,7 +133,14 @@ def set_shipped(conn: Connection, fulfilment_id: str, shipped: dict[int, int]) -
         )
 
 
-def open_at(conn: Connection, location: str | None, status: str | None, limit: int) -> list[Any]:
+def open_at(
+    conn: Connection,
+    location: str | None,
+    status: str | None,
+    limit: int,
+    channels: Collection[str] | None = None,
+) -> list[Any]:
+    """Oldest first; ``channels``: only fulfilments of those channels' orders (None: all)."""
     query = select(fulfilments).order_by(fulfilments.c.created_at, fulfilments.c.id).limit(limit)
     if location is not None:
         query = query.where(fulfilments.c.location == location)
@@ -141,7 +148,22 @@ def open_at(conn: Connection, location: str | None, status: str | None, limit: i
         query = query.where(fulfilments.c.status.in_(sorted(STILL_OPEN)))
     elif status is not None:
         query = query.where(fulfilments.c.status == status)
+    if channels is not None:
+        query = query.join(orders, orders.c.id == fulfilments.c.order_id).where(
+            orders.c.channel.in_(sorted(channels))
+        )
     return list(conn.execute(query))
+
+
+def visible(conn: Connection, fulfilment_id: str, channels: Collection[str] | None) -> Any | None:
+    """The fulfilment, when it exists and its order's channel is one of ``channels`` (None:
+    any channel)."""
+    query = select(fulfilments).where(fulfilments.c.id == fulfilment_id)
+    if channels is not None:
+        query = query.join(orders, orders.c.id == fulfilments.c.order_id).where(
+            orders.c.channel.in_(sorted(channels))
+        )
+    return conn.execute(query).first()
 
 
 def shipment(conn: Connection, fulfilment_id: str, parcel_key: str) -> Any | None:

@@ -151,6 +151,7 @@ api_keys = Table(
     Column("scopes", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime),
+    Column("expires_at", UtcDateTime),
 )
 
 inbound_messages = Table(

@@ -3,6 +3,7 @@ with the carrier service the routing rules allow, kept with the fulfilment."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import msgspec
@@ -183,10 +184,13 @@ def _keep(conn: Connection, f: Any, label: Label, code: str) -> None:
     )
 
 
-async def label_document(db: Database, fulfilment_id: str) -> tuple[bytes, str]:
-    """The stored label document and its media type."""
+async def label_document(
+    db: Database, fulfilment_id: str, channels: Collection[str] | None = None
+) -> tuple[bytes, str]:
+    """The stored label document and its media type (NotFound when the fulfilment's order
+    belongs to none of ``channels``; None: any channel)."""
     async with db.read() as aconn:
-        f = await aconn.run_sync(lambda c: store.get(c, fulfilment_id))
+        f = await aconn.run_sync(lambda c: store.visible(c, fulfilment_id, channels))
     if f is None:
         raise NotFound(f"no fulfilment {fulfilment_id}")
     if not f.label:

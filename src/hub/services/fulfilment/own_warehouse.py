@@ -3,6 +3,7 @@ fulfilment, and a parcel it confirms shipped (``POST /fulfilments/{id}/shipments
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,19 +45,28 @@ def _view(conn: Connection, f: Any) -> FulfilmentView:
 
 
 async def list_fulfilments(
-    db: Database, *, location: str | None, status: str | None, limit: int
+    db: Database,
+    *,
+    location: str | None,
+    status: str | None,
+    limit: int,
+    channels: Collection[str] | None = None,
 ) -> list[FulfilmentView]:
     """Oldest first; ``status="open"``: every fulfilment still open (not all shipped, not
-    ended)."""
+    ended). ``channels``: only those channels' orders' fulfilments (None: every one)."""
     async with db.read() as aconn:
         return await aconn.run_sync(
-            lambda c: [_view(c, f) for f in store.open_at(c, location, status, limit)]
+            lambda c: [_view(c, f) for f in store.open_at(c, location, status, limit, channels)]
         )
 
 
-async def get_fulfilment(db: Database, fulfilment_id: str) -> FulfilmentView:
+async def get_fulfilment(
+    db: Database, fulfilment_id: str, channels: Collection[str] | None = None
+) -> FulfilmentView:
+    """One fulfilment; NotFound also when its order belongs to none of ``channels``."""
+
     def read(conn: Connection) -> FulfilmentView | None:
-        f = store.get(conn, fulfilment_id)
+        f = store.visible(conn, fulfilment_id, channels)
         return _view(conn, f) if f is not None else None
 
     async with db.read() as aconn:

@@ -9,7 +9,15 @@ from collections.abc import Mapping
 
 import msgspec
 
-from hub.domain.ats import ChannelAts, ChannelRules, LocationFigures, Term, channel_ats, serves
+from hub.domain.ats import (
+    ChannelAts,
+    ChannelRules,
+    LocationFigures,
+    Term,
+    channel_ats,
+    pooled,
+    serves,
+)
 from hub.domain.stock import Level
 from hub.errors import NotFound
 from hub.store import catalog as catalog_store
@@ -107,3 +115,15 @@ async def get_stock(
     if not found[sku]:
         raise NotFound(f"no stock recorded for {sku!r}")
     return _view(sku, found[sku], serving)
+
+
+async def channel_stock(
+    db: Database, sku: str, channel: str, channels: Mapping[str, ChannelRules]
+) -> ChannelAts:
+    """One channel's available to sell of ``sku``, its terms pooled over the locations that
+    serve it (``GET /stock/{sku}/ats``: nothing per location, nothing of other channels)."""
+    rules = channels.get(channel)
+    if rules is None or not serves(rules):
+        raise NotFound(f"channel {channel!r} is offered no stock")
+    view = await get_stock(db, sku, {channel: rules})
+    return pooled(view.channels[0])

@@ -1,0 +1,272 @@
+"""A small hub with something behind every route, for the walk in tests/e2e/test_scopes.py.
+
+Two channels: ``shop-eu`` (the channel key's own; a configured connection) and
+``callcentre`` (another channel). Each has a released order with a fulfilment at the
+merchant's own warehouse ``main`` carrying a label. There is stock, a SKU, a kept inbound
+message and a label-buying connection. ``build(route)`` gives the request that exercises a
+route for the key's own channel (``"own"``) or the other one (``"other"``); with
+``fresh=True`` it first makes what a successful write uses up (a new order to cancel, a
+dead job to replay), so each key that may write gets a real 2xx.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy import insert, update
+
+from hub.clock import utcnow
+from hub.config import Settings
+from hub.store import inbound as inbound_store
+from hub.store import jobs as job_store
+from hub.store.database import Database
+from hub.store.jobs import NewJob
+from hub.store.tables import fulfilments, jobs
+from tests.e2e.test_fulfilment_api import drain, order
+
+Variant = Literal["own", "other"]
+OWN, OTHER = "shop-eu", "callcentre"
+CONFIG = {
+    "connections": [
+        {
+            "code": OWN,
+            "connector": "generic_json",
+            "settings": {"mapping": "example_partner_order"},
+            "secrets": {"webhook_secret": {"env": "SCOPES_SHOP_SECRET"}},
+        },
+        {
+            "code": "easypost",
+            "connector": "easypost",
+            "base_url": "https://easypost.invalid",
+            "secrets": {
+                "api_key": {"env": "SCOPES_EASYPOST_KEY"},
+                "webhook_secret": {"env": "SCOPES_EASYPOST_SECRET"},
+            },
+        },
+    ]
+}
+ENV = {"SCOPES_SHOP_SECRET": "s1", "SCOPES_EASYPOST_KEY": "k", "SCOPES_EASYPOST_SECRET": "s2"}
+
+
+def write_config(tmp_path: Path) -> str:
+    path = tmp_path / "hub.yaml"
+    path.write_text(json.dumps(CONFIG))
+    return str(path)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request, and what its answer must (``shows``) or, for a channel's key, must
+    not (``hides``) contain."""
+
+    path: str
+    json: Any = None
+    params: dict[str, str] | None = None
+    shows: str | None = None
+    hides: str | None = None
+
+
+@dataclass
+class World:
+    client: AsyncTestClient
+    admin: dict[str, str]
+    db: Database
+    settings: Settings
+    orders: dict[str, str] = field(default_factory=dict)  # variant -> order id
+    fulfilments: dict[str, str] = field(default_factory=dict)
+    public_ref: str = ""
+    message_id: str = ""
+    secrets: list[str] = field(default_factory=list)  # plain keys: never in an answer
+    _seq: itertools.count[int] = field(default_factory=itertools.count)
+
+    def channel(self, variant: Variant) -> str:
+        return OWN if variant == "own" else OTHER
+
+    async def new_order(self, variant: Variant, *, hold: bool = False) -> str:
+        body = order(f"SCOPE-{next(self._seq)}", ("TEE", 1)) | {"channel": self.channel(variant)}
+        r = await self.client.post("/orders", json=body, headers=self.admin)
+        assert r.status_code == 201, r.text
+        order_id: str = r.json()["id"]
+        if hold:
+            r = await self.client.post(f"/orders/{order_id}/hold", headers=self.admin)
+            assert r.status_code == 200, r.text
+        return order_id
+
+    async def dead_job(self) -> int:
+        (row,) = job_store.job_rows([NewJob("scopes.test", {})], now=utcnow(), max_attempts=1)
+        async with self.db.write() as conn:
+            query = insert(jobs).values({**row, "state": "dead"}).returning(jobs.c.id)
+            return int((await conn.execute(query)).scalar_one())
+
+    def tracking(self) -> str:
+        return f"TRK-{next(self._seq)}"
+
+
+async def admin_call(world: World, method: str, path: str, body: Any) -> None:
+    r = await world.client.request(method, path, json=body, headers=world.admin)
+    assert r.status_code in (200, 201), r.text
+
+
+async def build_world(
+    client: AsyncTestClient, admin: dict[str, str], db: Database, settings: Settings
+) -> World:
+    world = World(client, admin, db, settings)
+    await admin_call(world, "POST", "/locations", {"code": "main", "name": "Main"})
+    receipt = {"kind": "receipt", "sku": "TEE", "location": "main", "quantity": 500, "reason": "in"}
+    await admin_call(world, "POST", "/stock/movements", {"movements": [receipt]})
+    await admin_call(world, "PUT", "/catalog/skus", {"skus": [{"sku": "TEE", "name": "Tee"}]})
+    for variant in ("own", "other"):
+        body = order(f"SCOPE-{variant}", ("TEE", 20)) | {"channel": world.channel(variant)}
+        r = await client.post("/orders", json=body, headers=admin)
+        assert r.status_code == 201, r.text
+        world.orders[variant] = r.json()["id"]
+    world.public_ref = r.json()["public_ref"]
+    await drain(db, settings)
+    for variant, order_id in world.orders.items():
+        listed = (await client.get("/fulfilments", headers=admin)).json()
+        (f,) = [f for f in listed if f["order_id"] == order_id]
+        world.fulfilments[variant] = f["id"]
+    async with db.write() as conn:
+        await conn.execute(update(fulfilments).values(label=b"%PDF-1.4 label", label_format="pdf"))
+    world.message_id = "01JSCOPESMESSAGE0000000000"
+    await db.run_write(
+        lambda c: inbound_store.keep_sync(
+            c,
+            message_id=world.message_id,
+            connection="gone",
+            source="webhook",
+            dedupe_key="scopes-1",
+            topic=None,
+            body=b"{}",
+            now=utcnow(),
+        )
+    )
+    return world
+
+
+Builder = Callable[[World, Variant, bool], Awaitable[Call]]
+
+
+def fixed(path: str, **kwargs: Any) -> Builder:
+    async def build(world: World, variant: Variant, fresh: bool) -> Call:
+        return Call(path, **kwargs)
+
+    return build
+
+
+async def _orders(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call("/orders", shows=world.orders["own"], hides=world.orders["other"])
+
+
+async def _order(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call(f"/orders/{world.orders[variant]}", shows=world.orders[variant])
+
+
+async def _create(world: World, variant: Variant, fresh: bool) -> Call:
+    body = order(f"SCOPE-NEW-{next(world._seq)}", ("TEE", 1))
+    return Call("/orders", json=body | {"channel": world.channel(variant)})
+
+
+def _action(action: str) -> Builder:
+    async def build(world: World, variant: Variant, fresh: bool) -> Call:
+        order_id = world.orders[variant]
+        if fresh:
+            order_id = await world.new_order(variant, hold=action == "release")
+        return Call(f"/orders/{order_id}/{action}", json={"reason": "scope walk"})
+
+    return build
+
+
+async def _fulfilment_list(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call("/fulfilments", shows=world.fulfilments["own"], hides=world.fulfilments["other"])
+
+
+def _fulfilment(suffix: str = "") -> Builder:
+    async def build(world: World, variant: Variant, fresh: bool) -> Call:
+        f = world.fulfilments[variant]
+        return Call(f"/fulfilments/{f}{suffix}", shows=None if suffix else f)
+
+    return build
+
+
+async def _ship(world: World, variant: Variant, fresh: bool) -> Call:
+    lines = [{"sku": "TEE", "quantity": 1}]
+    body = {"carrier": "DHL", "tracking_number": world.tracking(), "lines": lines}
+    return Call(f"/fulfilments/{world.fulfilments[variant]}/shipments", json=body)
+
+
+async def _buy_label(world: World, variant: Variant, fresh: bool) -> Call:
+    body = {"parcel": {"weight_grams": 500}}
+    return Call(f"/fulfilments/{world.fulfilments[variant]}/label", json=body)
+
+
+async def _ats(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call("/stock/TEE/ats", params={"channel": world.channel(variant)}, shows='"ats"')
+
+
+async def _replay_job(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call(f"/jobs/{await world.dead_job() if fresh else 1}/replay")
+
+
+async def _message(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call(f"/inbound/{world.message_id}", shows=world.message_id)
+
+
+async def _replay_message(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call(f"/inbound/{world.message_id}/replay")
+
+
+async def _add_location(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call("/locations", json={"code": f"loc-{next(world._seq)}", "name": "Another"})
+
+
+async def _movements(world: World, variant: Variant, fresh: bool) -> Call:
+    moves = [{"kind": "receipt", "sku": "MUG", "location": "main", "quantity": 1, "reason": "in"}]
+    return Call("/stock/movements", json={"movements": moves})
+
+
+async def _track(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call(f"/track/{world.public_ref}")
+
+
+#: how to call each route: "METHOD /path" as the test's table names it.
+BUILDERS: dict[str, Builder] = {
+    "GET /health": fixed("/health"),
+    "GET /ready": fixed("/ready"),
+    "GET /schema/*": fixed("/schema/openapi.json"),
+    "GET /track/{public_ref}": _track,
+    "POST /webhooks/{code}": fixed("/webhooks/no-such-connection", json={}),
+    "GET /orders": _orders,
+    "GET /orders/{order_id}": _order,
+    "POST /orders": _create,
+    "POST /orders/{order_id}/cancel": _action("cancel"),
+    "POST /orders/{order_id}/hold": _action("hold"),
+    "POST /orders/{order_id}/release": _action("release"),
+    "GET /fulfilments": _fulfilment_list,
+    "GET /fulfilments/{fulfilment_id}": _fulfilment(),
+    "GET /fulfilments/{fulfilment_id}/label": _fulfilment("/label"),
+    "POST /fulfilments/{fulfilment_id}/shipments": _ship,
+    "POST /fulfilments/{fulfilment_id}/label": _buy_label,
+    "GET /stock/{sku}": fixed("/stock/TEE", shows='"locations"'),
+    "GET /stock/{sku}/ats": _ats,
+    "GET /stock/sync": fixed("/stock/sync"),
+    "GET /stock/drift": fixed("/stock/drift"),
+    "POST /stock/movements": _movements,
+    "GET /locations": fixed("/locations", shows='"main"'),
+    "POST /locations": _add_location,
+    "GET /catalog/skus": fixed("/catalog/skus", shows='"TEE"'),
+    "GET /catalog/skus/{sku}": fixed("/catalog/skus/TEE", shows='"TEE"'),
+    "PUT /catalog/skus": fixed("/catalog/skus", json={"skus": [{"sku": "CAP", "name": "Cap"}]}),
+    "GET /connections": fixed("/connections", shows=f'"{OWN}"'),
+    "GET /jobs": fixed("/jobs"),
+    "POST /jobs/{job_id}/replay": _replay_job,
+    "GET /inbound": fixed("/inbound", shows="01JSCOPESMESSAGE0000000000"),
+    "GET /inbound/{message_id}": _message,
+    "POST /inbound/{message_id}/replay": _replay_message,
+}
