@@ -14,7 +14,8 @@ connections:
 
 The file is validated at start; every error names the file, the key and, for a setting,
 the connection. A ``callcentre`` connection (direct entry through ``POST /orders``) always
-exists.
+exists; ``connector: callcentre`` configures another direct-entry channel (a custom shop
+that posts its orders, a wholesale desk), which takes the hub's settings only.
 
 One ``settings`` mapping holds two kinds of key. The hub's own (stock rules, release
 policy, stock sync, polling) are converted into ``HubSettings``; the rest belong to the
@@ -45,6 +46,8 @@ from hub.infra.yaml import YamlFileError, read_yaml
 from hub.sdk.connector import Connection, HasSettings
 
 CALLCENTRE = Connection(code="callcentre", connector="callcentre")
+#: the connector name of a direct-entry channel: orders come only through the API or import
+DIRECT_ENTRY = CALLCENTRE.connector
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
@@ -195,7 +198,7 @@ def load(
     for i, c in enumerate(parsed.connections):
         key = f"{where}: connections[{i}]"
         _check_code(key, c, found, connectors)
-        hub[c.code], theirs = _split_settings(key, c, connectors[c.connector])
+        hub[c.code], theirs = _split_settings(key, c, connectors.get(c.connector))
         found.append(
             Connection(
                 code=c.code,
@@ -218,8 +221,8 @@ def _check_code(
         )
     if c.code in {f.code for f in found} or c.code == CALLCENTRE.code:
         raise ConnectionsError(f"{key}.code: {c.code!r} is defined twice")
-    if c.connector not in connectors:
-        known = ", ".join(sorted(connectors)) or "none installed"
+    if c.connector not in connectors and c.connector != DIRECT_ENTRY:
+        known = ", ".join(sorted({*connectors, DIRECT_ENTRY}))
         raise ConnectionsError(
             f"{key}.connector: unknown connector {c.connector!r} (known: {known})"
         )
@@ -229,8 +232,10 @@ def _split_settings(
     key: str, c: _ConnectionIn, connector: Any
 ) -> tuple[HubSettings, dict[str, Any]]:
     """The hub's typed settings, and the connector's keys (checked against its
-    ``settings_type`` when it declares one)."""
+    ``settings_type`` when it declares one; a direct-entry channel has none)."""
     declared = connector.settings_type if isinstance(connector, HasSettings) else None
+    if connector is None:  # direct entry: the hub's keys only
+        declared = _NoSettings
     if declared is None:  # the connector takes any key
         theirs = {k: v for k, v in c.settings.items() if k not in HUB_KEYS}
     else:
@@ -250,6 +255,10 @@ def _split_settings(
         at = f"{key}.settings.{exc.key}" if exc.key else f"{key}.settings"
         raise ConnectionsError(f"{at}: {exc.reason} (connection {c.code!r})") from None
     return ours, theirs
+
+
+class _NoSettings(msgspec.Struct, forbid_unknown_fields=True):
+    """What a direct-entry channel takes beyond the hub's settings: nothing."""
 
 
 def _secrets(key: str, c: _ConnectionIn, env: Mapping[str, str]) -> dict[str, str]:

@@ -173,3 +173,16 @@ def test_a_bad_setting_stops_the_hub_naming_the_connection_and_key(
     assert str(err.value).startswith(str(path))
     assert message in str(err.value)
     assert "(connection 'shop')" in str(err.value)
+
+
+def test_a_direct_entry_channel_takes_the_hubs_settings_only(tmp_path: Path) -> None:
+    text = "connections:\n  - {code: wholesale, connector: callcentre, settings: {%s}}\n"
+    found = load(write(tmp_path, text % "stock_policy: backorder"), CONNECTORS, ENV)
+    assert [c.code for c in found.all()] == ["callcentre", "wholesale"]
+    assert found.hub_settings("wholesale").stock_policy == "backorder"
+    with pytest.raises(NotConfigured):
+        found.require("wholesale")  # like the callcentre: no connector behind it
+    with pytest.raises(ConnectionsError) as err:
+        load(write(tmp_path, text % "mapping: m"), CONNECTORS, ENV)
+    assert "connections[0].settings.mapping: not a setting of the hub" in str(err.value)
+    assert "(connection 'wholesale')" in str(err.value)
