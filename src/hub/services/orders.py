@@ -145,6 +145,7 @@ async def _follow_up(
         await _queue(conn, ROUTE_JOB, order_id, now=now)
     elif target == OrderStatus.RECEIVED:
         # back from a hold before acceptance: try to accept (and reserve) again
+        await conn.run_sync(lambda c: waits.stop_waiting(c, order_id))
         await _queue(conn, ACCEPT_JOB, order_id, now=now)
     return noted
 

@@ -23,6 +23,7 @@ from hub.services.fulfilment.pos import consume_pos_sale
 from hub.services.intake.accept import shortfall_text
 from hub.services.intake.writer import IngestRequest, IngestResult, content_hash, write_batch
 from hub.store import orders as order_store
+from hub.store import routing as routing_store
 from hub.store.orders import Event, event_row
 from hub.store.tables import order_lines, orders
 
@@ -220,6 +221,7 @@ def _cancel(
             ],
         )
         stock.release_order(conn, order_id, reason="order cancelled on the channel")
+        routing_store.stop_waiting(conn, [order_id])
         return True, None
     note = f"the channel cancelled the order after it was {status}"
     _flag(conn, order_id, note, actor=actor, now=now, kind=EventKind.CANCEL_REFUSED)
