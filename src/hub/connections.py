@@ -17,6 +17,11 @@ the connection. A ``callcentre`` connection (direct entry through ``POST /orders
 exists; ``connector: callcentre`` configures another direct-entry channel (a custom shop
 that posts its orders, a wholesale desk), which takes the hub's settings only.
 
+A ``base_url`` must be ``https``, or plain ``http`` to a loopback host (127.0.0.1, ::1,
+localhost), unless the connection says ``allow_insecure: true``. Partner hosts are
+trusted configuration: whoever writes this file chooses where the hub sends orders,
+addresses and credentials.
+
 One ``settings`` mapping holds two kinds of key. The hub's own (stock rules, release
 policy, stock sync, polling) are converted into ``HubSettings``; the rest belong to the
 connector, which declares them as a msgspec Struct (``settings_type``, see
@@ -32,11 +37,13 @@ connector's keys only. ``info()`` (``GET /connections``) shows the mapping as co
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -77,6 +84,7 @@ class _ConnectionIn(msgspec.Struct, forbid_unknown_fields=True):
     code: str
     connector: str
     base_url: str | None = None
+    allow_insecure: bool = False  # plain http to a host other than loopback
     settings: dict[str, Any] = {}
     secrets: dict[str, _Secret] = {}
 
@@ -198,6 +206,7 @@ def load(
     for i, c in enumerate(parsed.connections):
         key = f"{where}: connections[{i}]"
         _check_code(key, c, found, connectors)
+        _check_base_url(key, c)
         hub[c.code], theirs = _split_settings(key, c, connectors.get(c.connector))
         found.append(
             Connection(
@@ -259,6 +268,37 @@ def _split_settings(
 
 class _NoSettings(msgspec.Struct, forbid_unknown_fields=True):
     """What a direct-entry channel takes beyond the hub's settings: nothing."""
+
+
+def _check_base_url(key: str, c: _ConnectionIn) -> None:
+    """https, or plain http to loopback, unless the connection says ``allow_insecure``."""
+    if c.base_url is None:
+        return
+    try:
+        parts = urlsplit(c.base_url)
+        scheme, host = parts.scheme, parts.hostname
+    except ValueError:
+        scheme, host = "", None
+    if scheme not in ("http", "https") or not host:
+        raise ConnectionsError(
+            f"{key}.base_url: not an http(s) URL with a host (connection {c.code!r})"
+        )
+    if scheme == "https" or c.allow_insecure or _loopback(host):
+        return
+    raise ConnectionsError(
+        f"{key}.base_url: plain http to {host} is refused; use https (http is allowed to "
+        f"127.0.0.1, ::1 and localhost), or set allow_insecure: true on the connection "
+        f"(connection {c.code!r})"
+    )
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _secrets(key: str, c: _ConnectionIn, env: Mapping[str, str]) -> dict[str, str]:
