@@ -101,9 +101,6 @@ def any_waiting(conn: Connection) -> bool:
     return conn.execute(select(route_waits.c.order_id).limit(1)).first() is not None
 
 
-_CHUNK = 1000  # SKUs per IN list
-
-
 class Waiting(NamedTuple):
     order_id: str
     held_from: str | None
@@ -111,23 +108,25 @@ class Waiting(NamedTuple):
 
 def waiting_for(conn: Connection, line_skus: Iterable[str]) -> list[Waiting]:
     """The waiting orders, still on hold, with a line of one of ``line_skus``: oldest
-    first (placed_at, then received_at, then id)."""
-    wanted = sorted(set(line_skus))
-    found: dict[str, Any] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        has_line = (
-            select(order_lines.c.order_id)
-            .where(
-                order_lines.c.order_id == orders.c.id,
-                order_lines.c.sku.in_(wanted[start : start + _CHUNK]),
-            )
-            .exists()
+    first (placed_at, then received_at, then id).
+
+    Read from the orders on hold and their waits (each one's lines by its key), matched here:
+    a filter on the line SKU would let the database walk every line ever sold of a busy
+    SKU, once per waiting order (SQLite does)."""
+    wanted = set(line_skus)
+    rows = conn.execute(
+        select(
+            orders.c.id,
+            orders.c.held_from,
+            orders.c.placed_at,
+            orders.c.received_at,
+            order_lines.c.sku,
         )
-        rows = conn.execute(  # driven by the (few) waits, not by every line of a busy SKU
-            select(orders.c.id, orders.c.held_from, orders.c.placed_at, orders.c.received_at)
-            .join(route_waits, route_waits.c.order_id == orders.c.id)
-            .where(orders.c.status == OrderStatus.ON_HOLD.value, has_line)
-        )
-        found.update((r.id, r) for r in rows)
+        .select_from(route_waits)
+        .join(orders, orders.c.id == route_waits.c.order_id)
+        .join(order_lines, order_lines.c.order_id == route_waits.c.order_id)
+        .where(orders.c.status == OrderStatus.ON_HOLD.value)
+    )
+    found = {r.id: r for r in rows if r.sku in wanted}
     ordered = sorted(found.values(), key=lambda r: (r.placed_at, r.received_at, r.id))
     return [Waiting(r.id, r.held_from) for r in ordered]
