@@ -14,7 +14,13 @@ connections:
 
 The file is validated at start; every error names the file, the key and, for a setting,
 the connection. A ``callcentre`` connection (direct entry through ``POST /orders``) always
-exists.
+exists; ``connector: callcentre`` configures another direct-entry channel (a custom shop
+that posts its orders, a wholesale desk), which takes the hub's settings only.
+
+A ``base_url`` must be ``https``, or plain ``http`` to a loopback host (127.0.0.1, ::1,
+localhost), unless the connection says ``allow_insecure: true``. Partner hosts are
+trusted configuration: whoever writes this file chooses where the hub sends orders,
+addresses and credentials.
 
 One ``settings`` mapping holds two kinds of key. The hub's own (stock rules, release
 policy, stock sync, polling) are converted into ``HubSettings``; the rest belong to the
@@ -31,11 +37,13 @@ connector's keys only. ``info()`` (``GET /connections``) shows the mapping as co
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -45,6 +53,8 @@ from hub.infra.yaml import YamlFileError, read_yaml
 from hub.sdk.connector import Connection, HasSettings
 
 CALLCENTRE = Connection(code="callcentre", connector="callcentre")
+#: the connector name of a direct-entry channel: orders come only through the API or import
+DIRECT_ENTRY = CALLCENTRE.connector
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
@@ -74,6 +84,7 @@ class _ConnectionIn(msgspec.Struct, forbid_unknown_fields=True):
     code: str
     connector: str
     base_url: str | None = None
+    allow_insecure: bool = False  # plain http to a host other than loopback
     settings: dict[str, Any] = {}
     secrets: dict[str, _Secret] = {}
 
@@ -195,7 +206,8 @@ def load(
     for i, c in enumerate(parsed.connections):
         key = f"{where}: connections[{i}]"
         _check_code(key, c, found, connectors)
-        hub[c.code], theirs = _split_settings(key, c, connectors[c.connector])
+        _check_base_url(key, c)
+        hub[c.code], theirs = _split_settings(key, c, connectors.get(c.connector))
         found.append(
             Connection(
                 code=c.code,
@@ -218,8 +230,8 @@ def _check_code(
         )
     if c.code in {f.code for f in found} or c.code == CALLCENTRE.code:
         raise ConnectionsError(f"{key}.code: {c.code!r} is defined twice")
-    if c.connector not in connectors:
-        known = ", ".join(sorted(connectors)) or "none installed"
+    if c.connector not in connectors and c.connector != DIRECT_ENTRY:
+        known = ", ".join(sorted({*connectors, DIRECT_ENTRY}))
         raise ConnectionsError(
             f"{key}.connector: unknown connector {c.connector!r} (known: {known})"
         )
@@ -229,8 +241,10 @@ def _split_settings(
     key: str, c: _ConnectionIn, connector: Any
 ) -> tuple[HubSettings, dict[str, Any]]:
     """The hub's typed settings, and the connector's keys (checked against its
-    ``settings_type`` when it declares one)."""
+    ``settings_type`` when it declares one; a direct-entry channel has none)."""
     declared = connector.settings_type if isinstance(connector, HasSettings) else None
+    if connector is None:  # direct entry: the hub's keys only
+        declared = _NoSettings
     if declared is None:  # the connector takes any key
         theirs = {k: v for k, v in c.settings.items() if k not in HUB_KEYS}
     else:
@@ -250,6 +264,41 @@ def _split_settings(
         at = f"{key}.settings.{exc.key}" if exc.key else f"{key}.settings"
         raise ConnectionsError(f"{at}: {exc.reason} (connection {c.code!r})") from None
     return ours, theirs
+
+
+class _NoSettings(msgspec.Struct, forbid_unknown_fields=True):
+    """What a direct-entry channel takes beyond the hub's settings: nothing."""
+
+
+def _check_base_url(key: str, c: _ConnectionIn) -> None:
+    """https, or plain http to loopback, unless the connection says ``allow_insecure``."""
+    if c.base_url is None:
+        return
+    try:
+        parts = urlsplit(c.base_url)
+        scheme, host = parts.scheme, parts.hostname
+    except ValueError:
+        scheme, host = "", None
+    if scheme not in ("http", "https") or not host:
+        raise ConnectionsError(
+            f"{key}.base_url: not an http(s) URL with a host (connection {c.code!r})"
+        )
+    if scheme == "https" or c.allow_insecure or _loopback(host):
+        return
+    raise ConnectionsError(
+        f"{key}.base_url: plain http to {host} is refused; use https (http is allowed to "
+        f"127.0.0.1, ::1 and localhost), or set allow_insecure: true on the connection "
+        f"(connection {c.code!r})"
+    )
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _secrets(key: str, c: _ConnectionIn, env: Mapping[str, str]) -> dict[str, str]:

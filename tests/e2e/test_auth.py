@@ -9,19 +9,29 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
+from hub.config import Settings
 from hub.services import keys as key_service
 from hub.store.database import Database
 from hub.store.tables import jobs, orders
 from tests.conftest import PAYLOADS
+from tests.support.channels import with_channels
 
 Body = dict[str, Any]
 PROBLEM_JSON = "application/problem+json"
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    """The channels these tests send orders for, configured: an order's channel must exist."""
+    return with_channels(settings, tmp_path, "shop-eu", "shop-us")
 
 
 def load(name: str) -> Body:

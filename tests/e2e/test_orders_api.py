@@ -11,6 +11,7 @@ import copy
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,12 +24,19 @@ from hub.config import Settings
 from hub.store.database import Database
 from hub.store.tables import idempotency_keys, jobs, order_events, order_lines, orders
 from tests.conftest import PAYLOADS
+from tests.support.channels import with_channels
 from tests.support.jobs import run_once_counting
 
 Body = dict[str, Any]
 PROBLEM_JSON = "application/problem+json"
 NUMBER = re.compile(r"^H-\d{6,}$")
 PUBLIC_REF = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$")
+
+
+@pytest.fixture
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    """The channels these tests send orders for, configured: an order's channel must exist."""
+    return with_channels(settings, tmp_path, "shop-eu", "shop-us", "shop-jp")
 
 
 def load(name: str) -> Body:

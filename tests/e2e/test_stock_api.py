@@ -1,7 +1,6 @@
 """``/locations`` and ``/stock`` over HTTP: batches apply all or nothing, counts become
-adjustments with the counted figure kept, levels read per location, scopes are checked;
-and an order short of stock goes on hold, or is accepted as a backorder on a channel whose
-policy says so.
+adjustments with the counted figure kept, levels read per location, scopes are checked.
+(An order short of stock, held or backordered by its channel's policy: ``test_stock_holds``.)
 """
 
 from __future__ import annotations
@@ -11,16 +10,9 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
-from hub.bootstrap import build_registry
-from hub.config import Settings
-from hub.connections import Connections
-from hub.sdk.connector import Connection
 from hub.services import keys as key_service
 from hub.store.database import Database
 from hub.store.tables import stock_movements
-from hub.worker import Worker
-from tests.e2e.test_orders_api import create, load
-from tests.support.jobs import run_once_counting
 
 
 def mv(kind: str, sku: str, location: str, quantity: int, reason: str = "test") -> dict[str, Any]:
@@ -123,62 +115,6 @@ async def test_scopes(client: AsyncTestClient, auth: dict[str, str], db: Databas
     as_orders = {"Authorization": f"Bearer {orders}"}
     assert (await client.get("/stock/CAP", headers=as_orders)).status_code == 403
     assert (await client.get("/locations", headers=as_orders)).status_code == 403
-
-
-async def test_short_order_holds_or_backorders_by_channel_policy(
-    client: AsyncTestClient, auth: dict[str, str], db: Database, settings: Settings
-) -> None:
-    await setup_locations(client, auth)
-    batch = [mv("receipt", "BOOK-NOTES", "main", 1), mv("receipt", "BOOK-NOTES", "tpl", 1)]
-    assert (
-        await client.post("/stock/movements", json={"movements": batch}, headers=auth)
-    ).status_code == 201
-    held = (await create(client, auth, load("order_minimal"))).json()["id"]  # wants 3
-    back = load("order_minimal") | {"channel": "shop-bo", "external_id": "bo-1"}
-    backordered = (await create(client, auth, back)).json()["id"]
-    connections = Connections(
-        [Connection(code="shop-bo", connector="json", settings={"stock_policy": "backorder"})], {}
-    )
-    assert await run_once_counting(db, build_registry(settings, connections), settings) == 2
-
-    got = (await client.get(f"/orders/{held}", headers=auth)).json()
-    assert got["status"] == "on_hold"
-    assert got["timeline"][-1]["detail"]["reason"] == "not enough stock: BOOK-NOTES: 1 of 3 short"
-    got = (await client.get(f"/orders/{backordered}", headers=auth)).json()
-    # Accepted as a backorder; with 1 unit short no location can ship it all, so it waits
-    # on hold for stock (routing tries again when BOOK-NOTES moves).
-    assert got["status"] == "on_hold"
-    assert got["timeline"][-2]["detail"] == {"backorder": "BOOK-NOTES: 1 of 3 short"}
-    assert got["timeline"][-1]["kind"] == "route"
-    assert got["timeline"][-1]["detail"]["reason"].startswith("no route: ")
-    view = (await client.get("/stock/BOOK-NOTES", headers=auth)).json()
-    assert (view["on_hand"], view["reserved"], view["available"]) == (2, 2, 0)
-
-    # Stock arrives at main: the backorder, waiting for a route, is routed again by itself
-    # (a line is not split, so its unit reserved at tpl moves to main); the order held for
-    # stock is released by an operator, accepted and routed. Both ship from main.
-    r = await client.post(
-        "/stock/movements",
-        json={"movements": [mv("receipt", "BOOK-NOTES", "main", 5)]},
-        headers=auth,
-    )
-    assert r.status_code == 201
-    assert (await client.post(f"/orders/{held}/release", headers=auth)).json()[
-        "status"
-    ] == "received"
-    worker = Worker(db, build_registry(settings, connections), settings)
-    while await worker.run_once():
-        pass
-    for order_id in (held, backordered):
-        got = (await client.get(f"/orders/{order_id}", headers=auth)).json()
-        assert got["status"] == "released", got["timeline"]
-    view = (await client.get("/stock/BOOK-NOTES", headers=auth)).json()
-    assert (view["on_hand"], view["reserved"], view["available"]) == (7, 6, 1)
-    assert [(x["location"], x["reserved"]) for x in view["locations"]] == [("main", 6), ("tpl", 0)]
-    fulfilments = (await client.get("/fulfilments?location=main", headers=auth)).json()
-    assert sorted((f["order_id"], f["lines"][0]["quantity"]) for f in fulfilments) == sorted(
-        [(held, 3), (backordered, 3)]
-    )
 
 
 async def test_the_schema_documents_stock(client: AsyncTestClient) -> None:

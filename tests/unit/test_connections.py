@@ -173,3 +173,54 @@ def test_a_bad_setting_stops_the_hub_naming_the_connection_and_key(
     assert str(err.value).startswith(str(path))
     assert message in str(err.value)
     assert "(connection 'shop')" in str(err.value)
+
+
+def test_a_direct_entry_channel_takes_the_hubs_settings_only(tmp_path: Path) -> None:
+    text = "connections:\n  - {code: wholesale, connector: callcentre, settings: {%s}}\n"
+    found = load(write(tmp_path, text % "stock_policy: backorder"), CONNECTORS, ENV)
+    assert [c.code for c in found.all()] == ["callcentre", "wholesale"]
+    assert found.hub_settings("wholesale").stock_policy == "backorder"
+    with pytest.raises(NotConfigured):
+        found.require("wholesale")  # like the callcentre: no connector behind it
+    with pytest.raises(ConnectionsError) as err:
+        load(write(tmp_path, text % "mapping: m"), CONNECTORS, ENV)
+    assert "connections[0].settings.mapping: not a setting of the hub" in str(err.value)
+    assert "(connection 'wholesale')" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "base_url: https://shop.example/api",
+        "base_url: http://127.0.0.1:8999/",  # loopback: a local partner or a test double
+        "base_url: http://127.0.0.2",
+        "base_url: 'http://[::1]:8080'",
+        "base_url: http://localhost:9000",
+        "{base_url: http://wh.internal/api, allow_insecure: true}",
+    ],
+)
+def test_a_base_url_is_https_or_loopback_or_allowed_insecure(tmp_path: Path, line: str) -> None:
+    entry = line[1:-1] if line.startswith("{") else line
+    path = write(tmp_path, f"connections:\n  - {{code: a, connector: shopify, {entry}}}\n")
+    assert load(path, CONNECTORS, ENV).get("a") is not None
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://shop.example/api", "base_url: plain http to shop.example is refused"),
+        ("http://user:hunter2@10.0.0.7", "base_url: plain http to 10.0.0.7 is refused"),
+        ("ftp://shop.example", "base_url: not an http(s) URL with a host"),
+        ("shop.example", "base_url: not an http(s) URL with a host"),
+        ("'http://[::1'", "base_url: not an http(s) URL with a host"),
+    ],
+)
+def test_a_plain_http_base_url_stops_the_hub_naming_the_connection_and_key(
+    tmp_path: Path, url: str, message: str
+) -> None:
+    path = write(tmp_path, f"connections:\n  - {{code: a, connector: shopify, base_url: {url}}}\n")
+    with pytest.raises(ConnectionsError) as err:
+        load(path, CONNECTORS, ENV)
+    assert str(err.value).startswith(f"{path}: connections[0].{message}")
+    assert "(connection 'a')" in str(err.value)
+    assert "hunter2" not in str(err.value)

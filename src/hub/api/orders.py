@@ -104,6 +104,7 @@ class OrderController(Controller):
                 [FieldError("Idempotency-Key", "must be 1 to 255 characters")],
             )
         checked = normalise(msgspec.structs.replace(data, channel=channel))
+        order_service.require_channel(hub.connections, channel)
         result = await hub.writer.submit(
             IngestRequest(
                 data=checked,

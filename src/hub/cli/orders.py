@@ -13,6 +13,7 @@ from hub.cli._common import console, load_settings
 from hub.cli._hub import run_hub
 from hub.cli.db import migrate_embedded
 from hub.services.intake import polling
+from hub.services.orders import require_channel
 from hub.services.orders_csv import (
     CsvFormatError,
     ImportReport,
@@ -48,6 +49,7 @@ def import_command(path: str, channel: str, report: str | None) -> None:
         raise click.ClickException(f"{path}: {exc}") from None
 
     async def work(hub: Hub) -> ImportReport:
+        require_channel(hub.connections, channel)  # callcentre or a configured connection
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("importing", total=len(parsed))
             return await import_orders(

@@ -1,4 +1,5 @@
-"""An operator's order actions (accept, hold, release, cancel) and order queries.
+"""An operator's order actions (accept, hold, release, cancel), order queries, and the
+check that a directly entered order's channel exists.
 
 How an order comes in, and the ``order.accept`` job, are in ``services/intake``.
 """
@@ -13,6 +14,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.clock import utcnow
+from hub.connections import Connections
 from hub.domain.lifecycle import (
     EventKind,
     OrderStatus,
@@ -21,7 +23,7 @@ from hub.domain.lifecycle import (
     require_move,
 )
 from hub.domain.order import FieldError, Order
-from hub.errors import Conflict, NotFound
+from hub.errors import Conflict, NotFound, Unprocessable
 from hub.services import stock
 from hub.services.fulfilment.dispatch import cancel_open
 from hub.services.intake.accept import ACCEPT_JOB
@@ -42,6 +44,19 @@ class OrderDetail(Order, frozen=True, kw_only=True):
     """An order with its timeline, as ``GET /orders/{id}`` returns it."""
 
     timeline: list[Event]
+
+
+def require_channel(connections: Connections, channel: str) -> None:
+    """An order entered directly (``POST /orders``, ``hub import``) must name a channel the
+    hub knows: ``callcentre``, or a configured connection (a custom channel is configured
+    with ``connector: callcentre``). Otherwise its stock rules, policy and the channel it
+    reports back to would be guesses."""
+    if connections.get(channel) is None:
+        raise Unprocessable(
+            f"no such connection: {channel!r}; an order's channel is callcentre or a "
+            f"connection configured in HUB_CONFIG",
+            [FieldError("channel", "no such connection")],
+        )
 
 
 def _target(action: Action, status: OrderStatus, held_from: str | None) -> OrderStatus:
@@ -130,6 +145,7 @@ async def _follow_up(
         await _queue(conn, ROUTE_JOB, order_id, now=now)
     elif target == OrderStatus.RECEIVED:
         # back from a hold before acceptance: try to accept (and reserve) again
+        await conn.run_sync(lambda c: waits.stop_waiting(c, order_id))
         await _queue(conn, ACCEPT_JOB, order_id, now=now)
     return noted
 

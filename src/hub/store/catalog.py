@@ -27,6 +27,18 @@ def alias_owners(conn: Connection, aliases: Iterable[str]) -> dict[str, str]:
     return {r.alias: r.sku for r in rows}
 
 
+def aliases_of(conn: Connection, names: Iterable[str]) -> set[str]:
+    """Every alias that names one of ``names``."""
+    wanted = sorted(set(names))
+    out: set[str] = set()
+    for start in range(0, len(wanted), 1000):
+        rows = conn.execute(
+            select(sku_aliases.c.alias).where(sku_aliases.c.sku.in_(wanted[start : start + 1000]))
+        )
+        out.update(rows.scalars())
+    return out
+
+
 def listing_owners(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """(connection, listing_id) -> the SKU holding it, for those of ``keys`` that exist."""
     wanted = set(keys)

@@ -1,5 +1,6 @@
 """What routing reads and keeps: the locations it routes to, the stock it may simulate
-with, past orders to replay, and the orders waiting for a route (``route_waits``).
+with, past orders to replay, and the orders waiting for stock (``route_waits``: held at
+acceptance for a shortfall, or at routing for want of a route).
 
 Synchronous: every function runs inside the caller's transaction.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, delete, insert, or_, select
 
@@ -73,8 +74,9 @@ def placed_page(
     return [(r.placed_at, to_order(r)) for r in rows]
 
 
-def wait_for_route(conn: Connection, order_ids: Iterable[str], *, now: datetime) -> None:
-    """The orders wait for stock to route them (an order already waiting keeps its time)."""
+def wait_for_stock(conn: Connection, order_ids: Iterable[str], *, now: datetime) -> None:
+    """The orders, on hold, wait for stock to retry them (one already waiting keeps its time).
+    What a retry does follows the status each was held from (``orders.held_from``)."""
     wanted = sorted(set(order_ids))
     if not wanted:
         return
@@ -94,15 +96,37 @@ def stop_waiting(conn: Connection, order_ids: Iterable[str]) -> None:
         conn.execute(delete(route_waits).where(route_waits.c.order_id.in_(wanted)))
 
 
-def waiting_for(conn: Connection, skus: Iterable[str]) -> list[str]:
-    """The waiting orders that hold a line of one of ``skus``, by id."""
-    wanted = sorted(set(skus))
-    if not wanted:
-        return []
+def any_waiting(conn: Connection) -> bool:
+    """Whether any order waits for stock (one cheap read: the common answer is no)."""
+    return conn.execute(select(route_waits.c.order_id).limit(1)).first() is not None
+
+
+class Waiting(NamedTuple):
+    order_id: str
+    held_from: str | None
+
+
+def waiting_for(conn: Connection, line_skus: Iterable[str]) -> list[Waiting]:
+    """The waiting orders, still on hold, with a line of one of ``line_skus``: oldest
+    first (placed_at, then received_at, then id).
+
+    Read from the orders on hold and their waits (each one's lines by its key), matched here:
+    a filter on the line SKU would let the database walk every line ever sold of a busy
+    SKU, once per waiting order (SQLite does)."""
+    wanted = set(line_skus)
     rows = conn.execute(
-        select(route_waits.c.order_id)
+        select(
+            orders.c.id,
+            orders.c.held_from,
+            orders.c.placed_at,
+            orders.c.received_at,
+            order_lines.c.sku,
+        )
+        .select_from(route_waits)
+        .join(orders, orders.c.id == route_waits.c.order_id)
         .join(order_lines, order_lines.c.order_id == route_waits.c.order_id)
-        .where(order_lines.c.sku.in_(wanted))
-        .distinct()
+        .where(orders.c.status == OrderStatus.ON_HOLD.value)
     )
-    return sorted(rows.scalars())
+    found = {r.id: r for r in rows if r.sku in wanted}
+    ordered = sorted(found.values(), key=lambda r: (r.placed_at, r.received_at, r.id))
+    return [Waiting(r.id, r.held_from) for r in ordered]

@@ -58,8 +58,11 @@ def ensure_levels(conn: Connection, keys: Iterable[Key]) -> None:
     conn.execute(ins(stock_levels).values(rows).on_conflict_do_nothing())
 
 
-def lock_levels(conn: Connection, skus: Iterable[str]) -> dict[Key, tuple[int, Level]]:
-    """Every level of ``skus``, locked in (sku, location) order, with its location priority."""
+def lock_levels(
+    conn: Connection, skus: Iterable[str], *, for_update: bool = True
+) -> dict[Key, tuple[int, Level]]:
+    """Every level of ``skus``, locked in (sku, location) order, with its location priority
+    (``for_update=False``: read only, nothing locked)."""
     wanted = sorted(set(skus))
     if not wanted:
         return {}
@@ -69,7 +72,7 @@ def lock_levels(conn: Connection, skus: Iterable[str]) -> dict[Key, tuple[int, L
         .where(stock_levels.c.sku.in_(wanted))
         .order_by(stock_levels.c.sku, stock_levels.c.location)
     )
-    if conn.dialect.name == "postgresql":
+    if for_update and conn.dialect.name == "postgresql":
         query = query.with_for_update(of=stock_levels)
     return {
         (r.sku, r.location): (r.priority, Level(r.on_hand, r.reserved)) for r in conn.execute(query)

@@ -5,6 +5,11 @@ lines, all or nothing; an order whose stock is short goes on hold with the short
 reason (policy ``hold``, the default) or is accepted with a backorder note (policy
 ``backorder``). The accepted orders are handed to ``router`` (bootstrap wires routing in)
 in the same transaction, which routes them and releases them to fulfilment.
+
+An order held for a shortfall waits for stock (``route_waits``): when stock of one of its
+SKUs moves, ``accept_waiting`` reserves and accepts the waiting orders the stock now
+covers, oldest first (``hub.services.routing.waits`` calls it from the stock fan-out).
+An operator's hold never waits: only an operator releases it.
 """
 
 from __future__ import annotations
@@ -21,11 +26,13 @@ from hub.domain.lifecycle import EventKind, OrderStatus
 from hub.services import stock
 from hub.services.stock import Policy, Shortfall
 from hub.store import orders
+from hub.store import routing as routing_store
 from hub.store.jobs import Job
 from hub.store.orders import Event, event_row
 from hub.store.tables import orders as orders_table
 
 ACCEPT_JOB = "order.accept"
+WAITING_CHUNK = 500  # orders waiting for stock looked at per statement
 
 #: routes accepted orders and releases them, in the caller's transaction
 Router = Callable[[Connection, list[str]], object]
@@ -44,7 +51,7 @@ def accept_received(
     ``policy`` gives a channel's policy for a shortfall. Safe to run twice: an order already
     moved on is left as it is. Returns the ids accepted.
     """
-    channels = _lock_received(conn, order_ids)
+    channels = _lock(conn, order_ids, OrderStatus.RECEIVED)
     if not channels:
         return []
     now = utcnow()
@@ -62,23 +69,64 @@ def accept_received(
         from_status=OrderStatus.RECEIVED,
         to_status=OrderStatus.ON_HOLD,
         now=now,
+        held_from=OrderStatus.RECEIVED,
     )
     events = [_accepted(oid, shortfalls[oid], actor=actor, now=now) for oid in moved]
     events += [_held(oid, shortfalls[oid], actor=actor, now=now) for oid in on_hold]
     orders.add_events_sync(conn, events)
+    routing_store.wait_for_stock(conn, on_hold, now=now)  # retried when stock moves
     if router is not None and moved:
         router(conn, moved)  # route and release in the same transaction
     return moved
 
 
-def _lock_received(conn: Connection, order_ids: Sequence[str]) -> dict[str, str]:
-    """The orders of ``order_ids`` still received (id -> channel), locked on PostgreSQL."""
+def accept_waiting(conn: Connection, order_ids: Sequence[str], *, now: datetime) -> list[str]:
+    """Accept the orders of ``order_ids`` (on hold for a shortfall, oldest first) that the
+    stock now covers, first come first served: an older order takes the units before a
+    younger one, and one still short leaves them to the next (nothing is written for it).
+
+    Each accepted order is released from its hold and accepted, both on its timeline.
+    Returns the ids accepted, in the order given; the caller routes them and ends their wait.
+    Taken a chunk at a time, oldest first, each chunk seeing what the one before took.
+    """
+    ready: list[str] = []
+    for start in range(0, len(order_ids), WAITING_CHUNK):
+        ready += _accept_covered(conn, order_ids[start : start + WAITING_CHUNK], now=now)
+    return ready
+
+
+def _accept_covered(conn: Connection, order_ids: Sequence[str], *, now: datetime) -> list[str]:
+    fits = stock.reservable(conn, order_ids)  # a look without locks: usually nothing fits
+    if not fits:
+        return []
+    locked = _lock(conn, fits, OrderStatus.ON_HOLD)
+    ids = [oid for oid in fits if oid in locked]
+    shortfalls = stock.reserve_orders(conn, ids, policy_for=dict.fromkeys(ids, "hold"), now=now)
+    covered = [oid for oid in ids if not shortfalls[oid]]
+    held, received, accepted = OrderStatus.ON_HOLD, OrderStatus.RECEIVED, OrderStatus.ACCEPTED
+    back = orders.move_many(conn, covered, from_status=held, to_status=received, now=now)
+    done = set(orders.move_many(conn, back, from_status=received, to_status=accepted, now=now))
+    release = Event(
+        at=now,
+        actor="worker",
+        kind=EventKind.RELEASE,
+        from_status=held,
+        to_status=received,
+        detail={"reason": "stock arrived"},
+    )
+    ready = [oid for oid in covered if oid in done]
+    events = []
+    for oid in ready:
+        events += [event_row(oid, release), _accepted(oid, [], actor="worker", now=now)]
+    orders.add_events_sync(conn, events)
+    return ready
+
+
+def _lock(conn: Connection, order_ids: Sequence[str], status: OrderStatus) -> dict[str, str]:
+    """The orders of ``order_ids`` still ``status`` (id -> channel), locked on PostgreSQL."""
     query = (
         select(orders_table.c.id, orders_table.c.channel)
-        .where(
-            orders_table.c.id.in_(list(order_ids)),
-            orders_table.c.status == OrderStatus.RECEIVED,
-        )
+        .where(orders_table.c.id.in_(list(order_ids)), orders_table.c.status == status)
         .order_by(orders_table.c.id)
     )
     if conn.dialect.name == "postgresql":

@@ -23,6 +23,7 @@ from hub.services.fulfilment.pos import consume_pos_sale
 from hub.services.intake.accept import shortfall_text
 from hub.services.intake.writer import IngestRequest, IngestResult, content_hash, write_batch
 from hub.store import orders as order_store
+from hub.store import routing as routing_store
 from hub.store.orders import Event, event_row
 
 EDITABLE = frozenset(
@@ -170,6 +171,7 @@ def _cancel(
             detail={"reason": "cancelled on the channel"},
         )
         stock.release_order(conn, order_id, reason="order cancelled on the channel")
+        routing_store.stop_waiting(conn, [order_id])
         return True, None
     note = f"the channel cancelled the order after it was {status}"
     order_store.flag_attention(

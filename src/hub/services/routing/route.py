@@ -157,6 +157,6 @@ def _write(conn: Connection, batch: _Batch, *, now: datetime) -> None:
     )
     fulfilment_store.insert_fulfilments(conn, batch.opened.rows, batch.opened.lines)
     order_store.add_events_sync(conn, batch.events)
-    routing_store.wait_for_route(conn, held, now=now)
+    routing_store.wait_for_stock(conn, held, now=now)
     routing_store.stop_waiting(conn, batch.released)
     job_store.enqueue_sync(conn, batch.opened.jobs, now=now, max_attempts=JOB_ATTEMPTS)

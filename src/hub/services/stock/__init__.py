@@ -3,7 +3,8 @@ and each channel's available to sell, and the locations stock lies in.
 
 - ``movements``: receipts, adjustments and counts, one batch in one transaction.
 - ``reservations``: reserve an order's lines, release or consume them (inside the
-  caller's transaction: the accept job, a cancellation, a shipment).
+  caller's transaction: the accept job, a cancellation, a shipment); ``reservable`` looks
+  without locking which waiting orders the stock would now cover.
 - ``levels``: ``get_stock``, per location and per channel, bundles from their components;
   ``channel_stock``, one channel's figure and nothing else.
 - ``locations``: add and list locations.
@@ -27,6 +28,7 @@ from hub.services.stock.reservations import (
     consume_at,
     consume_order,
     release_order,
+    reservable,
     reserve_at,
     reserve_orders,
 )
@@ -49,6 +51,7 @@ __all__ = [
     "list_locations",
     "post_movements",
     "release_order",
+    "reservable",
     "reserve_at",
     "reserve_orders",
 ]

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from hub.clock import utcnow
 from hub.domain.settings import Policy
-from hub.domain.stock import MovementKind, apply, plan_reservation
+from hub.domain.stock import Level, MovementKind, apply, plan_reservation
 from hub.services.stock_sync import stock_changed
 from hub.store import catalog as catalog_store
 from hub.store import stock as store
@@ -31,10 +31,15 @@ class Shortfall(msgspec.Struct, frozen=True):
     short: int
 
 
+Wanted = dict[str, dict[str, int]]  # order id -> {stock SKU: units}
+Levels = dict[tuple[str, str], Level]  # (sku, location) -> level
+
+
 def reserve_orders(
     conn: Connection, order_ids: Sequence[str], *, policy_for: dict[str, Policy], now: datetime
 ) -> dict[str, list[Shortfall]]:
-    """Reserve each order's lines, all or nothing per order, locations by priority.
+    """Reserve each order's lines, all or nothing per order, locations by priority, the
+    orders one after another in the order of ``order_ids`` (the first served first).
 
     A line's SKU that is an alias reserves the SKU it names; a bundle reserves its
     components (shortfalls then name the component). Every SKU of the batch is
@@ -42,29 +47,14 @@ def reserve_orders(
     policy is ``backorder`` takes what there is and reports the rest.
     Returns each order's shortfalls (empty: fully reserved).
     """
-    lines = store.order_lines(conn, order_ids)
-    aliases = catalog_store.alias_owners(conn, {sku for _, sku, _ in lines})  # alias -> SKU
-    bundles = catalog_store.components_of(conn, {aliases.get(s, s) for _, s, _ in lines})
-    wanted: dict[str, dict[str, int]] = defaultdict(dict)
-    for order_id, line_sku, quantity in lines:
-        sku = aliases.get(line_sku, line_sku)
-        for part, per in bundles.get(sku, {sku: 1}).items():
-            wanted[order_id][part] = wanted[order_id].get(part, 0) + quantity * per
+    wanted = _wanted(conn, order_ids)
     locked = store.lock_levels(conn, {s for lines in wanted.values() for s in lines})
-    current = {k: lvl for k, (_, lvl) in locked.items()}
-    by_sku: dict[str, list[str]] = defaultdict(list)
-    for (sku, loc), _ in sorted(locked.items(), key=lambda kv: (kv[1][0], kv[0])):
-        by_sku[sku].append(loc)
+    current: Levels = {k: lvl for k, (_, lvl) in locked.items()}
+    by_sku = _by_priority(locked)
     result: dict[str, list[Shortfall]] = {}
     moved: set[str] = set()
     for order_id in order_ids:
-        plans: list[tuple[str, str, int]] = []
-        short: list[Shortfall] = []
-        for sku, qty in sorted(wanted.get(order_id, {}).items()):
-            takes, left = plan_reservation(qty, [(loc, current[(sku, loc)]) for loc in by_sku[sku]])
-            plans.extend((sku, loc, n) for loc, n in takes)
-            if left:
-                short.append(Shortfall(sku=sku, wanted=qty, short=left))
+        plans, short = _plan(wanted.get(order_id, {}), current, by_sku)
         result[order_id] = short
         if short and policy_for.get(order_id, "hold") == "hold":
             continue
@@ -86,6 +76,62 @@ def reserve_orders(
             moved.add(sku)
     stock_changed(conn, moved, now=now)
     return result
+
+
+def reservable(conn: Connection, order_ids: Sequence[str]) -> list[str]:
+    """The orders of ``order_ids`` that ``reserve_orders`` would reserve in full, taken one
+    after another in that order, from the stock as it stands. Reads only, locks nothing:
+    a cheap first look before locking; ``reserve_orders`` decides under its locks."""
+    wanted = _wanted(conn, order_ids)
+    levels = store.lock_levels(
+        conn, {s for lines in wanted.values() for s in lines}, for_update=False
+    )
+    current: Levels = {k: lvl for k, (_, lvl) in levels.items()}
+    by_sku = _by_priority(levels)
+    fits = []
+    for order_id in order_ids:
+        plans, short = _plan(wanted.get(order_id, {}), current, by_sku)
+        if short:
+            continue
+        for sku, loc, n in plans:
+            current[(sku, loc)] = apply(MovementKind.RESERVATION, n, current[(sku, loc)])
+        fits.append(order_id)
+    return fits
+
+
+def _wanted(conn: Connection, order_ids: Sequence[str]) -> Wanted:
+    """What each order's lines take of each stock SKU (aliases and bundles resolved)."""
+    lines = store.order_lines(conn, order_ids)
+    aliases = catalog_store.alias_owners(conn, {sku for _, sku, _ in lines})  # alias -> SKU
+    bundles = catalog_store.components_of(conn, {aliases.get(s, s) for _, s, _ in lines})
+    wanted: Wanted = defaultdict(dict)
+    for order_id, line_sku, quantity in lines:
+        sku = aliases.get(line_sku, line_sku)
+        for part, per in bundles.get(sku, {sku: 1}).items():
+            wanted[order_id][part] = wanted[order_id].get(part, 0) + quantity * per
+    return wanted
+
+
+def _by_priority(levels: dict[tuple[str, str], tuple[int, Level]]) -> dict[str, list[str]]:
+    """Each SKU's locations, by priority then code: the order they are reserved from."""
+    by_sku: dict[str, list[str]] = defaultdict(list)
+    for (sku, loc), _ in sorted(levels.items(), key=lambda kv: (kv[1][0], kv[0])):
+        by_sku[sku].append(loc)
+    return by_sku
+
+
+def _plan(
+    wants: dict[str, int], current: Levels, by_sku: dict[str, list[str]]
+) -> tuple[list[tuple[str, str, int]], list[Shortfall]]:
+    """Where one order's units would come from (sku, location, units), and what is short."""
+    plans: list[tuple[str, str, int]] = []
+    short: list[Shortfall] = []
+    for sku, qty in sorted(wants.items()):
+        takes, left = plan_reservation(qty, [(loc, current[(sku, loc)]) for loc in by_sku[sku]])
+        plans.extend((sku, loc, n) for loc, n in takes)
+        if left:
+            short.append(Shortfall(sku=sku, wanted=qty, short=left))
+    return plans, short
 
 
 def _settle(conn: Connection, order_id: str, kind: MovementKind, reason: str) -> int:
