@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
-from hub.cli._common import console, load_settings, run
+from hub.cli._columns import echo_json, json_option, render
+from hub.cli._common import load_settings, run
 from hub.cli.db import migrate_embedded
 from hub.services import keys as key_service
 
@@ -26,26 +26,32 @@ def keys() -> None:
 )
 def keys_create(name: str, scopes: tuple[str, ...]) -> None:
     """Create a key and print it once (only its hash is stored)."""
-    settings = load_settings()
+    settings = load_settings(writes=True)
     migrate_embedded(settings)
     _, plain = run(settings, lambda db: key_service.create(db, name, scopes))
     click.echo(plain)
 
 
 @keys.command("list")
-def keys_list() -> None:
+@json_option
+def keys_list(as_json: bool) -> None:
     """List keys (never the keys themselves)."""
-    table = Table("name", "prefix", "scopes", "created", "revoked")
-    for k in run(load_settings(), key_service.list_keys):
-        table.add_row(
-            k.name, k.prefix, " ".join(k.scopes), k.created_at, "yes" if k.revoked else ""
-        )
-    console.print(table)
+    items = run(load_settings(), key_service.list_keys)
+    if as_json:
+        echo_json(items)
+        return
+    rows = [
+        [k.name, k.prefix, " ".join(k.scopes), k.created_at[:16].replace("T", " "),
+         "revoked" if k.revoked else ""]
+        for k in items
+    ]  # fmt: skip
+    headers = ["NAME", "PREFIX", "SCOPES", "CREATED (UTC)", ""]
+    click.echo(render(headers, rows, shrink=(2, 0)))
 
 
 @keys.command("revoke")
 @click.argument("name")
 def keys_revoke(name: str) -> None:
     """Revoke the key called NAME."""
-    run(load_settings(), lambda db: key_service.revoke(db, name))
+    run(load_settings(writes=True), lambda db: key_service.revoke(db, name))
     click.echo(f"revoked {name}")
