@@ -124,8 +124,9 @@ hub: one canonical order from every channel. Start here:
   README.md#a-quick-tour      the quick tour: stock, an order and its journey,
                               a parcel shipped, an order on hold
 
-Database: {database} ({source})
-  --database or HUB_DATABASE_URL name another one.
+The database ({source}):
+  {database}
+  (`hub --database PATH ...` or HUB_DATABASE_URL names another one)
 
 `hub --help` lists every command."""
 

@@ -42,6 +42,11 @@ def cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
+def natural_width(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
+    """How wide the list's lines are with no column cut."""
+    return sum(_widths(headers, rows, (), 10_000)) + len(GAP) * (len(headers) - 1)
+
+
 def _widths(
     headers: Sequence[str], rows: Sequence[Sequence[str]], shrink: Sequence[int], width: int
 ) -> list[int]:
@@ -90,6 +95,7 @@ def _note(text: str, width: int) -> list[str]:
         width=width - 2,  # room for " …"
         initial_indent=NOTE_INDENT,
         subsequent_indent=NOTE_INDENT,
+        break_on_hyphens=False,  # SKUs and codes stay whole
     )
     if len(wrapped) > NOTE_LINES:
         wrapped = wrapped[:NOTE_LINES]
