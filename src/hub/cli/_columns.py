@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -35,7 +35,7 @@ def terminal_width() -> int:
 
 def when(value: datetime | None) -> str:
     """A time in a list: UTC to the minute."""
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value is not None else ""
 
 
 def cut(text: str, width: int) -> str:
