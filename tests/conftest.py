@@ -49,6 +49,7 @@ TABLES = [
     "jobs",
     "idempotency_keys",
     "api_keys",
+    "inbound_reasons",
     "inbound_messages",
     "poll_cursors",
     "stock_movements",

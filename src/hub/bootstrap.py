@@ -53,8 +53,10 @@ def build_registry(settings: Settings, connections: Connections | None = None) -
     return registry
 
 
-def load_connections(settings: Settings) -> Connections:
-    return connections_config.load(settings.config_path, plugins.discover())
+def load_connections(settings: Settings, *, require_secrets: bool = True) -> Connections:
+    return connections_config.load(
+        settings.config_path, plugins.discover(), require_secrets=require_secrets
+    )
 
 
 @dataclass(slots=True)
@@ -73,9 +75,11 @@ class Hub:
     _worker_task: asyncio.Task[None] | None = field(default=None, init=False)
 
     @classmethod
-    def build(cls, settings: Settings) -> Hub:
+    def build(cls, settings: Settings, *, require_secrets: bool = True) -> Hub:
+        """The hub of ``settings``; ``require_secrets=False`` for work that maps stored
+        messages only (``hub inbound replay``): unset secrets are left out, not refused."""
         db = Database(settings.database_url)
-        connections = load_connections(settings)
+        connections = load_connections(settings, require_secrets=require_secrets)
         return cls(
             settings=settings,
             db=db,

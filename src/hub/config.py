@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated
 
 import msgspec
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///hub.db"
+_SQLITE = "sqlite+aiosqlite:///"
 
 
 class ConfigError(ValueError):
@@ -73,9 +75,30 @@ def normalise_database_url(url: str) -> str:
     )
 
 
-def load(env: Mapping[str, str] | None = None) -> Settings:
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (None for PostgreSQL or an in-memory database)."""
+    if not url.startswith(_SQLITE):
+        return None
+    name = url[len(_SQLITE) :].partition("?")[0]
+    return None if name in ("", ":memory:") else Path(name)
+
+
+def resolve_database_url(url: str, cwd: Path | None = None) -> str:
+    """``url`` with a relative SQLite path made absolute (against ``cwd``, default the
+    current folder), so that every part of a process uses the one file it named at start."""
+    url = normalise_database_url(url)
+    path = sqlite_file(url)
+    if path is None or path.is_absolute():
+        return url
+    _, query, options = url[len(_SQLITE) :].partition("?")
+    return f"{_SQLITE}{(cwd or Path.cwd()) / path}{query}{options}"
+
+
+def load(env: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> Settings:
     """The settings from ``env`` (default: the process environment), converted by msgspec
-    (numbers from their text); a ``ConfigError`` naming the variable when one is wrong."""
+    (numbers from their text); a ``ConfigError`` naming the variable when one is wrong.
+    A relative SQLite path (the default ``hub.db`` among them) is resolved against ``cwd``
+    (default: the current folder) here, once."""
     env = os.environ if env is None else env
     raw: dict[str, object] = {}
     for name, var in VARIABLES.items():
@@ -83,10 +106,11 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         if value is None or (not value and name != "database_url"):
             continue  # unset, or set empty: the default
         raw[name] = value.strip() if name in _NUMBERS else value
-    if "database_url" in raw:
-        raw["database_url"] = normalise_database_url(env["HUB_DATABASE_URL"])
     if "plugins" in raw:
         raw["plugins"] = [p.strip() for p in env["HUB_PLUGINS"].split(",") if p.strip()]
+    raw["database_url"] = resolve_database_url(
+        env.get("HUB_DATABASE_URL", DEFAULT_DATABASE_URL), cwd
+    )
     try:
         return msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:

@@ -22,6 +22,10 @@ localhost), unless the connection says ``allow_insecure: true``. Partner hosts a
 trusted configuration: whoever writes this file chooses where the hub sends orders,
 addresses and credentials.
 
+A secret whose environment variable is not set stops the start, except where a
+command maps stored messages only (``hub inbound replay``): it loads with
+``require_secrets=False``, the unset ones left out and named in ``Connections.unset``.
+
 One ``settings`` mapping holds two kinds of key. The hub's own (stock rules, release
 policy, stock sync, polling) are converted into ``HubSettings``; the rest belong to the
 connector, which declares them as a msgspec Struct (``settings_type``, see
@@ -120,8 +124,11 @@ class Connections:
         *,
         hub: Mapping[str, HubSettings] | None = None,
         shown: Mapping[str, Mapping[str, Any]] | None = None,
+        unset: Mapping[str, list[str]] | None = None,
     ) -> None:
         self._by_code = {c.code: c for c in connections}
+        #: code -> the environment variables of its secrets that were not set (see ``load``)
+        self.unset = {code: list(names) for code, names in (unset or {}).items() if names}
         self._by_code.setdefault(CALLCENTRE.code, CALLCENTRE)
         self.connectors = dict(connectors)
         hub = hub or {}
@@ -185,8 +192,11 @@ def load(
     path: str | Path | None,
     connectors: Mapping[str, Any],
     env: Mapping[str, str] | None = None,
+    *,
+    require_secrets: bool = True,
 ) -> Connections:
-    """Read and check the connections file (None: only the built-in callcentre)."""
+    """Read and check the connections file (None: only the built-in callcentre). Without
+    ``require_secrets``, a secret whose variable is unset is left out instead of refused."""
     if path is None:
         return Connections([], connectors)
     env = os.environ if env is None else env
@@ -203,22 +213,26 @@ def load(
         raise ConnectionsError(f"{where}: {_where(exc)}") from None
     found: list[Connection] = []
     hub: dict[str, HubSettings] = {}
+    unset: dict[str, list[str]] = {}
     for i, c in enumerate(parsed.connections):
         key = f"{where}: connections[{i}]"
         _check_code(key, c, found, connectors)
         _check_base_url(key, c)
         hub[c.code], theirs = _split_settings(key, c, connectors.get(c.connector))
+        unset[c.code] = sorted(s.env for s in c.secrets.values() if not env.get(s.env))
+        if require_secrets and unset[c.code]:
+            _refuse_unset(key, c, env)
         found.append(
             Connection(
                 code=c.code,
                 connector=c.connector,
                 settings=theirs,
-                secrets=_secrets(key, c, env),
+                secrets={n: env[s.env] for n, s in c.secrets.items() if env.get(s.env)},
                 base_url=c.base_url,
             )
         )
     shown = {c.code: c.settings for c in parsed.connections}
-    return Connections(found, connectors, hub=hub, shown=shown)
+    return Connections(found, connectors, hub=hub, shown=shown, unset=unset)
 
 
 def _check_code(
@@ -301,16 +315,13 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def _secrets(key: str, c: _ConnectionIn, env: Mapping[str, str]) -> dict[str, str]:
-    secrets: dict[str, str] = {}
+def _refuse_unset(key: str, c: _ConnectionIn, env: Mapping[str, str]) -> None:
+    """Refuse the first secret whose environment variable is not set."""
     for name, secret in c.secrets.items():
-        value = env.get(secret.env)
-        if not value:
+        if not env.get(secret.env):
             raise ConnectionsError(
                 f"{key}.secrets.{name}: environment variable {secret.env} is not set"
             )
-        secrets[name] = value
-    return secrets
 
 
 def _where(exc: msgspec.ValidationError) -> str:

@@ -26,7 +26,8 @@ async def test_good_rows_go_in_and_bad_ones_are_reported_by_line(
     )
     assert code == 1
     assert "2 stored, 4 failed" in out
-    lines = err.strip().splitlines()
+    database, *lines = err.strip().splitlines()
+    assert database.startswith("database: ")
     assert lines[0] == "failed line 4: attributes: not valid JSON"
     assert lines[1] == "failed line 5: sku: Expected str of length >= 1"
     assert lines[2] == (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,13 @@ from sqlalchemy import select
 
 from hub.cli import main
 from hub.config import Settings
+from hub.services.orders_csv import COLUMNS, EXAMPLE
 from hub.store.database import Database
 from hub.store.tables import orders
 from tests.conftest import PAYLOADS
 
 CSV = PAYLOADS / "import_orders.csv"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(settings: Settings, *args: str) -> tuple[int, str, str]:
@@ -67,3 +70,32 @@ async def test_an_unreadable_file_is_one_line(
     path.write_text(content)
     code, _, err = await asyncio.to_thread(run, settings, "import", str(path))
     assert code == 1 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_help_lists_every_column_and_an_example_in_80_columns() -> None:
+    result = CliRunner().invoke(main, ["import", "--help"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert max(len(line) for line in text.splitlines()) <= 80
+    listed = " ".join(text.split("Columns")[1].split("Example")[0].split()).replace(",", "")
+    for label, columns in COLUMNS:
+        assert f"{label} {' '.join(columns)}" in listed
+    example = [line.strip() for line in text.split("two lines):")[1].strip().splitlines()[:3]]
+    assert example == EXAMPLE.splitlines()
+    assert "orders_csv.py" not in text  # the help says it all
+
+
+def test_every_column_the_reader_knows_is_listed() -> None:
+    source = (ROOT / "src" / "hub" / "services" / "orders_csv.py").read_text()
+    read = set(re.findall(r'(?:text|get|money\([^)]*)\(?"([a-z_0-9]+)"\)', source))
+    assert read == {c for _, columns in COLUMNS for c in columns}
+
+
+async def test_the_example_of_the_help_imports_as_one_order(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "example.csv"
+    path.write_text(EXAMPLE)
+    code, out, _ = await asyncio.to_thread(run, settings, "import", str(path))
+    assert code == 0 and out.strip() == "1 created, 0 already there, 0 failed"
+    assert await stored(db) == {"CC-1": (7250, "EUR")}

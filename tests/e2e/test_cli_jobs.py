@@ -59,13 +59,12 @@ async def test_jobs_list_shows_dead_jobs_only(
     dead, _ = await dead_and_done(db, settings)
     result = await hub(database_url, "jobs", "list", "--state", "dead")
     assert result.exit_code == 0, result.output
-    rows = [line for line in result.output.splitlines() if "test." in line]
+    lines = result.output.splitlines()
+    rows = [i for i, line in enumerate(lines) if "test." in line]
     assert len(rows) == 1, result.output
-    (row,) = rows
-    assert str(dead.id) in row
-    assert "test.refused" in row
-    assert "1/4" in row  # attempts / max_attempts
-    assert "FatalJobError: partner refused the order" in row
+    row, error = lines[rows[0]], lines[rows[0] + 1]
+    assert row.split()[:4] == [str(dead.id), "test.refused", "dead", "1/4"]  # attempts / max
+    assert error == "    FatalJobError: partner refused the order"  # its last error, under it
     assert "test.ok" not in result.output
 
     everything = await hub(database_url, "jobs", "list")
@@ -79,7 +78,12 @@ async def test_jobs_replay_makes_a_dead_job_pending(
     dead, _ = await dead_and_done(db, settings)
     result = await hub(database_url, "jobs", "replay", str(dead.id))
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == f"job {dead.id} (test.refused) is pending again"
+    assert result.stdout.strip() == f"job {dead.id} (test.refused) is pending again"
+    # a command that writes names the database it wrote to, on stderr
+    assert result.stderr == f"database: {database_url.removeprefix('sqlite+aiosqlite:///')}\n" or (
+        database_url.startswith("postgresql")
+        and result.stderr.startswith("database: postgresql://")
+    )
     async with db.read() as conn:
         job = await job_store.get(conn, dead.id)
     assert job is not None and (job.state, job.attempts) == ("pending", 0)
@@ -95,11 +99,11 @@ async def test_jobs_replay_refusals_are_one_line_errors(
     _, done = await dead_and_done(db, settings)
     unknown = await hub(database_url, "jobs", "replay", "987654")
     assert unknown.exit_code == 1
-    assert unknown.output.strip() == "Error: no job 987654"
+    assert unknown.stderr.strip().splitlines()[-1] == "Error: no job 987654"
 
     not_dead = await hub(database_url, "jobs", "replay", str(done.id))
     assert not_dead.exit_code == 1
-    assert not_dead.output.strip().splitlines() == [
+    assert not_dead.stderr.strip().splitlines()[1:] == [
         f"Error: job {done.id} is done; only a dead job can be replayed"
     ]
     async with db.read() as conn:
@@ -112,7 +116,9 @@ def assert_one_line_error(result: Result, *, containing: str) -> None:
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(
         result.exception
     )
-    lines = result.output.strip().splitlines()
+    lines = [
+        line for line in result.output.strip().splitlines() if not line.startswith("database: ")
+    ]
     assert len(lines) == 1, result.output
     assert lines[0].startswith("Error: ")
     assert containing in lines[0]

@@ -184,13 +184,18 @@ async def test_a_signed_webhook_becomes_an_order_and_a_quarantined_one_is_replay
     assert (await deliver(tampered, "dlv-0009", sign(body)))[0] == 401
     assert (await deliver(body, "dlv-0010", "sha256=" + "0" * 64))[0] == 401
 
-    # 6. The job maps it: the order is there.
+    # 6. The job maps it: the order is there, on hold as the document shows (no stock yet).
     await run_jobs(acme_hub)
     (order,) = await orders()
     assert (order["external_id"], order["external_number"]) == ("AC-100234", "100234")
     assert order["totals"]["total"] == 7160 and order["currency"] == "EUR"
     assert order["payment"]["status"] == "paid"
     assert order["customer"]["name"] == "Jana Nováková"
+    assert order["status"] == "on_hold" and '"status":"on_hold"' in DOC
+    r = await acme_client.get(f"/orders/{order['id']}", headers=auth)
+    hold = r.json()["timeline"][-1]
+    assert hold["kind"] == "hold" and hold["detail"]["reason"].startswith("not enough stock")
+    assert "TEE-ORG-BLK-M" in hold["detail"]["reason"] and "MUG-CER-350" in hold["detail"]["reason"]
 
     # 7. An unknown state: kept, quarantined with the reason, no order.
     odd = (walkthrough / "on_hold.json").read_bytes()
@@ -201,8 +206,13 @@ async def test_a_signed_webhook_becomes_an_order_and_a_quarantined_one_is_replay
 
     listed = await hub_cli(acme_settings, "inbound", "list", "--status", "quarantined")
     assert listed.exit_code == 0, listed.output
-    assert answer["inbound_id"] in listed.stdout
-    assert "'on_hold' is not in table 'payment_status'" in listed.stdout
+    header, row, reason = listed.stdout.splitlines()
+    shown = DOC.split("$ hub inbound list --status quarantined\n")[1].split("```")[0]
+    doc_header, doc_row, doc_reason = shown.splitlines()  # the document shows the same
+    assert (header, reason) == (doc_header, doc_reason)
+    assert row.split()[0] == answer["inbound_id"]
+    assert row.split()[1:4] == doc_row.split()[1:4] == ["acme", "order.created", "quarantined"]
+    assert "'on_hold' is not in table 'payment_status'" in reason
     r = await acme_client.get("/inbound", params={"status": "quarantined"}, headers=auth)
     (item,) = r.json()["items"]
     assert item["id"] == answer["inbound_id"] and item["connection"] == "acme"
@@ -225,3 +235,34 @@ async def test_a_signed_webhook_becomes_an_order_and_a_quarantined_one_is_replay
     assert late["totals"]["total"] == 3390
     r = await acme_client.get("/inbound", params={"status": "quarantined"}, headers=auth)
     assert r.json()["items"] == []
+
+
+async def test_with_stock_the_order_is_released_as_the_document_says(
+    walkthrough: Path, acme_client: AsyncTestClient, acme_hub: Hub, auth: dict[str, str]
+) -> None:
+    r = await acme_client.post("/locations", json={"code": "main", "name": "Main"}, headers=auth)
+    assert r.status_code == 201, r.text
+    receipts = [
+        {"kind": "receipt", "sku": sku, "location": "main", "quantity": 5, "reason": "delivery"}
+        for sku in ("TEE-ORG-BLK-M", "MUG-CER-350")
+    ]
+    r = await acme_client.post("/stock/movements", json={"movements": receipts}, headers=auth)
+    assert r.status_code == 201, r.text
+    body = (walkthrough / "sample.json").read_bytes()
+    acme = settings_of_acme(walkthrough)
+    headers = {
+        "Content-Type": "application/json",
+        acme["signature_header"]: sign(body),
+        acme["dedupe_header"]: "dlv-0001",
+        acme["topic_header"]: "order.created",
+    }
+    assert (
+        await acme_client.post("/webhooks/acme", content=body, headers=headers)
+    ).status_code == 202
+    await run_jobs(acme_hub)
+    r = await acme_client.get("/orders", params={"channel": "acme"}, headers=auth)
+    (order,) = r.json()["items"]
+    assert order["status"] == "released" and '"status":"released"' in DOC
+    r = await acme_client.get(f"/orders/{order['id']}", headers=auth)
+    kinds = [e["kind"] for e in r.json()["timeline"]]
+    assert kinds == ["received", "accept", "route", "release"]

@@ -139,7 +139,7 @@ async def build_world(
         lambda c: inbound_store.keep_sync(
             c,
             message_id=world.message_id,
-            connection="gone",
+            connection=OWN,  # configured: a replay maps it (and quarantines the empty body)
             source="webhook",
             dedupe_key="scopes-1",
             topic=None,

@@ -4,15 +4,38 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from hub.config import ConfigError, load
+from hub.config import ConfigError, load, sqlite_file
 from hub.domain.ids import new_id, order_number, public_ref
 
 
 def test_defaults_to_embedded_sqlite() -> None:
     assert load({}).database_url.startswith("sqlite+aiosqlite:///")
+
+
+@pytest.mark.parametrize(
+    ("given", "resolved"),
+    [
+        (None, "sqlite+aiosqlite:////srv/shop/hub.db"),  # the default, ./hub.db
+        ("sqlite:///data/hub.db?timeout=5", "sqlite+aiosqlite:////srv/shop/data/hub.db?timeout=5"),
+        ("sqlite:////var/hub.db", "sqlite+aiosqlite:////var/hub.db"),
+        ("sqlite+aiosqlite:///:memory:", "sqlite+aiosqlite:///:memory:"),
+        ("postgresql://u@h/db", "postgresql+asyncpg://u@h/db"),
+    ],
+)
+def test_a_relative_sqlite_path_is_resolved_once_against_the_folder(
+    given: str | None, resolved: str
+) -> None:
+    env = {} if given is None else {"HUB_DATABASE_URL": given}
+    url = load(env, cwd=Path("/srv/shop")).database_url
+    assert url == resolved
+    assert load({"HUB_DATABASE_URL": url}, cwd=Path("/elsewhere")).database_url == url
+    assert sqlite_file(url) == (
+        None if "sqlite" not in url or ":memory:" in url else Path(resolved[20:].split("?")[0])
+    )
 
 
 def test_plain_urls_get_async_drivers() -> None:

@@ -20,6 +20,7 @@ from hub.errors import Unauthorized
 from hub.sdk.connector import WebhookRequest
 from hub.sdk.errors import SignatureError
 from hub.services.intake import messages, webhooks
+from hub.services.keys import Principal
 
 
 class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
@@ -51,9 +52,18 @@ class InboundPage(msgspec.Struct):
     next_after: str | None
 
 
+class QuarantineReason(msgspec.Struct, frozen=True):
+    """One time the message could not be mapped: when, who mapped it, and why."""
+
+    at: datetime
+    actor: str  # worker, cli, key:<name>
+    reason: str
+
+
 class InboundDetail(msgspec.Struct):
     message: InboundMessage
     body: str  # the raw payload as text (partners send UTF-8 JSON or form data)
+    reasons: list[QuarantineReason]  # every quarantine reason, oldest first
 
 
 class ReplayAnswer(msgspec.Struct):
@@ -124,11 +134,19 @@ class InboundController(Controller):
         self, hub: NamedDependency[Hub], message_id: FromPath[str]
     ) -> InboundDetail:
         message, body = await messages.get_message(hub.db, message_id)
+        reasons = await messages.reasons(hub.db, message_id)
         return InboundDetail(
-            message=InboundMessage.of(message), body=body.decode("utf-8", errors="replace")
+            message=InboundMessage.of(message),
+            body=body.decode("utf-8", errors="replace"),
+            reasons=[QuarantineReason(r.at, r.actor, r.reason) for r in reasons],
         )
 
     @post("/{message_id:str}/replay", status_code=200, summary="Map a quarantined message again")
-    async def replay(self, hub: NamedDependency[Hub], message_id: FromPath[str]) -> ReplayAnswer:
-        status = await messages.replay(hub.job_context(), message_id)
+    async def replay(
+        self,
+        request: Request[Principal, Any, Any],
+        hub: NamedDependency[Hub],
+        message_id: FromPath[str],
+    ) -> ReplayAnswer:
+        status = await messages.replay(hub.job_context(), message_id, actor=request.user.actor)
         return ReplayAnswer(id=message_id, status=status)

@@ -33,7 +33,7 @@ COMMANDS: dict[str, Entry] = {
     "import": Entry(
         "orders",
         "import_command",
-        "Import orders from a CSV file (one row per line; see `hub import --help` columns).",
+        "Import orders from a CSV file, one row per order line.",
     ),
     "inbound": Entry(
         "inbound", "inbound", "Partner messages: what came in, and what is quarantined."
@@ -114,12 +114,51 @@ class LazyGroup(click.Group):
         return self.commands[name] if entry is None else click.Command(name, help=entry.summary)
 
 
-@click.group(cls=LazyGroup)
+START_HERE = """\
+hub: one canonical order from every channel. Start here:
+
+  hub serve                   serve the API on http://127.0.0.1:8000 with a job
+                              worker (it creates the database if there is none)
+  hub keys create --name me --scope admin
+                              an API key for curl (printed once)
+  README.md#a-quick-tour      the quick tour: stock, an order and its journey,
+                              a parcel shipped, an order on hold
+
+The database ({source}):
+  {database}
+  (`hub --database PATH ...` or HUB_DATABASE_URL names another one)
+
+`hub --help` lists every command."""
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True)
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
-def main(verbose: bool) -> None:
+@click.option(
+    "--database",
+    metavar="URL|PATH",
+    help="The database (overrides HUB_DATABASE_URL; default: hub.db in the current folder).",
+)
+@click.pass_context
+def main(ctx: click.Context, verbose: bool, database: str | None) -> None:
     """The hub: one canonical order from every channel."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    if ctx.invoked_subcommand is None:
+        click.echo(_start_here())
+
+
+def _start_here() -> str:
+    """What ``hub`` alone prints: the first commands, and the database they would use."""
+    from hub.cli import _database
+    from hub.config import ConfigError
+
+    try:
+        url, source = _database.chosen()
+    except ConfigError as exc:
+        return START_HERE.format(database=str(exc), source="to fix first")
+    if _database.missing_file(url):
+        source = f"{source}; not created yet"
+    return START_HERE.format(database=_database.shown(url), source=source)

@@ -11,6 +11,7 @@ from rich.console import Console
 from sqlalchemy.exc import DBAPIError
 
 from hub import config
+from hub.cli import _database
 from hub.errors import HubError
 from hub.store.database import Database
 
@@ -18,12 +19,31 @@ T = TypeVar("T")
 console = Console()
 
 
-def load_settings() -> config.Settings:
-    """The settings from the environment; a bad one stops the command on one line."""
+def load_settings(*, writes: bool = False, creates: bool = False) -> config.Settings:
+    """The settings from the environment and ``hub --database``; a bad one stops the command
+    on one line. The database is resolved here, once. A command that ``writes`` names it on
+    stderr (``announce``; ``hub serve`` and the like call that after their own checks). Only
+    a command that ``creates`` (``hub serve``, ``hub worker``, ``hub db upgrade``) may start
+    a new SQLite file: the others refuse one that is not there, naming it."""
+    env, source = _database.environment()
     try:
-        return config.load()
+        settings = config.load(env)
     except config.ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    missing = _database.missing_file(settings.database_url)
+    if missing is not None and not creates:
+        raise click.ClickException(
+            f"no hub database at {missing} ({source}): run this where the hub keeps it, "
+            "name it with --database or HUB_DATABASE_URL, or start a hub here with `hub serve`"
+        )
+    if writes:
+        announce(settings)
+    return settings
+
+
+def announce(settings: config.Settings) -> None:
+    """Name the database on stderr, one line (a command that writes, once its checks pass)."""
+    click.echo(f"database: {_database.shown(settings.database_url)}", err=True)
 
 
 def run(settings: config.Settings, work: Callable[[Database], Awaitable[T]]) -> T:

@@ -24,12 +24,17 @@ from hub.services.routing.rules_source import RulesSource
 T = TypeVar("T")
 
 
-def run_hub(settings: config.Settings, work: Callable[[Hub], Awaitable[T]]) -> T:
+def run_hub(
+    settings: config.Settings,
+    work: Callable[[Hub], Awaitable[T]],
+    *,
+    require_secrets: bool = True,
+) -> T:
     """Run ``work(hub)`` with the whole hub built (connections, HTTP client, writer)."""
 
     async def main() -> T:
         try:
-            hub = Hub.build(settings)
+            hub = Hub.build(settings, require_secrets=require_secrets)
         except ConnectionsError as exc:
             raise click.ClickException(str(exc)) from None
         await hub.start()

@@ -23,14 +23,14 @@ def catalog() -> None:
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 1000))
 def catalog_import(path: str, batch_size: int) -> None:
     """Create or replace SKUs from a CSV file: sku, name, attributes, aliases, listing:<code>."""
-    settings = load_settings()
-    migrate_embedded(settings)
     with open(path, encoding="utf-8-sig", newline="") as handle:
         text = handle.read()
     try:
         rows = read_skus(text)
     except CsvFormatError as exc:
         raise click.ClickException(f"{path}: {exc}") from None
+    settings = load_settings(writes=True)
+    migrate_embedded(settings)
 
     async def work(db: Database) -> tuple[int, list[tuple[int, str]]]:
         with Progress(console=console, transient=True) as progress:

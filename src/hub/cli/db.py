@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from hub import config
-from hub.cli._common import load_settings
+from hub.cli._common import announce, load_settings
 from hub.store.migrate import upgrade
 
 
@@ -24,7 +24,8 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION."""
-    settings = load_settings()
+    settings = load_settings(creates=True)
+    announce(settings)
     try:
         upgrade(settings.database_url, revision)
     except Exception as exc:

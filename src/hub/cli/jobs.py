@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
-from hub.cli._common import console, load_settings, run
+from hub.cli._columns import echo_json, json_option, render, when
+from hub.cli._common import load_settings, run
 from hub.services import jobs as job_service
 
 
@@ -18,28 +18,27 @@ def jobs() -> None:
 @click.option("--state", type=click.Choice(["pending", "running", "done", "dead"]))
 @click.option("--kind")
 @click.option("--limit", default=100, show_default=True)
-def jobs_list(state: str | None, kind: str | None, limit: int) -> None:
-    """List jobs, oldest first."""
+@json_option
+def jobs_list(state: str | None, kind: str | None, limit: int, as_json: bool) -> None:
+    """List jobs, oldest first, each last error under its job."""
     items = run(
         load_settings(),
         lambda db: job_service.list_jobs(db, state=state, kind=kind, after=None, limit=limit),
     )
-    table = Table("id", "kind", "state", "attempts", "run at", "last error")
-    for j in items:
-        table.add_row(
-            str(j.id),
-            j.kind,
-            j.state,
-            f"{j.attempts}/{j.max_attempts}",
-            j.run_at.isoformat(timespec="seconds"),
-            (j.last_error or "")[:80],
-        )
-    console.print(table)
+    if as_json:
+        echo_json(items)
+        return
+    rows = [
+        [str(j.id), j.kind, j.state, f"{j.attempts}/{j.max_attempts}", when(j.run_at)]
+        for j in items
+    ]
+    headers = ["ID", "KIND", "STATE", "ATTEMPTS", "RUN AT (UTC)"]
+    click.echo(render(headers, rows, shrink=(1,), notes=[j.last_error for j in items]))
 
 
 @jobs.command("replay")
 @click.argument("job_id", type=int)
 def jobs_replay(job_id: int) -> None:
     """Run the dead job JOB_ID again."""
-    job = run(load_settings(), lambda db: job_service.replay(db, job_id))
+    job = run(load_settings(writes=True), lambda db: job_service.replay(db, job_id))
     click.echo(f"job {job.id} ({job.kind}) is pending again")

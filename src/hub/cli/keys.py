@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
-from hub.cli._common import console, load_settings, run
+from hub.cli._columns import echo_json, json_option, natural_width, render, terminal_width
+from hub.cli._common import load_settings, run
 from hub.cli.db import migrate_embedded
 from hub.clock import utcnow
 from hub.errors import HubError
@@ -41,7 +41,7 @@ def keys_create(name: str, scopes: tuple[str, ...], expires: str | None) -> None
         expires_at = key_service.expiry_from(expires, utcnow()) if expires else None
     except HubError as exc:
         raise click.BadParameter(exc.detail, param_hint="--expires") from None
-    settings = load_settings()
+    settings = load_settings(writes=True)
     migrate_embedded(settings)
     info, plain = run(
         settings, lambda db: key_service.create(db, name, scopes, expires_at=expires_at)
@@ -52,27 +52,44 @@ def keys_create(name: str, scopes: tuple[str, ...], expires: str | None) -> None
 
 
 @keys.command("list")
-def keys_list() -> None:
-    """List keys (never the keys themselves)."""
-    table = Table("name", "prefix", "scopes", "created", "expires", "revoked")
-    for k in run(load_settings(), key_service.list_keys):
-        expires = k.expires_at or "never"
-        if k.expired:
-            expires += " (expired)"
-        table.add_row(
-            k.name,
-            k.prefix,
-            " ".join(k.scopes),
-            k.created_at,
-            expires,
-            "yes" if k.revoked else "",
-        )
-    console.print(table)
+@json_option
+def keys_list(as_json: bool) -> None:
+    """List keys (never the keys themselves); scopes under each key when they do not fit."""
+    items = run(load_settings(), key_service.list_keys)
+    if as_json:
+        echo_json(items)
+        return
+    headers = ["NAME", "PREFIX", "SCOPES", "CREATED (UTC)", "EXPIRES", ""]
+    rows = [
+        [k.name, k.prefix, " ".join(k.scopes), _minute(k.created_at), _expiry(k), _state(k)]
+        for k in items
+    ]
+    if natural_width(headers, rows) <= terminal_width():
+        click.echo(render(headers, rows))
+        return
+    narrow = [[r[0], r[1], r[3], r[4], r[5]] for r in rows]
+    notes = [f"scopes: {r[2]}" for r in rows]
+    click.echo(render([*headers[:2], *headers[3:]], narrow, shrink=(0,), notes=notes))
+
+
+def _minute(iso: str) -> str:
+    return iso[:16].replace("T", " ")
+
+
+def _expiry(key: key_service.KeyInfo) -> str:
+    """The day it expires (UTC; --json has the exact time), or never."""
+    return key.expires_at[:10] if key.expires_at else "never"
+
+
+def _state(key: key_service.KeyInfo) -> str:
+    if key.revoked:
+        return "revoked"
+    return "expired" if key.expired else ""
 
 
 @keys.command("revoke")
 @click.argument("name")
 def keys_revoke(name: str) -> None:
     """Revoke the key called NAME."""
-    run(load_settings(), lambda db: key_service.revoke(db, name))
+    run(load_settings(writes=True), lambda db: key_service.revoke(db, name))
     click.echo(f"revoked {name}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 
 import click
@@ -15,6 +16,8 @@ from hub.cli.db import migrate_embedded
 from hub.services.intake import polling
 from hub.services.orders import require_channel
 from hub.services.orders_csv import (
+    COLUMNS,
+    EXAMPLE,
     CsvFormatError,
     ImportReport,
     import_orders,
@@ -27,26 +30,53 @@ from hub.services.orders_csv import (
 @click.argument("connection")
 def poll_command(connection: str) -> None:
     """Poll CONNECTION for orders now; the worker maps what was fetched."""
-    summary = run_hub(load_settings(), lambda hub: polling.poll(hub.job_context(), connection))
+    summary = run_hub(
+        load_settings(writes=True), lambda hub: polling.poll(hub.job_context(), connection)
+    )
     click.echo(
         f"{connection}: {summary.pages} page(s), {summary.new} new, {summary.seen} seen before"
     )
 
 
-@click.command("import")
+def _import_help() -> str:
+    """``hub import --help``: what the file holds, every column, and an example file."""
+    groups = [
+        textwrap.fill(
+            ", ".join(columns), width=74, initial_indent=f"{label:<10}", subsequent_indent=" " * 10
+        )
+        for label, columns in COLUMNS
+    ]
+    example = textwrap.indent(EXAMPLE.rstrip(), "  ")
+    return f"""Import orders from a CSV file, one row per order line.
+
+Rows with the same external_id are one order; its order columns are read from its first
+row. Amounts are decimals in the order's currency (29.90). Each order is checked like
+POST /orders: good orders go in, each bad one is reported with its line, field and reason
+(exit status 1). Importing the same file again adds nothing.
+
+\b
+Columns (a header row names them, in any order; tags are separated by |):
+{chr(10).join(groups)}
+
+\b
+Example (one order with two lines):
+{example}
+"""
+
+
+@click.command("import", help=_import_help())
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--channel", default="callcentre", show_default=True)
 @click.option("--report", type=click.Path(dir_okay=False), help="Write failures as CSV here.")
 def import_command(path: str, channel: str, report: str | None) -> None:
-    """Import orders from a CSV file (one row per line; see `hub import --help` columns)."""
-    settings = load_settings()
-    migrate_embedded(settings)
     with open(path, encoding="utf-8-sig", newline="") as handle:
         text = handle.read()
     try:
         parsed = list(read_orders(text, channel=channel))
     except CsvFormatError as exc:
         raise click.ClickException(f"{path}: {exc}") from None
+    settings = load_settings(writes=True)
+    migrate_embedded(settings)
 
     async def work(hub: Hub) -> ImportReport:
         require_channel(hub.connections, channel)  # callcentre or a configured connection

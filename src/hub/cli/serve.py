@@ -9,7 +9,7 @@ import click
 import uvicorn
 
 from hub.api.app import create_app
-from hub.cli._common import load_settings
+from hub.cli._common import announce, load_settings
 from hub.cli._hub import check_files
 from hub.cli.db import migrate_embedded
 
@@ -27,13 +27,15 @@ from hub.cli.db import migrate_embedded
 )
 def serve(host: str, port: int, no_worker: bool, processes: int) -> None:
     """Serve the HTTP API, with an in-process job worker unless --no-worker."""
-    settings = load_settings()
+    settings = load_settings(creates=True)
     check_files(settings)
+    announce(settings)
     migrate_embedded(settings)
     options: dict[str, Any] = {"host": host, "port": port, "access_log": False}
     if processes == 1:
         uvicorn.run(create_app(settings, run_worker=not no_worker), **options)
         return
-    # Each process builds its own app from the environment.
+    # Each process builds its own app from the environment: the database resolved here.
     os.environ["HUB_RUN_WORKER"] = "0" if no_worker else "1"
+    os.environ["HUB_DATABASE_URL"] = settings.database_url
     uvicorn.run("hub.api.app:app_from_env", factory=True, workers=processes, **options)

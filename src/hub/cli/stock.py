@@ -38,7 +38,7 @@ def stock_show(sku: str) -> None:
 @click.option("--channel", "channels", multiple=True, help="Only this connection (repeatable).")
 def stock_resync(channels: tuple[str, ...]) -> None:
     """Push every SKU's figure to every stock-pushing channel (or --channel), now."""
-    settings = load_settings()
+    settings = load_settings(writes=True)
     migrate_embedded(settings)
 
     async def work(hub: Hub) -> list[stock_sync.PushSummary]:

@@ -8,7 +8,7 @@ import signal
 import click
 
 from hub.bootstrap import Hub
-from hub.cli._common import load_settings
+from hub.cli._common import announce, load_settings
 from hub.cli._hub import check_files, run_hub
 from hub.cli.db import migrate_embedded
 
@@ -16,8 +16,9 @@ from hub.cli.db import migrate_embedded
 @click.command()
 def worker() -> None:
     """Run a job worker on its own until SIGTERM or SIGINT."""
-    settings = load_settings()
+    settings = load_settings(creates=True)
     check_files(settings)
+    announce(settings)
     migrate_embedded(settings)
 
     async def work(hub: Hub) -> None:

@@ -6,12 +6,8 @@ Each order is checked like ``POST /orders``; a bad one is reported with its row 
 the field and the reason, and the others still go in (``import_orders``, through the order
 writer, a batch at a time; ``write_report`` puts the failures in a CSV file).
 
-Columns (header names; only the first five are required):
-``external_id, currency, sku, quantity, unit_price``, and optionally ``placed_at,
-external_number, customer_name, customer_email, customer_phone, ship_name, ship_company,
-ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country, ship_phone,
-name, line_discount, line_tax, shipping_method, shipping_price, shipping_discount,
-shipping_tax, tax_included, payment_status, note, tags`` (tags separated by ``|``).
+The columns, by header name, are ``COLUMNS`` (``hub import --help`` lists them, with
+``EXAMPLE``); only ``REQUIRED`` ones must be there.
 """
 
 from __future__ import annotations
@@ -32,6 +28,23 @@ from hub.errors import HubError
 from hub.services.intake.writer import IngestRequest, IngestResult, OrderWriter
 
 REQUIRED = ("external_id", "currency", "sku", "quantity", "unit_price")
+#: every column the reader knows, in groups: (what the group is, its columns)
+COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("required", REQUIRED),
+    ("order", ("placed_at", "external_number", "payment_status", "tax_included", "note",
+               "tags")),
+    ("customer", ("customer_name", "customer_email", "customer_phone")),
+    ("ship to", ("ship_name", "ship_company", "ship_line1", "ship_line2", "ship_city",
+                 "ship_region", "ship_postal_code", "ship_country", "ship_phone")),
+    ("line", ("name", "line_discount", "line_tax")),
+    ("shipping", ("shipping_method", "shipping_price", "shipping_discount", "shipping_tax")),
+)  # fmt: skip
+#: a file of one order with two lines (what ``hub import --help`` shows)
+EXAMPLE = """\
+external_id,currency,sku,quantity,unit_price,customer_name,payment_status
+CC-1,EUR,TEE-ORG-BLK-M,2,29.00,Ana Lima,paid
+CC-1,EUR,MUG-CER-350,1,14.50,,
+"""
 MONEY = ("unit_price", "line_discount", "line_tax", "shipping_price", "shipping_discount",
          "shipping_tax")  # fmt: skip
 

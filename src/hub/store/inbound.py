@@ -2,6 +2,8 @@
 
 A message is ``received`` (waiting for its job), ``processed`` (its orders are in), or
 ``quarantined`` (it could not be mapped; ``reason`` says why, and a replay tries again).
+Every reason it was quarantined for is also kept, oldest first (``inbound_reasons``): a
+replay that fails for another reason does not hide the first one.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import msgspec
 from sqlalchemy import Connection, Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub.store.tables import inbound_messages
+from hub.store.tables import inbound_messages, inbound_reasons
 
 STATUSES = ("received", "processed", "quarantined")
 
@@ -29,6 +31,12 @@ class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     status: str
     reason: str | None
     order_ids: list[str]
+
+
+class QuarantineReason(msgspec.Struct, frozen=True, kw_only=True):
+    at: datetime
+    actor: str  # who mapped it: worker, cli, key:<name>
+    reason: str
 
 
 def _message(row: Row[Any]) -> InboundMessage:
@@ -103,7 +111,14 @@ def mark_sync(
     now: datetime,
     reason: str | None = None,
     order_ids: list[str] | None = None,
+    actor: str = "worker",
 ) -> None:
+    """Set a message's status; a quarantine's reason is also added to its history."""
+    if status == "quarantined" and reason:
+        conn.execute(
+            insert(inbound_reasons),
+            [{"message_id": message_id, "at": now, "actor": actor, "reason": reason}],
+        )
     conn.execute(
         update(inbound_messages)
         .where(inbound_messages.c.id == message_id)
@@ -121,6 +136,16 @@ async def get(conn: AsyncConnection, message_id: str) -> tuple[InboundMessage, b
         await conn.execute(select(inbound_messages).where(inbound_messages.c.id == message_id))
     ).first()
     return (_message(row), row.body) if row else None
+
+
+async def reasons(conn: AsyncConnection, message_id: str) -> list[QuarantineReason]:
+    """Every reason the message was quarantined for, oldest first."""
+    rows = await conn.execute(
+        select(inbound_reasons)
+        .where(inbound_reasons.c.message_id == message_id)
+        .order_by(inbound_reasons.c.id)
+    )
+    return [QuarantineReason(at=r.at, actor=r.actor, reason=r.reason) for r in rows]
 
 
 async def list_messages(

@@ -173,6 +173,17 @@ inbound_messages = Table(
     Index(None, "status", "received_at"),
 )
 
+inbound_reasons = Table(  # every reason a message was quarantined for, oldest first
+    "inbound_reasons",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("message_id", String(26), ForeignKey("inbound_messages.id"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),  # worker, cli, key:<name>
+    Column("reason", Text, nullable=False),
+    Index(None, "message_id", "id"),
+)
+
 poll_cursors = Table(
     "poll_cursors",
     metadata,

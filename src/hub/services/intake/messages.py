@@ -6,6 +6,9 @@ channel's message becomes orders (``intake/channel_orders``); a warehouse's or c
 becomes shipments, tracking and cancellations (``services/fulfilment``). A payload that cannot
 be mapped (unknown SKU, missing field, unmapped value) is quarantined with the reason, and
 ``replay`` maps it again once the mapping or catalog has been fixed: nothing is dropped.
+Every quarantine reason is kept with who mapped it (``reasons``). A replay maps the stored
+bytes (their signature was checked on receipt), so it needs no webhook secret; it refuses,
+changing nothing, a message whose connection this process does not know.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from hub.services.jobs import JobContext
 from hub.store import inbound as store
 from hub.store import jobs as job_store
 from hub.store.database import Database
-from hub.store.inbound import InboundMessage
+from hub.store.inbound import InboundMessage, QuarantineReason
 from hub.store.jobs import Job, NewJob
 
 PROCESS_JOB = "inbound.process"
@@ -51,8 +54,9 @@ async def handle_process_job(ctx: JobContext, job: Job) -> None:
     await process(ctx, job.payload["inbound_id"])
 
 
-async def process(ctx: JobContext, message_id: str) -> str:
-    """Map one stored message into orders; returns its new status."""
+async def process(ctx: JobContext, message_id: str, *, actor: str = "worker") -> str:
+    """Map one stored message into orders; returns its new status. ``actor`` (who maps it)
+    is kept with a quarantine reason."""
     row = await ctx.db.run_write(lambda conn: store.get_row_sync(conn, message_id))
     if row is None:
         raise NotFound(f"no inbound message {message_id}")
@@ -61,13 +65,16 @@ async def process(ctx: JobContext, message_id: str) -> str:
     found = _connector(ctx, row.connection)
     if found is None:
         return await _quarantine(
-            ctx.db, message_id, f"connection {row.connection!r} or its connector is not configured"
+            ctx.db,
+            message_id,
+            f"connection {row.connection!r} or its connector is not configured",
+            actor,
         )
     connection, connector = found
     if row.topic == REPORT_TOPIC or (
         not isinstance(connector, MapsMessages) and isinstance(connector, MapsEvents)
     ):
-        return await _process_events(ctx, row, connection, connector)
+        return await _process_events(ctx, row, connection, connector, actor)
     try:
         reported: list[ChannelOrder] = await connector.orders_from_message(
             connection, row.body, row.topic, ctx.partner_http()
@@ -75,7 +82,7 @@ async def process(ctx: JobContext, message_id: str) -> str:
         for r in reported:
             normalise(r.order)  # fail here, before anything is written
     except (ValueError, msgspec.MsgspecError) as exc:
-        return await _quarantine(ctx.db, message_id, str(exc) or type(exc).__name__)
+        return await _quarantine(ctx.db, message_id, str(exc) or type(exc).__name__, actor)
 
     def apply(conn: Connection) -> list[str]:
         now = utcnow()
@@ -106,7 +113,9 @@ def _connector(ctx: JobContext, code: str) -> tuple[Any, Any] | None:
         return None
 
 
-async def _process_events(ctx: JobContext, row: Row[Any], connection: Any, connector: Any) -> str:
+async def _process_events(
+    ctx: JobContext, row: Row[Any], connection: Any, connector: Any, actor: str
+) -> str:
     """A warehouse's or carrier's message: shipments, tracking news, cancellations."""
     try:
         if row.topic == REPORT_TOPIC:  # a polled report, kept as the hub encoded it
@@ -116,7 +125,7 @@ async def _process_events(ctx: JobContext, row: Row[Any], connection: Any, conne
                 connection, row.body, row.topic, ctx.partner_http()
             )
     except (ValueError, msgspec.MsgspecError) as exc:
-        return await _quarantine(ctx.db, row.id, str(exc) or type(exc).__name__)
+        return await _quarantine(ctx.db, row.id, str(exc) or type(exc).__name__, actor)
 
     def apply(conn: Connection) -> list[str]:
         order_ids = apply_events(conn, events, connection=row.connection)
@@ -128,26 +137,37 @@ async def _process_events(ctx: JobContext, row: Row[Any], connection: Any, conne
     try:
         await ctx.db.run_write(apply)
     except LookupError as exc:  # a shipment of a fulfilment the hub does not know (yet)
-        return await _quarantine(ctx.db, row.id, str(exc))
+        return await _quarantine(ctx.db, row.id, str(exc), actor)
     ctx.db.signal_jobs()
     return "processed"
 
 
-async def _quarantine(db: Database, message_id: str, reason: str) -> str:
+async def _quarantine(db: Database, message_id: str, reason: str, actor: str) -> str:
     await db.run_write(
         lambda conn: store.mark_sync(
-            conn, message_id, status="quarantined", now=utcnow(), reason=reason[:2000]
+            conn,
+            message_id,
+            status="quarantined",
+            now=utcnow(),
+            reason=reason[:2000],
+            actor=actor,
         )
     )
     return "quarantined"
 
 
-async def replay(ctx: JobContext, message_id: str) -> str:
-    """Map a quarantined message again, now (in this process, with its current mappings)."""
+async def replay(ctx: JobContext, message_id: str, *, actor: str) -> str:
+    """Map a quarantined message again, now (in this process, with its current mappings).
+    A message whose connection this process does not know is refused and left as it was."""
     message, _ = await get_message(ctx.db, message_id)
     if message.status == "processed":
         raise Conflict(f"inbound message {message_id} was processed already")
-    return await process(ctx, message_id)
+    if _connector(ctx, message.connection) is None:
+        raise Conflict(
+            f"connection {message.connection!r} is not configured here (HUB_CONFIG); "
+            f"inbound message {message_id} is left as it was"
+        )
+    return await process(ctx, message_id, actor=actor)
 
 
 async def get_message(db: Database, message_id: str) -> tuple[InboundMessage, bytes]:
@@ -157,6 +177,12 @@ async def get_message(db: Database, message_id: str) -> tuple[InboundMessage, by
     if found is None:
         raise NotFound(f"no inbound message {message_id}")
     return found
+
+
+async def reasons(db: Database, message_id: str) -> list[QuarantineReason]:
+    """Every reason the message was quarantined for, oldest first."""
+    async with db.read() as conn:
+        return await store.reasons(conn, message_id)
 
 
 async def list_messages(
