@@ -3,13 +3,15 @@ demand cells as plain tuples, and a worker pass."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import Any
 
 from litestar.testing import AsyncTestClient
 
 from hub.bootstrap import build_registry
 from hub.config import Settings
+from hub.services.demand.history_csv import HistoryRow, import_history
 from hub.store import demand as demand_store
 from hub.store.database import Database
 from hub.worker import Worker
@@ -92,3 +94,19 @@ async def receive(
     }
     r = await client.post("/stock/movements", json=body, headers=auth)
     assert r.status_code == 201, r.text
+
+
+def history_rows(
+    sku: str, channel: str, start: date, units: Iterable[float], location: str = ""
+) -> list[HistoryRow]:
+    """Import rows for a daily series (zero days left out, as a file would)."""
+    return [
+        HistoryRow(i + 2, start + timedelta(days=i), sku, channel, int(n), location, "sold")
+        for i, n in enumerate(units)
+        if n
+    ]
+
+
+async def load_history(db: Database, rows: list[HistoryRow]) -> None:
+    done = await import_history(db, rows)
+    assert not done.failures

@@ -9,8 +9,10 @@ added up (a file of order lines is fine).
 Imported history is its own source in the aggregate (``source = import``), beside what the
 hub counts from its own orders; the two are added when a forecast reads them, so import only
 days from before the hub took orders. Importing is idempotent: the imported cells of each
-(date, SKU, channel) the file names are *replaced* by what the file says, so running the
-same file twice leaves the same history, and a corrected file fixes the days it names.
+(date, SKU, channel) the file names are *replaced* by what the file says (SKUs as the
+catalog resolves them: a bundle's row replaces its components' cells of that day), so
+running the same file twice leaves the same history, and a corrected file fixes the days
+it names and nothing else.
 """
 
 from __future__ import annotations
@@ -118,25 +120,25 @@ def read_history(text: str, locations: set[str]) -> tuple[list[HistoryRow], list
 
 
 def _store(conn: Connection, rows: Sequence[HistoryRow]) -> int:
-    """Replace the imported cells of every (day, sku, channel) of ``rows``."""
+    """Replace the imported cells of every (day, stock SKU, channel) of ``rows``."""
     parts = exploded(conn, [(str(i), r.sku, r.units) for i, r in enumerate(rows)])
     cells: dict[Cell, int] = defaultdict(int)
-    keys = set()
     for i, r in enumerate(rows):
-        keys.add((r.day, r.sku, r.channel))
         for sku, units in parts.get(str(i), {r.sku: 0}).items():
             cells[Cell(sku, r.channel, r.day, r.location, r.kind)] += units
+    keys = {(c.day, c.sku, c.channel) for c in cells}
     store.replace_imported(conn, keys, cells)
     return len(keys)
 
 
 def _batches(rows: Sequence[HistoryRow], size: int) -> list[list[HistoryRow]]:
-    """Rows in batches that never split one (day, sku, channel) across two."""
-    by_key: dict[tuple[date, str, str], list[HistoryRow]] = defaultdict(list)
+    """Rows in batches of about ``size`` that never split a day across two (a bundle and
+    its component on one day land on the same cells, which one batch must replace)."""
+    by_day: dict[date, list[HistoryRow]] = defaultdict(list)
     for r in rows:
-        by_key[(r.day, r.sku, r.channel)].append(r)
+        by_day[r.day].append(r)
     out: list[list[HistoryRow]] = [[]]
-    for group in by_key.values():
+    for _, group in sorted(by_day.items()):
         if len(out[-1]) >= size:
             out.append([])
         out[-1].extend(group)
