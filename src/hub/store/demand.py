@@ -64,9 +64,15 @@ def _insert(conn: Connection) -> Any:
     return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
 
 
-def changed_orders(conn: Connection, since: datetime | None, limit: int) -> list[Changed]:
+def changed_orders(
+    conn: Connection,
+    since: datetime | None,
+    limit: int,
+    after: tuple[datetime, str] | None = None,
+) -> list[Changed]:
     """Orders changed after ``since`` whose current version is not counted yet, oldest
-    change first."""
+    change first; ``after`` (updated_at, id) skips what an earlier batch of the same run
+    has walked past already."""
     counted = demand_orders.c.version
     query = (
         select(
@@ -84,6 +90,11 @@ def changed_orders(conn: Connection, since: datetime | None, limit: int) -> list
     )
     if since is not None:
         query = query.where(orders.c.updated_at > since)
+    if after is not None:
+        at, last = after
+        query = query.where(
+            or_(orders.c.updated_at > at, and_(orders.c.updated_at == at, orders.c.id > last))
+        )
     return [Changed(*r) for r in conn.execute(query)]
 
 

@@ -49,6 +49,7 @@ CURSOR = ("hub:demand", "orders")
 class Step(NamedTuple):
     counted: int  # orders whose contribution was (re)computed
     more: bool  # a full batch: there may be more to count
+    last: tuple[datetime, str] | None = None  # where the batch stopped: (updated_at, id)
 
 
 def _cursor(conn: Connection) -> datetime | None:
@@ -97,10 +98,14 @@ def order_entries(conn: Connection, changed: list[Changed]) -> dict[str, list[En
     return out
 
 
-def update_step(conn: Connection, batch: int = BATCH) -> Step:
-    """Count one batch of changed orders, in the caller's transaction."""
+def update_step(
+    conn: Connection, batch: int = BATCH, after: tuple[datetime, str] | None = None
+) -> Step:
+    """Count one batch of changed orders, in the caller's transaction. ``after``: where the
+    run's previous batch stopped (without it, the look-back window is walked again)."""
     cursor = _cursor(conn)
-    changed = store.changed_orders(conn, None if cursor is None else cursor - LOOKBACK, batch)
+    since = None if cursor is None else cursor - LOOKBACK
+    changed = store.changed_orders(conn, since, batch, after)
     if not changed:
         return Step(0, False)
     new = order_entries(conn, changed)
@@ -110,15 +115,15 @@ def update_step(conn: Connection, batch: int = BATCH) -> Step:
     latest = max(c.updated_at for c in changed)
     if cursor is None or latest > cursor:
         polls.set_sync(conn, *CURSOR, latest.isoformat(), now=utcnow())
-    return Step(len(changed), len(changed) >= batch)
+    return Step(len(changed), len(changed) >= batch, (changed[-1].updated_at, changed[-1].id))
 
 
 async def update_demand(db: Database, *, batch: int = BATCH) -> int:
     """Count every changed order, one batch per transaction; returns how many were counted."""
-    total = 0
+    total, last = 0, None
     while True:
-        step = await db.run_write(lambda conn: update_step(conn, batch))
-        total += step.counted
+        step = await db.run_write(lambda conn, after=last: update_step(conn, batch, after))
+        total, last = total + step.counted, step.last
         if not step.more:
             return total
 
@@ -157,7 +162,10 @@ def pending_changes(conn: Connection) -> bool:
 def handle_update_job(conn: Connection, jobs: list[Job]) -> None:
     """``demand.update`` (local): a few batches in the claim transaction; the next job
     takes the rest."""
+    last = None
     for _ in range(JOB_BATCHES):
-        if not update_step(conn).more:
+        step = update_step(conn, after=last)
+        if not step.more:
             return
+        last = step.last
     enqueue_update(conn, now=utcnow(), again=True)
