@@ -99,6 +99,20 @@ def listing(
     return list(conn.execute(query))
 
 
+def demand_per_day(conn: Connection, skus: Sequence[str]) -> dict[str, float]:
+    """Each SKU's forecast demand per day over every channel (SKUs without one left out)."""
+    out: dict[str, float] = {}
+    for start in range(0, len(skus), 500):
+        rows = conn.execute(
+            select(forecasts.c.sku, forecasts.c.demand_per_day).where(
+                forecasts.c.sku.in_(list(skus[start : start + 500])),
+                forecasts.c.channel == ALL_CHANNELS,
+            )
+        )
+        out.update((r.sku, r.demand_per_day) for r in rows)
+    return out
+
+
 def docs(conn: Connection, skus: Sequence[str], channel: str = ALL_CHANNELS) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     for start in range(0, len(skus), 500):
