@@ -106,8 +106,8 @@ def _message(exc: msgspec.ValidationError, raw: Mapping[str, object]) -> str:
     if name in _NUMBERS:
         if ", got `" in reason:  # not a number of the kind at all
             return f"{var}: {raw[name]!r} is not a {_NUMBERS[name].__name__}"
-        bound = re.search(r"(>=|<=|>|<) (\S+)$", reason)
-        if bound and bound[1] != ">":
+        bound = re.search(r"(>=|<=|<) (\S+)$", reason)
+        if bound and (bound[1] != ">=" or bound[2] == "0"):  # an upper bound, or 0 allowed
             return f"{var}: must be {_BOUNDS[bound[1]]} {bound[2]}"
         return f"{var}: must be greater than 0"
     if "`bool`" in reason:

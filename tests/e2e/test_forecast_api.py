@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from litestar.testing import AsyncTestClient
 
+from hub.clock import utcnow
 from hub.config import Settings
 from hub.forecasting import ForecastConfig
 from hub.services.forecast import run_forecasts
@@ -65,6 +66,7 @@ async def test_a_run_read_back_by_the_api(
     got = r.json()
     assert (got["sku"], got["channel"], got["history_end"]) == ("TEE", None, END.isoformat())
     assert got["demand_class"] == "fast" and got["accuracy"]["beats_baseline"] is True
+    assert got["run_id"] == 1 and got["made_at"].startswith(str(utcnow().year))
     history, path = got["history"], got["forecast"]
     weeks = len(history["units"])
     assert (weeks, history["step_days"]) == (104, 7)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -31,6 +31,7 @@ class ForecastOut(msgspec.Struct, frozen=True, kw_only=True):
     sku: str
     channel: str | None  # None: every channel
     run_id: int
+    made_at: datetime | None  # when the run that made it finished
     history_start: date
     history_end: date
     demand_class: str
@@ -57,6 +58,7 @@ def forecast_out(d: ForecastDetail) -> ForecastOut:
         sku=d.sku,
         channel=d.channel,
         run_id=d.run_id,
+        made_at=d.made_at,
         history_start=d.history_start,
         history_end=d.history_end,
         demand_class=f.demand.value,

@@ -44,6 +44,10 @@ def finish_run(
         conn.execute(delete(forecast_locations).where(forecast_locations.c.run_id != run_id))
 
 
+def run_of(conn: Connection, run_id: int) -> Any | None:
+    return conn.execute(select(forecast_runs).where(forecast_runs.c.id == run_id)).first()
+
+
 def latest_run(conn: Connection, *, status: str | None = None) -> Any | None:
     query = select(forecast_runs).order_by(forecast_runs.c.id.desc()).limit(1)
     if status is not None:

@@ -75,7 +75,7 @@ def _parse(line: int, cells: dict[str, str], locations: set[str]) -> HistoryRow 
     except ValueError:
         return f"date: {cells['date']!r} is not a date (YYYY-MM-DD)"
     if not EARLIEST <= day <= date(2999, 12, 31):
-        return f"date: {day} is before {EARLIEST}"
+        return f"date: {day} is not between {EARLIEST} and 2999-12-31"
     for name, longest in (("sku", 100), ("channel", 64)):
         problem = _check_text(name, cells[name], longest)
         if problem:

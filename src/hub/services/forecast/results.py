@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.util
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -46,6 +46,7 @@ class ForecastDetail:
     sku: str
     channel: str | None  # None: every channel
     run_id: int
+    made_at: datetime | None  # when the run that made it finished (or started)
     history_start: date
     history_end: date
     forecast: Forecast
@@ -96,8 +97,10 @@ def detail(conn: Connection, sku: str, channel: str | None, weeks: int) -> Forec
     if forecast.daily is not None:
         tail = daily[-DAILY_HISTORY_DAYS:]
         short = History(end - timedelta(days=len(tail) - 1), 1, tail)
+    run = store.run_of(conn, row.run_id)
+    made_at = (run.finished_at or run.started_at) if run is not None else None
     return ForecastDetail(
-        sku, channel, row.run_id, row.history_start, end, forecast, history, short
+        sku, channel, row.run_id, made_at, row.history_start, end, forecast, history, short
     )
 
 
