@@ -5,7 +5,8 @@
   cancelled orders taken out again, each unit at the location that reserved or shipped it.
 - ``history_csv``: past sales from a CSV file (``hub history import``), idempotent.
 - ``returns``: the hook a returns service calls to record returned units (kind ``returned``).
-- ``schedule``: what the worker's loop calls (``enqueue_due``).
+
+The worker queues ``demand.update`` when orders changed (``services/forecast/schedule``).
 
 The storage and its cells are described in ``hub.store.planning_tables`` and
 ``hub.store.demand``; forecasts read the aggregate, never the orders (``services/forecast``).
