@@ -7,7 +7,9 @@ over three years) straight into a fresh database, then times:
 - the first build: every order counted into ``demand_daily`` (``update_demand``);
 - an incremental update: ``--new`` new orders and ``--cancel`` cancelled ones counted;
 - an update with nothing to do (the change feed's cost when idle);
-- reading every SKU's series back from the aggregate, as a forecast run does.
+- reading every SKU's series back from the aggregate, as a forecast run does;
+- ``hub history import`` of ``--import-rows`` rows of past sales (parsed from CSV text and
+  stored), and the same file again (every (day, SKU, channel) replaced).
 
     .venv/bin/python bench/demand.py                          # SQLite in a temp dir
     .venv/bin/python bench/demand.py --database-url postgresql://postgres@127.0.0.1/hub_bench
@@ -29,6 +31,7 @@ from hub.clock import utcnow
 from hub.config import normalise_database_url
 from hub.domain import ids
 from hub.services.demand import update_demand
+from hub.services.demand.history_csv import import_history, read_history
 from hub.services.forecast.run import _read
 from hub.store.database import Database
 from hub.store.migrate import upgrade
@@ -104,6 +107,29 @@ async def timed(label: str, work) -> float:  # type: ignore[no-untyped-def]
     return elapsed
 
 
+def history_csv(rng: random.Random, rows: int, skus: int) -> str:
+    lines = ["date,sku,channel,units"]
+    day = date(2019, 1, 1)
+    while len(lines) <= rows:
+        for _ in range(min(skus, rows + 1 - len(lines))):
+            sku = f"OLD-{int(skus * rng.random() ** 3):05d}"
+            lines.append(f"{day},{sku},{rng.choice(CHANNELS)},{rng.randint(1, 9)}")
+        day += timedelta(days=1)
+    return "\n".join(lines) + "\n"
+
+
+async def import_twice(db: Database, rng: random.Random, rows: int, skus: int) -> None:
+    text = history_csv(rng, rows, skus)
+
+    async def once() -> str:
+        good, bad = read_history(text, set())
+        done = await import_history(db, good, bad)
+        return f"{done.rows} rows, {done.keys} cells replaced, {len(done.failures)} failed"
+
+    await timed(f"history import: {rows} rows", once)
+    await timed("history import: the same file again", once)
+
+
 async def main(args: argparse.Namespace) -> None:
     rng = random.Random(16)
     url = normalise_database_url(args.database_url)
@@ -137,6 +163,7 @@ async def main(args: argparse.Namespace) -> None:
             return f"{len(built.series)} series of {len(skus)} SKUs"
 
         await timed("forecast input: every series read back", read)
+        await import_twice(db, rng, args.import_rows, args.skus)
     finally:
         await db.dispose()
 
@@ -147,6 +174,7 @@ def cli() -> None:
     parser.add_argument("--new", type=int, default=1000)
     parser.add_argument("--cancel", type=int, default=100)
     parser.add_argument("--skus", type=int, default=2000)
+    parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--database-url", help="default: SQLite in a temporary directory")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

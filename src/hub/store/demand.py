@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -204,23 +204,16 @@ def replace_imported(
 ) -> None:
     """Imported history: every imported cell of each (day, sku, channel) in ``keys`` is
     replaced by ``cells`` (whatever location and kind it had before)."""
-    wanted = sorted(set(keys))
-    for start in range(0, len(wanted), 200):
-        part = wanted[start : start + 200]
+    wanted = [{"d": d, "s": s, "c": c} for d, s, c in sorted(set(keys))]
+    if wanted:
         conn.execute(
             delete(demand_daily).where(
                 demand_daily.c.source == IMPORT,
-                or_(
-                    *(
-                        and_(
-                            demand_daily.c.sku == s,
-                            demand_daily.c.channel == ch,
-                            demand_daily.c.day == d,
-                        )
-                        for d, s, ch in part
-                    )
-                ),
-            )
+                demand_daily.c.sku == bindparam("s"),
+                demand_daily.c.channel == bindparam("c"),
+                demand_daily.c.day == bindparam("d"),
+            ),
+            wanted,
         )
     rows = [{**c._asdict(), "source": IMPORT, "units": n} for c, n in sorted(cells.items()) if n]
     if rows:
