@@ -12,6 +12,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from hub.api.auth import requires
 from hub.api.planning_io import (
+    READ_SCOPE,
+    SETTINGS_SCOPE,
     ForecastOut,
     ReplenishmentPage,
     SettingsIn,
@@ -36,7 +38,7 @@ class ForecastController(Controller):
 
     @get(
         "/{sku:str}",
-        guards=[requires("orders:read")],
+        guards=[requires(READ_SCOPE)],
         summary="A SKU's weekly history, forecast with 80 % and 95 % intervals, model and error",
     )
     async def get_forecast(
@@ -58,7 +60,7 @@ class ReplenishmentController(Controller):
 
     @get(
         "/",
-        guards=[requires("orders:read")],
+        guards=[requires(READ_SCOPE)],
         summary="What to reorder per SKU and location, shortest days of cover first",
     )
     async def list_plan(
@@ -81,7 +83,7 @@ class ReplenishmentController(Controller):
 
     @put(
         "/suppliers/{code:str}",
-        guards=[requires("catalog:write")],
+        guards=[requires(SETTINGS_SCOPE)],
         summary="Create or replace a supplier and its default lead time, review period, service",
     )
     async def put_supplier(
@@ -96,7 +98,7 @@ class ReplenishmentController(Controller):
         await replenishment.put_supplier(hub.db, code, values)
         return Supplier(code=code, **values)
 
-    @get("/suppliers", guards=[requires("orders:read")], summary="Every supplier, by code")
+    @get("/suppliers", guards=[requires(READ_SCOPE)], summary="Every supplier, by code")
     async def list_suppliers(self, hub: NamedDependency[Hub]) -> list[Supplier]:
         return [
             Supplier(r.code, r.name, r.lead_time_days, r.review_period_days, r.service_level)
@@ -105,7 +107,7 @@ class ReplenishmentController(Controller):
 
     @put(
         "/settings",
-        guards=[requires("catalog:write")],
+        guards=[requires(SETTINGS_SCOPE)],
         summary="Set lead time, review period, service level or supplier per SKU and location",
     )
     async def put_settings(

@@ -12,6 +12,13 @@ from hub.services.forecast.results import ForecastDetail, History
 from hub.services.purchasing import PurchaseOrder
 from hub.services.replenishment import Line
 
+#: the scopes of the planning routes (README "Keys and scopes"): reading forecasts, the
+#: replenishment list and purchase orders; placing and receiving purchase orders (a receipt
+#: is a stock movement); setting replenishment inputs (suppliers, per-SKU settings)
+READ_SCOPE = "orders:read"
+PURCHASING_SCOPE = "stock:write"
+SETTINGS_SCOPE = "catalog:write"
+
 Sku = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^\S+$")]
 Days = Annotated[int, msgspec.Meta(ge=0, le=730)]

@@ -10,7 +10,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from hub.api.auth import requires
-from hub.api.planning_io import PurchaseOrderIn, PurchaseOrderPage, ReceiptIn
+from hub.api.planning_io import (
+    PURCHASING_SCOPE,
+    READ_SCOPE,
+    PurchaseOrderIn,
+    PurchaseOrderPage,
+    ReceiptIn,
+)
 from hub.bootstrap import Hub
 from hub.domain.order import FieldError
 from hub.errors import Unprocessable
@@ -27,7 +33,7 @@ class PurchaseOrderController(Controller):
 
     @post(
         "/",
-        guards=[requires("stock:write")],
+        guards=[requires(PURCHASING_SCOPE)],
         status_code=201,
         summary="Place a purchase order: supplier, location, expected date, lines",
     )
@@ -47,7 +53,7 @@ class PurchaseOrderController(Controller):
             actor=request.user.actor,
         )
 
-    @get("/", guards=[requires("orders:read")], summary="Purchase orders, newest first")
+    @get("/", guards=[requires(READ_SCOPE)], summary="Purchase orders, newest first")
     async def list_all(
         self,
         hub: NamedDependency[Hub],
@@ -66,13 +72,13 @@ class PurchaseOrderController(Controller):
         )
         return PurchaseOrderPage(items, next_cursor)
 
-    @get("/{po_id:str}", guards=[requires("orders:read")], summary="One purchase order")
+    @get("/{po_id:str}", guards=[requires(READ_SCOPE)], summary="One purchase order")
     async def get_one(self, hub: NamedDependency[Hub], po_id: FromPath[str]) -> PurchaseOrder:
         return await purchasing.get(hub.db, po_id)
 
     @post(
         "/{po_id:str}/receive",
-        guards=[requires("stock:write")],
+        guards=[requires(PURCHASING_SCOPE)],
         status_code=200,
         summary="Receive units into stock at the order's location (partial receipts allowed)",
     )
@@ -110,7 +116,7 @@ class PurchaseOrderController(Controller):
 
     @post(
         "/{po_id:str}/close",
-        guards=[requires("stock:write")],
+        guards=[requires(PURCHASING_SCOPE)],
         status_code=200,
         summary="Stop expecting what is still missing (it no longer counts as on order)",
     )
