@@ -31,6 +31,16 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 TABLES = [
+    "demand_daily",
+    "demand_entries",
+    "demand_orders",
+    "forecast_runs",
+    "forecasts",
+    "forecast_locations",
+    "replenishment_settings",
+    "suppliers",
+    "purchase_order_lines",
+    "purchase_orders",
     "route_waits",
     "shipment_lines",
     "shipments",
@@ -128,6 +138,7 @@ def settings(database_url: str) -> Settings:
         job_backoff_base_seconds=0.01,
         job_backoff_cap_seconds=0.05,
         key_cache_seconds=0.0001,
+        forecast_nightly=False,  # the tests that want a forecast run start it themselves
     )
 
 

@@ -13,7 +13,7 @@ from hub import connections as connections_config
 from hub import plugins
 from hub.config import Settings
 from hub.connections import Connections
-from hub.services import stock_sync
+from hub.services import forecast, stock_sync
 from hub.services.fulfilment import jobs as fulfilment_jobs
 from hub.services.intake import messages, polling
 from hub.services.intake.accept import ACCEPT_JOB, accept_handler
@@ -49,6 +49,7 @@ def build_registry(settings: Settings, connections: Connections | None = None) -
     stock_sync.register(registry, connections, retry_waiting_now)
     routing_jobs.register(registry, rules)
     fulfilment_jobs.register(registry, rules.get)
+    forecast.register(registry)
     load_plugins(registry, settings.plugins)
     return registry
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
@@ -39,6 +40,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     key_cache_seconds: Positive = 10.0
     idempotency_retention_hours: Positive = 48.0
     done_job_retention_hours: Positive = 168.0
+    #: the worker runs the forecasts every night after this hour (UTC), unless turned off
+    forecast_nightly: bool = True
+    forecast_hour_utc: Annotated[int, msgspec.Meta(ge=0, le=23)] = 2
 
     @property
     def is_sqlite(self) -> bool:
@@ -126,5 +130,13 @@ def _message(exc: msgspec.ValidationError, raw: Mapping[str, object]) -> str:
     if name in _NUMBERS:
         if ", got `" in reason:  # not a number of the kind at all
             return f"{var}: {raw[name]!r} is not a {_NUMBERS[name].__name__}"
+        bound = re.search(r"(>=|<=|<) (\S+)$", reason)
+        if bound and (bound[1] != ">=" or bound[2] == "0"):  # an upper bound, or 0 allowed
+            return f"{var}: must be {_BOUNDS[bound[1]]} {bound[2]}"
         return f"{var}: must be greater than 0"
+    if "`bool`" in reason:
+        return f"{var}: must be true or false"
     return f"{var}: {reason}"
+
+
+_BOUNDS = {">=": "at least", "<=": "at most", "<": "less than"}

@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from hub.clock import utcnow
 from hub.config import Settings
 from hub.services import stock_sync
+from hub.services.forecast import schedule as forecast_schedule
 from hub.services.intake.polling import enqueue_due_polls
 from hub.services.jobs import FatalJobError, JobContext, JobRegistry, describe, retry_at
 from hub.store import idempotency
@@ -66,6 +67,7 @@ class Worker:
                     self._last_schedule = loop.time()
                     await enqueue_due_polls(self.context)
                     await stock_sync.enqueue_due(self.context)
+                    await forecast_schedule.enqueue_due(self.context)  # demand, nightly forecast
                 done = await self.run_once()
                 if loop.time() - self._last_maintenance > MAINTENANCE_EVERY_SECONDS:
                     await self.maintenance()

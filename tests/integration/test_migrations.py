@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, text
 
+from hub.store import planning_tables  # noqa: F401  (its tables join the metadata)
 from hub.store.database import Database
 from hub.store.tables import metadata
 

@@ -23,6 +23,8 @@ from sqlalchemy import insert, update
 
 from hub.clock import utcnow
 from hub.config import Settings
+from hub.forecasting import ForecastConfig
+from hub.services.forecast.run import run_forecasts
 from hub.store import inbound as inbound_store
 from hub.store import jobs as job_store
 from hub.store.database import Database
@@ -31,6 +33,12 @@ from hub.store.tables import fulfilments, jobs
 from tests.e2e.test_fulfilment_api import drain, order
 
 Variant = Literal["own", "other"]
+PURCHASE = {
+    "supplier": "acme",
+    "location": "main",
+    "expected_on": "2030-01-01",
+    "lines": [{"sku": "TEE", "quantity": 5}],
+}
 OWN, OTHER = "shop-eu", "callcentre"
 CONFIG = {
     "connections": [
@@ -82,6 +90,7 @@ class World:
     fulfilments: dict[str, str] = field(default_factory=dict)
     public_ref: str = ""
     message_id: str = ""
+    purchase_order: str = ""
     secrets: list[str] = field(default_factory=list)  # plain keys: never in an answer
     _seq: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -106,6 +115,12 @@ class World:
 
     def tracking(self) -> str:
         return f"TRK-{next(self._seq)}"
+
+    async def new_purchase_order(self) -> str:
+        r = await self.client.post("/purchase-orders", json=PURCHASE, headers=self.admin)
+        assert r.status_code == 201, r.text
+        po_id: str = r.json()["id"]
+        return po_id
 
 
 async def admin_call(world: World, method: str, path: str, body: Any) -> None:
@@ -134,6 +149,8 @@ async def build_world(
         world.fulfilments[variant] = f["id"]
     async with db.write() as conn:
         await conn.execute(update(fulfilments).values(label=b"%PDF-1.4 label", label_format="pdf"))
+    await run_forecasts(db, history_end=utcnow().date(), config=ForecastConfig(workers=1))
+    world.purchase_order = await world.new_purchase_order()
     world.message_id = "01JSCOPESMESSAGE0000000000"
     await db.run_write(
         lambda c: inbound_store.keep_sync(
@@ -231,6 +248,14 @@ async def _movements(world: World, variant: Variant, fresh: bool) -> Call:
     return Call("/stock/movements", json={"movements": moves})
 
 
+def _purchase_order(suffix: str = "", json: Any = None) -> Builder:
+    async def build(world: World, variant: Variant, fresh: bool) -> Call:
+        po_id = await world.new_purchase_order() if fresh else world.purchase_order
+        return Call(f"/purchase-orders/{po_id}{suffix}", json=json, shows=None if json else po_id)
+
+    return build
+
+
 async def _track(world: World, variant: Variant, fresh: bool) -> Call:
     return Call(f"/track/{world.public_ref}")
 
@@ -264,6 +289,23 @@ BUILDERS: dict[str, Builder] = {
     "GET /catalog/skus/{sku}": fixed("/catalog/skus/TEE", shows='"TEE"'),
     "PUT /catalog/skus": fixed("/catalog/skus", json={"skus": [{"sku": "CAP", "name": "Cap"}]}),
     "GET /connections": fixed("/connections", shows=f'"{OWN}"'),
+    "GET /forecast/{sku}": fixed("/forecast/TEE", shows='"model"'),
+    "GET /replenishment": fixed("/replenishment"),
+    "GET /replenishment/suppliers": fixed("/replenishment/suppliers"),
+    "PUT /replenishment/suppliers/{code}": fixed(
+        "/replenishment/suppliers/acme",
+        json={"name": "Acme", "lead_time_days": 7, "review_period_days": 7},
+    ),
+    "PUT /replenishment/settings": fixed(
+        "/replenishment/settings", json={"settings": [{"sku": "TEE", "lead_time_days": 5}]}
+    ),
+    "GET /purchase-orders": fixed("/purchase-orders"),
+    "GET /purchase-orders/{po_id}": _purchase_order(),
+    "POST /purchase-orders": fixed("/purchase-orders", json=PURCHASE),
+    "POST /purchase-orders/{po_id}/receive": _purchase_order(
+        "/receive", json={"lines": [{"sku": "TEE", "quantity": 1}]}
+    ),
+    "POST /purchase-orders/{po_id}/close": _purchase_order("/close", json={}),
     "GET /jobs": fixed("/jobs"),
     "POST /jobs/{job_id}/replay": _replay_job,
     "GET /inbound": fixed("/inbound", shows="01JSCOPESMESSAGE0000000000"),

@@ -17,11 +17,13 @@ from litestar.openapi import OpenAPIConfig
 from hub import __version__, config
 from hub.api.auth import PUBLIC_PATHS, BearerKeyMiddleware
 from hub.api.catalog import CatalogController
+from hub.api.forecast import ForecastController, ReplenishmentController
 from hub.api.fulfilment import FulfilmentController, ask_label, label, track
 from hub.api.inbound import InboundController, list_connections, receive_webhook
 from hub.api.jobs import JobController
 from hub.api.orders import OrderController
 from hub.api.problems import exception_handlers
+from hub.api.purchasing import PurchaseOrderController
 from hub.api.stock import LocationController, StockController
 from hub.bootstrap import Hub
 from hub.config import Settings
@@ -72,6 +74,9 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
         CatalogController,
         InboundController,
         FulfilmentController,
+        ForecastController,
+        ReplenishmentController,
+        PurchaseOrderController,
         ask_label,
         label,
         track,

@@ -30,6 +30,16 @@ COMMANDS: dict[str, Entry] = {
         "catalog", "catalog", "The catalog: SKUs, their listings per connection, and their aliases."
     ),
     "db": Entry("db", "db", "Database schema."),
+    "forecast": Entry(
+        "forecast",
+        "forecast",
+        "Sales forecasts per SKU and SKU x channel: run them, check them, show them.",
+    ),
+    "history": Entry(
+        "history",
+        "history",
+        "Demand history: past sales imported, and the daily units counted from the orders.",
+    ),
     "import": Entry(
         "orders",
         "import_command",
@@ -52,6 +62,11 @@ COMMANDS: dict[str, Entry] = {
         "orders",
         "poll_command",
         "Poll CONNECTION for orders now; the worker maps what was fetched.",
+    ),
+    "replenishment": Entry(
+        "replenishment",
+        "replenishment_group",
+        "Reorder suggestions per SKU and location, and their inputs.",
     ),
     "route": Entry(
         "route", "route", "Routing rules: try a rules file on past orders before using it."

@@ -7,6 +7,8 @@ For one SKU and one channel::
     ats     = pooled - buffer, never below 0
     ats     = floor(ats * share / 100)   when the channel has a share
     ats     = min(ats, cap)              when the channel has a cap
+    ats     = 0                          when the channel holds back below N days of cover
+                                         and pooled / demand per day < N
 
 Every step is a term with a signed value, so the terms always add up to the figure: a
 client (or an operator) can see why the marketplace shows 3 when the shelf holds 12.
@@ -28,6 +30,8 @@ class ChannelRules(msgspec.Struct, frozen=True, kw_only=True):
     buffer: int = 0
     share: int | None = None
     cap: int | None = None
+    #: show 0 when the pooled units cover fewer days of the SKU's forecast demand than this
+    hold_back_below_days: float | None = None
 
 
 class LocationFigures(msgspec.Struct, frozen=True):
@@ -58,8 +62,25 @@ def serves(rules: ChannelRules) -> bool:
     return rules.locations is None or bool(rules.locations)
 
 
-def channel_ats(channel: str, levels: list[LocationFigures], rules: ChannelRules) -> ChannelAts:
-    """The channel's ATS and the terms that make it up (they sum to ``ats``)."""
+def _hold_back(rules: ChannelRules, pooled: int, ats: int, per_day: float | None) -> Term | None:
+    """The term that takes the channel to 0 when the cover is short, or None."""
+    limit = rules.hold_back_below_days
+    if limit is None or ats <= 0 or not per_day or per_day <= 0:
+        return None
+    cover = pooled / per_day
+    if cover >= limit:
+        return None
+    return Term(f"hold back: {cover:.1f} days of cover < {limit:g}", -ats)
+
+
+def channel_ats(
+    channel: str,
+    levels: list[LocationFigures],
+    rules: ChannelRules,
+    demand_per_day: float | None = None,
+) -> ChannelAts:
+    """The channel's ATS and the terms that make it up (they sum to ``ats``).
+    ``demand_per_day``: the SKU's forecast demand (over every channel), for the hold-back."""
     terms: list[Term] = []
     pooled = 0
     for lvl in sorted(levels, key=lambda x: x.location):
@@ -91,6 +112,10 @@ def channel_ats(channel: str, levels: list[LocationFigures], rules: ChannelRules
         capped = min(ats, rules.cap)
         terms.append(Term(f"cap {rules.cap}", capped - ats))
         ats = capped
+    held = _hold_back(rules, pooled, ats, demand_per_day)
+    if held is not None:
+        terms.append(held)
+        ats = 0
     return ChannelAts(channel=channel, ats=ats, terms=terms)
 
 

@@ -8,6 +8,7 @@ settings:
   stock_buffer: 2                # units held back from the pooled figure
   stock_share: 50                # percent of what is left
   stock_cap: 100                 # never more than this
+  hold_back_below_days_of_cover: 7   # 0 when the stock covers fewer days of forecast demand
   # an order the channel's stock cannot cover: hold it (default) or backorder it
   stock_policy: hold
   # stock sync out (services/stock_sync)
@@ -48,6 +49,7 @@ class HubSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     stock_buffer: Units = 0
     stock_share: Percent | None = None
     stock_cap: Units | None = None
+    hold_back_below_days_of_cover: NotNegative | None = None
     stock_policy: Policy = "hold"
     stock_push: bool = True
     stock_skus: Literal["listed", "all"] = "listed"
@@ -66,6 +68,7 @@ class HubSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
             buffer=self.stock_buffer,
             share=self.stock_share,
             cap=self.stock_cap,
+            hold_back_below_days=self.hold_back_below_days_of_cover,
         )
 
 

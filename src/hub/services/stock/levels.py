@@ -21,6 +21,7 @@ from hub.domain.ats import (
 from hub.domain.stock import Level
 from hub.errors import NotFound
 from hub.store import catalog as catalog_store
+from hub.store import forecasts as forecast_store
 from hub.store import stock as store
 from hub.store.database import Database
 
@@ -54,14 +55,19 @@ class StockView(msgspec.Struct, frozen=True):
 
 
 def _view(
-    sku: str, found: list[tuple[str, Level, int]], channels: Mapping[str, ChannelRules]
+    sku: str,
+    found: list[tuple[str, Level, int]],
+    channels: Mapping[str, ChannelRules],
+    per_day: float | None = None,
 ) -> StockView:
     rows = [LocationStock(loc, lvl.on_hand, lvl.reserved, lvl.available) for loc, lvl, _ in found]
     figures = [
         LocationFigures(loc, lvl.on_hand, lvl.reserved, safety) for loc, lvl, safety in found
     ]
     per_channel = [
-        channel_ats(code, figures, rules) for code, rules in channels.items() if serves(rules)
+        channel_ats(code, figures, rules, per_day)
+        for code, rules in channels.items()
+        if serves(rules)
     ]
     return StockView(
         sku=sku,
@@ -109,12 +115,15 @@ async def get_stock(
         found = {}
         for name in parts or [sku]:
             found[name] = await conn.run_sync(store.levels_with_safety, name)
+        demand: dict[str, float] = {}
+        if any(r.hold_back_below_days is not None for r in serving.values()):
+            demand = await conn.run_sync(forecast_store.demand_per_day, list(found))
     if parts:
-        views = {c: _view(c, found[c], serving) for c in parts}
+        views = {c: _view(c, found[c], serving, demand.get(c)) for c in parts}
         return _bundle_view(sku, parts, views)
     if not found[sku]:
         raise NotFound(f"no stock recorded for {sku!r}")
-    return _view(sku, found[sku], serving)
+    return _view(sku, found[sku], serving, demand.get(sku))
 
 
 async def channel_stock(

@@ -17,6 +17,7 @@ from hub.sdk import Connection as ChannelConnection
 from hub.sdk import PushesStock
 from hub.services.jobs import FatalJobError, JobContext
 from hub.store import catalog as catalog_store
+from hub.store import forecasts as forecast_store
 from hub.store import stock as stock_store
 
 
@@ -101,13 +102,16 @@ def figures(conn: Connection, rules: ChannelRules, skus: Iterable[str]) -> dict[
     bundles = catalog_store.components_of(conn, wanted)
     plain = (wanted - bundles.keys()) | {c for parts in bundles.values() for c in parts}
     levels = stock_store.levels_with_safety_many(conn, plain)
+    demand: dict[str, float] = {}
+    if rules.hold_back_below_days is not None:
+        demand = forecast_store.demand_per_day(conn, sorted(plain))
 
     def ats(sku: str) -> int:
         found = [
             LocationFigures(loc, lvl.on_hand, lvl.reserved, s)
             for loc, lvl, s in levels.get(sku, [])
         ]
-        return channel_ats("", found, rules).ats
+        return channel_ats("", found, rules, demand.get(sku)).ats
 
     plain_ats = {s: ats(s) for s in plain}
     out = {s: plain_ats[s] for s in wanted if s not in bundles}
