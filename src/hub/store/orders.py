@@ -6,8 +6,7 @@ The functions on the ingest path take a synchronous ``Connection`` (they run ins
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,11 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.domain.lifecycle import EventKind, OrderStatus, require_move
 from hub.domain.order import Order, OrderData
+from hub.store.kept import decode_kept
 from hub.store.tables import counters, order_events, order_lines, orders
-
-_data_decoder = msgspec.json.Decoder(OrderData)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_BREAKS = re.compile(r"[\t\n\r]+")
 
 
 class Event(msgspec.Struct, frozen=True, kw_only=True):
@@ -48,7 +44,7 @@ def event_row(order_id: str, event: Event) -> dict[str, Any]:
 
 
 def to_order(row: Row[Any]) -> Order:
-    data = _decode_doc(row.doc)
+    data = decode_kept(row.doc, OrderData)
     return Order(
         **msgspec.structs.asdict(data),
         id=row.id,
@@ -57,32 +53,6 @@ def to_order(row: Row[Any]) -> Order:
         status=row.status,
         received_at=row.received_at,
     )
-
-
-def _decode_doc(doc: bytes) -> OrderData:
-    """A stored order. One kept before control characters were refused (a NUL, a newline in
-    a name) is read with them replaced: U+FFFD for the rest, then spaces for line breaks."""
-    try:
-        return _data_decoder.decode(doc)
-    except msgspec.ValidationError:
-        raw = msgspec.json.decode(doc)
-    for scrub in (lambda s: _CONTROL.sub("\ufffd", s), lambda s: _BREAKS.sub(" ", s)):
-        raw = _each_string(raw, scrub)
-        try:
-            return msgspec.convert(raw, OrderData)
-        except msgspec.ValidationError:
-            continue
-    return msgspec.convert(raw, OrderData)  # refused for another reason: say which
-
-
-def _each_string(value: Any, change: Callable[[str], str]) -> Any:
-    if isinstance(value, str):
-        return change(value)
-    if isinstance(value, list):
-        return [_each_string(v, change) for v in value]
-    if isinstance(value, dict):
-        return {k: _each_string(v, change) for k, v in value.items()}
-    return value
 
 
 def allocate_numbers(conn: Connection, count: int) -> list[int]:

@@ -12,6 +12,7 @@ from hub.domain.order import Address, CountryCode, FieldError
 from hub.errors import Conflict
 from hub.store import stock as store
 from hub.store.database import Database
+from hub.store.kept import decode_kept
 
 
 class LocationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -56,5 +57,5 @@ def location_from_row(row: Any) -> LocationIn:
         country=row.country,
         region=row.region,
         connection=row.connection,
-        address=msgspec.json.decode(row.address, type=Address) if row.address else None,
+        address=decode_kept(row.address, Address) if row.address else None,
     )
