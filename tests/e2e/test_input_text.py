@@ -1,7 +1,8 @@
 """Text in, over HTTP on SQLite and PostgreSQL (issue 9): NUL and other control characters
 are refused with 422 naming the field on every body, free text keeps its tabs and line
-breaks, a body that is not JSON gets 415, a path parameter no row can have gets 404, and
-OPTIONS answers every route without a key and without a word about the hub's insides."""
+breaks, a body that is not JSON gets 415, a path parameter no row can have gets 404 and a
+query parameter with a control character 400, and OPTIONS answers every route without a
+key and without a word about the hub's insides."""
 
 from __future__ import annotations
 
@@ -261,3 +262,23 @@ async def test_options_answers_every_route_without_a_key(settings: Settings) -> 
         # and a method the middleware does not let through unread still needs a key
         r = await client.get("/jobs")
         assert_problem(r, 401)
+
+
+QUERIES = [
+    "/orders?channel=%00",
+    "/orders?status=received&channel=shop%0A",
+    "/catalog/skus?after=%00",
+    "/stock/sync?connection=%00",
+    "/stock/drift?connection=%1B",
+    "/jobs?kind=%00",
+    "/inbound?connection=%00",
+    "/fulfilments?location=%00",
+]
+
+
+@pytest.mark.parametrize("path", QUERIES)
+async def test_a_query_parameter_with_a_control_character_is_400(
+    client: AsyncTestClient, auth: dict[str, str], path: str
+) -> None:
+    name = path.split("=")[-2].rsplit("&", 1)[-1].split("?")[-1]
+    assert_problem(await client.get(path, headers=auth), 400, name)

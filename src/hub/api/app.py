@@ -22,7 +22,7 @@ from hub.api.inbound import InboundController, list_connections, receive_webhook
 from hub.api.jobs import JobController
 from hub.api.orders import OrderController
 from hub.api.problems import exception_handlers
-from hub.api.request import HubRequest, refuse_impossible_path
+from hub.api.request import HubRequest, refuse_impossible_params
 from hub.api.stock import LocationController, StockController
 from hub.bootstrap import Hub
 from hub.config import Settings
@@ -86,7 +86,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
         middleware=[DefineMiddleware(BearerKeyMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers=exception_handlers,
         request_class=HubRequest,
-        before_request=refuse_impossible_path,
+        before_request=refuse_impossible_params,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="hub", version=__version__, path="/schema", description=__doc__

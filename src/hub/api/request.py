@@ -1,7 +1,7 @@
 """How the hub reads a request: JSON bodies only (415 otherwise), decoded strictly into the
 handler's ``data`` type with every error named (``api/decoding``), and path parameters that
-cannot name anything (a control character, an id past its column) answered with 404 before
-any query runs.
+cannot name anything (a control character, an id past its column) answered with 404, and a
+query parameter with a control character with 400, before any query runs.
 
 Partner webhooks read their raw bytes themselves (``request.body()``): whatever the partner
 sends is kept and verified as it came, so none of this applies to them.
@@ -16,6 +16,7 @@ from litestar import Request
 
 from hub.api.decoding import decode_body
 from hub.domain.bounds import INT64_MAX
+from hub.domain.order import FieldError
 from hub.errors import HubError, NotFound
 
 _JSON = re.compile(r"^application/(?:[a-z0-9!#$&^_.+-]+\+)?json$")
@@ -41,10 +42,17 @@ class HubRequest(Request[Any, Any, Any]):
         return decode_body(await self.body(), Any if data is None else data.annotation)
 
 
-async def refuse_impossible_path(request: Request[Any, Any, Any]) -> None:
-    """``before_request``: a path parameter no stored row can have is a 404, not a query."""
+async def refuse_impossible_params(request: Request[Any, Any, Any]) -> None:
+    """``before_request``: a path parameter no stored row can have is a 404, and a query
+    parameter with a control character a 400, before any query runs."""
     for name, value in request.path_params.items():
         if isinstance(value, str) and _CONTROL.search(value):
             raise NotFound(f"no such {name}: it contains a control character")
         if isinstance(value, int) and not 0 <= value <= INT64_MAX:
             raise NotFound(f"no such {name}: {value} is out of range")
+    bad = sorted({k for k, v in request.query_params.multi_items() if _CONTROL.search(v)})
+    if bad:
+        raise HubError(
+            f"query parameter {', '.join(bad)}: must not contain control characters",
+            [FieldError(name, "must not contain control characters") for name in bad],
+        )
