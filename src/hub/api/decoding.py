@@ -17,7 +17,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 import msgspec
 
-from hub.domain.bounds import PATTERN_REASONS, FieldInvalid
+from hub.domain.bounds import FieldInvalid, explain
 from hub.domain.order import FieldError, OrderData, check
 from hub.errors import HubError, Unprocessable
 
@@ -32,8 +32,6 @@ RULES: dict[type, Callable[[Any], list[FieldError]]] = {OrderData: check}
 
 _DECODERS: dict[Any, msgspec.json.Decoder[Any]] = {}
 _AT = re.compile(r"^(?P<reason>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
-_REGEX = re.compile(r"^Expected `str` matching regex (?P<pattern>'.*')$", re.S)
-_PATTERNS = {repr(p): reason for p, reason in PATTERN_REASONS.items()}
 
 
 def decode_body(body: bytes, target: Any) -> Any:
@@ -92,10 +90,7 @@ def field_error(exc: msgspec.ValidationError, path: str = "") -> FieldError:
     cause = exc.__cause__
     if isinstance(cause, FieldInvalid):  # a Struct's own check named its field
         field, reason = _join(field, cause.field), cause.reason
-    regex = _REGEX.match(reason)
-    if regex is not None and regex.group("pattern") in _PATTERNS:
-        reason = _PATTERNS[regex.group("pattern")]
-    return FieldError(field or "body", reason.replace("`", ""))
+    return FieldError(field or "body", explain(reason).replace("`", ""))
 
 
 def _inner(value: Any, target: Any, path: str) -> list[FieldError]:

@@ -10,6 +10,7 @@ they turn up in partners' mis-decoded text.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated
 
@@ -22,7 +23,7 @@ ONE_LINE = r"^[^\x00-\x1f\x7f]*" + END
 FREE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"  # a final newline is allowed here
 CODE = r"^[a-z0-9][a-z0-9_-]{0,63}" + END
 
-#: what a pattern means, for the reason an error gives
+#: what a pattern means, for the reason an error gives (see ``explain``)
 PATTERN_REASONS = {
     ONE_LINE: "must be one line of text without control characters (NUL, tab, newline, ...)",
     FREE_TEXT: "must not contain control characters other than tab and line breaks",
@@ -41,6 +42,19 @@ Count32 = Annotated[int, Meta(ge=0, le=INT32_MAX)]
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+_REGEX = re.compile(r"^Expected `str` matching regex (?P<pattern>'.*')$", re.S)
+_BY_REPR = {repr(p): reason for p, reason in PATTERN_REASONS.items()}
+
+
+def explain(reason: str) -> str:
+    """msgspec's "Expected `str` matching regex '...'" for a pattern of this module, in words;
+    any other reason as it is."""
+    found = _REGEX.match(reason)
+    if found is None:
+        return reason
+    return _BY_REPR.get(found.group("pattern"), reason)
 
 
 class FieldInvalid(ValueError):
