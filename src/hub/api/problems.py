@@ -103,7 +103,7 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
             f"the request body is not valid JSON: {exc.detail}",
             [FieldError("body", exc.detail)],
         )
-    if exc.status_code >= 500:  # litestar's own 5xx details name its internals
+    if exc.status_code == 500:  # litestar's own 500s name its internals in their detail
         return _internal(request, exc)
     return problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), exc.detail)
 
