@@ -91,7 +91,7 @@ async def test_bad_orders_name_the_field(client: AsyncTestClient, auth: dict[str
         (po({"A": 0}), "lines[0].quantity"),
         (po({}), "lines"),
         (po({"A": 1}) | {"expected_on": "soon"}, "expected_on"),
-        (po({"A": 1}) | {"colour": "red"}, "body"),
+        (po({"A": 1}) | {"colour": "red"}, "colour"),
     ):
         r = await client.post("/purchase-orders", json=body, headers=auth)
         assert_problem(r, 422, field)

@@ -58,3 +58,12 @@ async def test_batches_store_every_good_order_and_name_each_refusal(
         "A-2",
         "A-5",
     ]
+
+
+def test_a_control_character_in_a_cell_is_reported_in_words() -> None:
+    (found,) = read_orders(HEAD + "C-1,EUR,TEE,1,10.00,Weg\x071,Wien,AT\n", channel="callcentre")
+    assert found.order is None
+    assert len(found.errors) == 1
+    assert found.errors[0].startswith(
+        "line 2: shipping_address.line1: must be one line of text without control characters"
+    ), found.errors

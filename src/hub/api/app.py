@@ -24,6 +24,7 @@ from hub.api.jobs import JobController
 from hub.api.orders import OrderController
 from hub.api.problems import exception_handlers
 from hub.api.purchasing import PurchaseOrderController
+from hub.api.request import HubRequest, refuse_impossible_params
 from hub.api.stock import LocationController, StockController
 from hub.bootstrap import Hub
 from hub.config import Settings
@@ -89,6 +90,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
         dependencies={"hub": Provide(_hub, sync_to_thread=False)},
         middleware=[DefineMiddleware(BearerKeyMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers=exception_handlers,
+        request_class=HubRequest,
+        before_request=refuse_impossible_params,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="hub", version=__version__, path="/schema", description=__doc__

@@ -45,8 +45,10 @@ def requires(scope: str) -> Any:
 
     # async on purpose: litestar runs a sync guard in a thread pool, a hop on every request
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        if connection.scope.get("method") == "OPTIONS":
-            return
+        if "user" not in connection.scope:  # a method the middleware lets through unread
+            if connection.scope.get("method") == "OPTIONS":
+                return  # litestar answers it: 204 with Allow, nothing else
+            raise NotAuthorizedException("send an API key as 'Authorization: Bearer <key>'")
         principal: Principal = connection.user
         if not principal.allows(scope):
             raise Forbidden(f"the key {principal.name!r} lacks the {scope!r} scope")

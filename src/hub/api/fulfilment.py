@@ -20,11 +20,12 @@ from hub.api.fulfilment_io import (
     tracking_out,
 )
 from hub.bootstrap import Hub
+from hub.domain.bounds import OneLine, check_dates
 from hub.sdk import ParcelLine, ShipmentReport, TrackingStatus
 from hub.services.fulfilment import labels, own_warehouse, public_tracking
 from hub.services.keys import Principal
 
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Text = Annotated[OneLine, msgspec.Meta(min_length=1, max_length=100)]
 
 
 class ShippedLineIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -38,11 +39,14 @@ class ShipmentIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     carrier: Text
     tracking_number: Text
     service: Text | None = None
-    tracking_url: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
-    lines: list[ShippedLineIn] = []
+    tracking_url: Annotated[OneLine, msgspec.Meta(max_length=2000)] | None = None
+    lines: Annotated[list[ShippedLineIn], msgspec.Meta(max_length=500)] = []
     shipped_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
     estimated_delivery: date | None = None
     status: TrackingStatus = "in_transit"
+
+    def __post_init__(self) -> None:
+        check_dates(self, "shipped_at", "estimated_delivery")
 
 
 class FulfilmentController(Controller):

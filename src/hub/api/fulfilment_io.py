@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from hub.domain.bounds import Code
 from hub.sdk import Parcel
 from hub.services.fulfilment.own_warehouse import FulfilmentView
 from hub.services.fulfilment.public_tracking import TrackingView
@@ -17,7 +18,7 @@ class LabelAsk(msgspec.Struct, frozen=True, kw_only=True):
     """``POST /fulfilments/{id}/label``: buy a label for the parcel, carrier by the rules."""
 
     parcel: Parcel
-    carrier_connection: str | None = None  # default: the one connection that buys labels
+    carrier_connection: Code | None = None  # default: the one connection that buys labels
 
 
 class LineOut(msgspec.Struct, frozen=True):

@@ -15,6 +15,7 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 from hub.api.auth import requires
 from hub.api.problems import Problem
 from hub.bootstrap import Hub
+from hub.domain.bounds import FreeText
 from hub.domain.lifecycle import OrderStatus
 from hub.domain.order import FieldError, Order, OrderData, normalise
 from hub.errors import Forbidden, NotFound, Unprocessable
@@ -32,7 +33,7 @@ class OrderPage(msgspec.Struct):
 
 
 class ActionIn(msgspec.Struct, forbid_unknown_fields=True):
-    reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    reason: Annotated[FreeText, msgspec.Meta(max_length=500)] | None = None
 
 
 def _channel_for(data: JSONBody[OrderData], principal: Principal) -> str:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from hub.domain.bounds import END, FREE_TEXT, ONE_LINE
 from hub.forecasting import Accuracy, Path
 from hub.services.forecast.results import ForecastDetail, History
 from hub.services.purchasing import PurchaseOrder
@@ -19,8 +20,8 @@ READ_SCOPE = "stock:read"
 PURCHASING_SCOPE = "stock:write"
 SETTINGS_SCOPE = "catalog:write"
 
-Sku = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^\S+$")]
+Sku = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=ONE_LINE)]
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^\S+" + END)]
 Days = Annotated[int, msgspec.Meta(ge=0, le=730)]
 ServiceLevel = Annotated[float, msgspec.Meta(ge=0.5, lt=1.0)]
 Units = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
@@ -88,7 +89,7 @@ class ReplenishmentPage(msgspec.Struct, frozen=True):
 
 
 class SupplierIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=ONE_LINE)]
     lead_time_days: Days
     review_period_days: Days
     service_level: ServiceLevel = 0.95
@@ -134,18 +135,18 @@ Lines = Annotated[list[PurchaseLineIn], msgspec.Meta(min_length=1, max_length=50
 
 
 class PurchaseOrderIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    supplier: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    supplier: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=ONE_LINE)]
     location: Code
     expected_on: date
     lines: Lines
-    reference: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    reference: Annotated[str, msgspec.Meta(max_length=200, pattern=ONE_LINE)] | None = None
 
 
 class ReceiptIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Units that arrived: partial receipts are fine, more than a line expects is not."""
 
     lines: Lines
-    note: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    note: Annotated[str, msgspec.Meta(max_length=500, pattern=FREE_TEXT)] | None = None
 
 
 class PurchaseOrderPage(msgspec.Struct, frozen=True):

@@ -95,7 +95,7 @@ def _unauthorized(_: Request[Any, Any, Any], exc: NotAuthorizedException) -> Res
     return response
 
 
-def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if isinstance(exc.__cause__, SerializationException):
         return problem(
             400,
@@ -103,6 +103,8 @@ def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
             f"the request body is not valid JSON: {exc.detail}",
             [FieldError("body", exc.detail)],
         )
+    if exc.status_code == 500:  # litestar's own 500s name its internals in their detail
+        return _internal(request, exc)
     return problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), exc.detail)
 
 
@@ -116,6 +118,7 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     413: "Request body too large",
+    415: "Unsupported media type",
     429: "Too many requests",
     503: "Unavailable",
 }

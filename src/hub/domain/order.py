@@ -13,18 +13,18 @@ import msgspec
 import pycountry
 from msgspec import Meta, Struct
 
+from hub.domain.bounds import CODE, END, FreeText, OneLine, date_out_of_range
 from hub.domain.lifecycle import OrderStatus
 from hub.domain.money import MoneyError, exponent
 
 Money = Annotated[int, Meta(ge=0, le=10**15, description="integer minor units of the currency")]
 Quantity = Annotated[int, Meta(ge=1, le=1_000_000)]
-Text = Annotated[str, Meta(max_length=500)]
-ShortText = Annotated[str, Meta(max_length=200)]
-CountryCode = Annotated[str, Meta(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
-CurrencyCode = Annotated[str, Meta(pattern="^[A-Z]{3}$", description="ISO 4217 code")]
-ChannelCode = Annotated[
-    str, Meta(pattern="^[a-z0-9][a-z0-9_-]{0,63}$", description="connection code")
-]
+Text = Annotated[OneLine, Meta(max_length=500)]
+ShortText = Annotated[OneLine, Meta(max_length=200)]
+Phone = Annotated[OneLine, Meta(max_length=50)]
+CountryCode = Annotated[str, Meta(pattern="^[A-Z]{2}" + END, description="ISO 3166-1 alpha-2")]
+CurrencyCode = Annotated[str, Meta(pattern="^[A-Z]{3}" + END, description="ISO 4217 code")]
+ChannelCode = Annotated[str, Meta(pattern=CODE, description="connection code")]
 UtcDatetime = Annotated[datetime, Meta(tz=True)]
 
 PaymentStatus = Literal[
@@ -37,7 +37,7 @@ COUNTRIES: frozenset[str] = frozenset(c.alpha_2 for c in pycountry.countries)
 class Customer(Struct, frozen=True, kw_only=True):
     name: ShortText | None = None
     email: ShortText | None = None
-    phone: Annotated[str, Meta(max_length=50)] | None = None
+    phone: Phone | None = None
 
 
 class Address(Struct, frozen=True, kw_only=True):
@@ -47,14 +47,14 @@ class Address(Struct, frozen=True, kw_only=True):
     line2: Text | None = None
     city: ShortText
     region: ShortText | None = None
-    postal_code: Annotated[str, Meta(max_length=20)] | None = None
+    postal_code: Annotated[OneLine, Meta(max_length=20)] | None = None
     country: CountryCode
-    phone: Annotated[str, Meta(max_length=50)] | None = None
+    phone: Phone | None = None
 
 
 class Line(Struct, frozen=True, kw_only=True):
     line_id: ShortText | None = None
-    sku: Annotated[str, Meta(min_length=1, max_length=100)]
+    sku: Annotated[OneLine, Meta(min_length=1, max_length=100)]
     name: Text | None = None
     quantity: Quantity
     unit_price: Money
@@ -65,7 +65,7 @@ class Line(Struct, frozen=True, kw_only=True):
 ServiceLevel = Annotated[
     str,
     Meta(
-        pattern="^[a-z0-9_]{1,50}$",
+        pattern="^[a-z0-9_]{1,50}" + END,
         description="standard, expedited, next_day, same_day, economy, or the merchant's own",
     ),
 ]
@@ -109,7 +109,7 @@ class OrderData(Struct, frozen=True, kw_only=True):
     payment: Payment = Payment()
     tags: Annotated[list[ShortText], Meta(max_length=50)] = []
     ship_by: UtcDatetime | None = None  # the marketplace's latest ship date
-    note: Annotated[str, Meta(max_length=5000)] | None = None
+    note: Annotated[FreeText, Meta(max_length=5000)] | None = None
 
 
 class Order(OrderData, frozen=True, kw_only=True):
@@ -137,7 +137,16 @@ class InvalidOrder(ValueError):
 
 def check(order: OrderData) -> list[FieldError]:
     """Every rule a canonical order must keep; an empty list means it is valid."""
-    errors: list[FieldError] = []
+    return _field_errors(order) + _amount_errors(order)
+
+
+def _field_errors(order: OrderData) -> list[FieldError]:
+    """Dates in range, a currency with minor units, ISO countries."""
+    errors: list[FieldError] = [
+        FieldError(name, reason)
+        for name in ("placed_at", "ship_by")
+        if (reason := date_out_of_range(getattr(order, name))) is not None
+    ]
     try:
         exponent(order.currency)
     except MoneyError as exc:
@@ -148,6 +157,12 @@ def check(order: OrderData) -> list[FieldError]:
             errors.append(
                 FieldError(f"{name}.country", f"{address.country!r} is not an ISO 3166 country")
             )
+    return errors
+
+
+def _amount_errors(order: OrderData) -> list[FieldError]:
+    """The lines add up to the totals."""
+    errors: list[FieldError] = []
     subtotal = 0
     line_discount = 0
     line_tax = 0

@@ -42,11 +42,25 @@ class StockRefused(ValueError):
     """A movement the figures do not allow (e.g. reserving more than is available)."""
 
 
+#: the most units one level holds (the figures are SQL INTEGER columns)
+MAX_UNITS = 2**31 - 1
+
+
 def delta(kind: MovementKind, quantity: int, level: Level) -> tuple[int, int]:
     """The change (on_hand, reserved) that ``kind`` of ``quantity`` makes to ``level``.
 
     For ``count``, ``quantity`` is the absolute figure counted. Raises ``StockRefused``.
     """
+    d_hand, d_reserved = _delta(kind, quantity, level)
+    if level.on_hand + d_hand > MAX_UNITS:
+        raise StockRefused(
+            f"a {kind} of {quantity} would take on hand {level.on_hand} past {MAX_UNITS}, "
+            "the most one location holds of a SKU"
+        )
+    return d_hand, d_reserved
+
+
+def _delta(kind: MovementKind, quantity: int, level: Level) -> tuple[int, int]:
     if kind == MovementKind.COUNT:
         if quantity < 0:
             raise StockRefused("a count cannot be negative")

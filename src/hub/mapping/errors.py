@@ -6,6 +6,8 @@ import re
 
 import msgspec
 
+from hub.domain.bounds import explain
+
 
 class MappingError(ValueError):
     """A mapping that cannot load, or a document that a mapping cannot turn into an order.
@@ -56,6 +58,7 @@ def locate(
     if named:
         field = join(prefix, path, named["name"])
         return field, unknown if named["what"] == "contains unknown" else missing
+    message = explain(message)
     return join(prefix, path), message[:1].lower() + message[1:]
 
 

@@ -15,7 +15,7 @@ connector (``hub.sdk.tracking_status``), never by ad hoc string tests.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal, Protocol, runtime_checkable
+from typing import Annotated, Literal, Protocol, runtime_checkable
 
 import msgspec
 
@@ -183,10 +183,10 @@ class PollsShipments(Protocol):
 
 
 class Parcel(msgspec.Struct, frozen=True, kw_only=True):
-    weight_grams: int
-    length_mm: int | None = None
-    width_mm: int | None = None
-    height_mm: int | None = None
+    weight_grams: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]  # up to a tonne
+    length_mm: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | None = None
+    width_mm: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | None = None
+    height_mm: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | None = None
 
 
 class LabelRequest(msgspec.Struct, frozen=True, kw_only=True):

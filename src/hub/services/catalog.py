@@ -15,27 +15,35 @@ import msgspec
 from sqlalchemy import Connection
 
 from hub.clock import utcnow
+from hub.domain.bounds import INT32_MAX, Code, FreeText, OneLine
 from hub.domain.order import FieldError
 from hub.errors import Conflict, NotFound, Unprocessable
 from hub.services.stock_sync import stock_changed
 from hub.store import catalog as store
 from hub.store.database import Database
 
-Sku = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-ConnectionCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
-ListingId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Sku = Annotated[OneLine, msgspec.Meta(min_length=1, max_length=100)]
+ListingId = Annotated[OneLine, msgspec.Meta(min_length=1, max_length=200)]
+AttributeName = Annotated[OneLine, msgspec.Meta(min_length=1, max_length=100)]
+AttributeScalar = Annotated[FreeText, msgspec.Meta(max_length=2000)] | int | float | bool | None
+#: a value, a list of values, or one level of named values (e.g. dimensions)
+AttributeValue = (
+    AttributeScalar
+    | list[AttributeScalar]
+    | dict[AttributeName, AttributeScalar | list[AttributeScalar]]
+)
 
 
 class SkuIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One SKU as written: listings map a connection code to that partner's identifier."""
 
     sku: Sku
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    attributes: dict[str, Any] = {}
-    listings: dict[ConnectionCode, ListingId] = {}
+    name: Annotated[OneLine, msgspec.Meta(min_length=1, max_length=200)]
+    attributes: Annotated[dict[AttributeName, AttributeValue], msgspec.Meta(max_length=200)] = {}
+    listings: dict[Code, ListingId] = {}
     aliases: list[Sku] = []
     #: a bundle's component SKUs and how many of each one bundle consumes
-    components: dict[Sku, Annotated[int, msgspec.Meta(ge=1)]] = {}
+    components: dict[Sku, Annotated[int, msgspec.Meta(ge=1, le=INT32_MAX)]] = {}
 
 
 class SkuOut(msgspec.Struct, frozen=True):

@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from hub.domain.bounds import explain
 from hub.errors import HubError
 from hub.services.catalog import SkuIn, upsert_skus
 from hub.store.database import Database
@@ -77,7 +78,7 @@ def _row(line: int, row: dict[str, Any]) -> CsvSku:
     except msgspec.ValidationError as exc:
         reason, _, where = str(exc).partition(" - at ")
         field = where.strip("`").removeprefix("$.") or "row"
-        return CsvSku(line, None, f"{field}: {reason.replace('`', '')}")
+        return CsvSku(line, None, f"{field}: {explain(reason).replace('`', '')}")
 
 
 def _components(cell: str) -> dict[str, int]:

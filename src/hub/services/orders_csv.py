@@ -22,6 +22,7 @@ from typing import Any
 
 import msgspec
 
+from hub.domain.bounds import explain
 from hub.domain.money import MoneyError, to_minor
 from hub.domain.order import OrderData, check
 from hub.errors import HubError
@@ -102,6 +103,7 @@ def _order(external_id: str, rows: list[tuple[int, dict[str, str]]], channel: st
         order = msgspec.convert(raw, OrderData)
     except msgspec.ValidationError as exc:
         reason, _, path = str(exc).partition(" - at `$")
+        reason = explain(reason)
         field = path.rstrip("`").lstrip(".") or "row"
         return CsvOrder(
             external_id, lines_at, None, [f"line {_line_of(field, lines_at)}: {field}: {reason}"]

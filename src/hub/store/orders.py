@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.domain.lifecycle import EventKind, OrderStatus, require_move
 from hub.domain.order import Order, OrderData
+from hub.store.kept import decode_kept
 from hub.store.tables import counters, order_events, order_lines, orders
 
-_data_decoder = msgspec.json.Decoder(OrderData)
 _encoder = msgspec.json.Encoder()
 
 
@@ -46,7 +46,7 @@ def event_row(order_id: str, event: Event) -> dict[str, Any]:
 
 
 def to_order(row: Row[Any]) -> Order:
-    data = _data_decoder.decode(row.doc)
+    data = decode_kept(row.doc, OrderData)
     return Order(
         **msgspec.structs.asdict(data),
         id=row.id,

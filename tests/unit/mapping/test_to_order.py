@@ -260,3 +260,13 @@ def test_a_discount_larger_than_its_line_is_refused(shop: Mapping, shop_order: A
     err = refused(shop, doc)
     assert err.field == "lines[1].discount"
     assert "exceeds the line's value 1450" in err.reason
+
+
+def test_a_control_character_from_the_partner_is_refused_in_words(
+    shop: Mapping, shop_order: Any
+) -> None:
+    """A NUL would fail PostgreSQL, a newline has no place in a name: the message is
+    quarantined with a reason a person reads, naming the canonical field."""
+    err = refused(shop, changed(shop_order, ("buyer", "last"), "Nord\x00mann"))
+    assert err.field == "customer.name"
+    assert err.reason.startswith("must be one line of text without control characters")

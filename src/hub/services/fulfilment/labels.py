@@ -26,6 +26,7 @@ from hub.store import orders as order_store
 from hub.store import routing as routing_store
 from hub.store.database import Database
 from hub.store.jobs import NewJob
+from hub.store.kept import decode_kept
 
 LABEL_JOB = "fulfilment.label"  # payload: fulfilment_id, connection, parcel
 
@@ -116,7 +117,7 @@ async def _label_request(
         raise FatalJobError(f"order {f.order_id} has no shipping address")
     ask = LabelRequest(
         reference=fulfilment_id,
-        ship_from=msgspec.json.decode(loc.address, type=Address),
+        ship_from=decode_kept(loc.address, Address),
         ship_to=request.ship_to,
         parcel=parcel,
         customer=request.customer,

@@ -81,8 +81,8 @@ async def process(ctx: JobContext, message_id: str, *, actor: str = "worker") ->
         )
         for r in reported:
             normalise(r.order)  # fail here, before anything is written
-    except (ValueError, msgspec.MsgspecError) as exc:
-        return await _quarantine(ctx.db, message_id, str(exc) or type(exc).__name__, actor)
+    except (ValueError, msgspec.MsgspecError, RecursionError) as exc:
+        return await _quarantine(ctx.db, message_id, _why(exc), actor)
 
     def apply(conn: Connection) -> list[str]:
         now = utcnow()
@@ -124,8 +124,8 @@ async def _process_events(
             events = await connector.events_from_message(
                 connection, row.body, row.topic, ctx.partner_http()
             )
-    except (ValueError, msgspec.MsgspecError) as exc:
-        return await _quarantine(ctx.db, row.id, str(exc) or type(exc).__name__, actor)
+    except (ValueError, msgspec.MsgspecError, RecursionError) as exc:
+        return await _quarantine(ctx.db, row.id, _why(exc), actor)
 
     def apply(conn: Connection) -> list[str]:
         order_ids = apply_events(conn, events, connection=row.connection)
@@ -140,6 +140,13 @@ async def _process_events(
         return await _quarantine(ctx.db, row.id, str(exc), actor)
     ctx.db.signal_jobs()
     return "processed"
+
+
+def _why(exc: BaseException) -> str:
+    """The quarantine reason for a payload that could not be mapped."""
+    if isinstance(exc, RecursionError):  # the same on every attempt: never worth a retry
+        return f"the payload is nested too deeply to read ({exc})"
+    return str(exc) or type(exc).__name__
 
 
 async def _quarantine(db: Database, message_id: str, reason: str, actor: str) -> str:

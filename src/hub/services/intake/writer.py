@@ -4,7 +4,9 @@ Every new order is written with its lines, its first timeline event, its outbox 
 the caller sent one) its idempotency record, and committed to disk before the caller hears
 back. A single writer task takes whatever requests are waiting and commits them together in
 one transaction: one fsync and a handful of statements for many orders instead of per order.
-That is what lets one process with SQLite take thousands of orders a second.
+That is what lets one process with SQLite take thousands of orders a second. One order the
+database refuses never fails the others: the batch is written again in halves until it
+stands alone (``_write``).
 
 Dedupe rules: the same (channel, external_id) is one order; the same idempotency key with
 the same body replays the first answer; the same key with another body is refused.
@@ -24,7 +26,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from hub.clock import utcnow
 from hub.domain import ids
@@ -136,18 +138,28 @@ class OrderWriter:
                     if not item.future.done():
                         item.future.set_exception(exc)
 
-    async def _write(self, batch: list[_Pending]) -> None:
+    async def _write(self, batch: list[_Pending], *, again: bool = False) -> None:
+        """Commit ``batch`` and answer each request. A batch the database refuses is split
+        in halves and each half written apart, so an order it cannot take fails alone and
+        every other one is stored."""
         try:
             outcomes = await self._write_once(batch)
-        except IntegrityError:
-            # Another process wrote one of these natural or idempotency keys between our read
-            # and our insert. Redo each on its own; its re-read now sees the other's row.
-            if len(batch) == 1:
-                outcomes = await self._write_once(batch)
-            else:
-                for item in batch:
-                    await self._write([item])
-                return
+        except Exception as exc:
+            if _unavailable(exc):
+                raise  # not any one order's fault: every order of the batch hears of it
+            if len(batch) > 1:
+                half = len(batch) // 2
+                await self._write(batch[:half])
+                await self._write(batch[half:])
+            elif isinstance(exc, IntegrityError) and not again:
+                # Another process wrote this natural or idempotency key between our read and
+                # our insert; written again, its re-read sees the other's row.
+                await self._write(batch, again=True)
+            elif not batch[0].future.done():
+                data = batch[0].request.data
+                log.warning("order %r of %r refused alone", data.external_id, data.channel)
+                batch[0].future.set_exception(exc)
+            return
         self.db.signal_jobs()
         for item, outcome in zip(batch, outcomes, strict=True):
             if item.future.done():
@@ -162,6 +174,13 @@ class OrderWriter:
         return await self.db.run_write(
             functools.partial(write_batch, requests, now=utcnow(), max_attempts=self.max_attempts)
         )
+
+
+def _unavailable(exc: Exception) -> bool:
+    """The database is away or busy (not one order's fault): splitting would not help."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError | OSError)
 
 
 _Outcome = IngestResult | HubError

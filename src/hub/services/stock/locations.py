@@ -7,24 +7,24 @@ from typing import Annotated, Any, Literal
 import msgspec
 from sqlalchemy import Connection
 
-from hub.domain.order import Address, FieldError
+from hub.domain.bounds import Code, Count32, Int32, OneLine
+from hub.domain.order import Address, CountryCode, FieldError
 from hub.errors import Conflict
 from hub.store import stock as store
 from hub.store.database import Database
-
-Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+from hub.store.kept import decode_kept
 
 
 class LocationIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A location as posted and as listed (the same shape both ways)."""
 
     code: Code
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    name: Annotated[OneLine, msgspec.Meta(min_length=1, max_length=200)]
     kind: Literal["own", "3pl", "store"] = "own"
-    priority: int = 100
-    safety_stock: Annotated[int, msgspec.Meta(ge=0)] = 0
-    country: Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$")] | None = None
-    region: Annotated[str, msgspec.Meta(max_length=50)] | None = None
+    priority: Int32 = 100
+    safety_stock: Count32 = 0
+    country: CountryCode | None = None
+    region: Annotated[OneLine, msgspec.Meta(max_length=50)] | None = None
     connection: Code | None = None  # who fulfils for it; None: the hub's own API
     address: Address | None = None  # ship-from for labels
 
@@ -57,5 +57,5 @@ def location_from_row(row: Any) -> LocationIn:
         country=row.country,
         region=row.region,
         connection=row.connection,
-        address=msgspec.json.decode(row.address, type=Address) if row.address else None,
+        address=decode_kept(row.address, Address) if row.address else None,
     )

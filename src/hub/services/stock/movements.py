@@ -11,6 +11,7 @@ import msgspec
 from sqlalchemy import Connection
 
 from hub.clock import utcnow
+from hub.domain.bounds import FreeText, Int32, OneLine
 from hub.domain.order import FieldError
 from hub.domain.stock import Level, MovementKind, StockRefused, delta
 from hub.errors import Unprocessable
@@ -19,7 +20,7 @@ from hub.store import idempotency as idempotency_store
 from hub.store import stock as store
 from hub.store.database import Database
 
-Sku = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Sku = Annotated[OneLine, msgspec.Meta(min_length=1, max_length=100)]
 
 
 class MovementIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -27,10 +28,10 @@ class MovementIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     kind: Literal["receipt", "adjustment", "count"]
     sku: Sku
-    location: str
-    quantity: int
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-    source: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    location: Annotated[OneLine, msgspec.Meta(min_length=1, max_length=64)]
+    quantity: Int32
+    reason: Annotated[FreeText, msgspec.Meta(min_length=1, max_length=500)]
+    source: Annotated[OneLine, msgspec.Meta(max_length=200)] | None = None
 
 
 class MovementsApplied(msgspec.Struct, frozen=True):
