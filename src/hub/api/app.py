@@ -21,7 +21,9 @@ from hub.api.fulfilment import FulfilmentController, ask_label, label, track
 from hub.api.inbound import InboundController, list_connections, receive_webhook
 from hub.api.jobs import JobController
 from hub.api.orders import OrderController
+from hub.api.paging import page_ask
 from hub.api.problems import exception_handlers
+from hub.api.query import check_query
 from hub.api.stock import LocationController, StockController
 from hub.bootstrap import Hub
 from hub.config import Settings
@@ -81,7 +83,11 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
     return Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
-        dependencies={"hub": Provide(_hub, sync_to_thread=False)},
+        dependencies={
+            "hub": Provide(_hub, sync_to_thread=False),
+            "page": Provide(page_ask, sync_to_thread=False),  # cursor and limit of every list
+        },
+        before_request=check_query,  # unknown or repeated query parameters: 400
         middleware=[DefineMiddleware(BearerKeyMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers=exception_handlers,
         request_max_body_size=settings.max_body_bytes,

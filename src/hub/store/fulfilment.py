@@ -20,6 +20,7 @@ from hub.domain.fulfilment import (
     require_fulfilment_move,
     require_parcel_move,
 )
+from hub.store.paging import any_of, keyset, where_all
 from hub.store.tables import fulfilment_lines, fulfilments, orders, shipment_lines, shipments
 
 
@@ -133,15 +134,21 @@ def set_shipped(conn: Connection, fulfilment_id: str, shipped: dict[int, int]) -
         )
 
 
-def open_at(conn: Connection, location: str | None, status: str | None, limit: int) -> list[Any]:
-    query = select(fulfilments).order_by(fulfilments.c.created_at, fulfilments.c.id).limit(limit)
-    if location is not None:
-        query = query.where(fulfilments.c.location == location)
-    if status == "open":  # the work list: everything still open
-        query = query.where(fulfilments.c.status.in_(sorted(STILL_OPEN)))
-    elif status is not None:
-        query = query.where(fulfilments.c.status == status)
-    return list(conn.execute(query))
+def open_at(
+    conn: Connection,
+    location: str | Sequence[str] | None,
+    status: str | Sequence[str] | None,
+    limit: int,
+    after: Sequence[Any] | None = None,
+) -> list[Any]:
+    """Fulfilments oldest first after the key ``(created_at, id)``; a list means any of
+    its values, and the status ``open`` stands for every status still open (work to do)."""
+    wanted = [status] if isinstance(status, str) else status
+    if wanted is not None and "open" in wanted:
+        wanted = sorted((set(wanted) - {"open"}) | STILL_OPEN)
+    c = fulfilments.c
+    query = where_all(select(fulfilments), any_of(c.location, location), any_of(c.status, wanted))
+    return list(conn.execute(keyset(query, [c.created_at, c.id], after, limit=limit)))
 
 
 def shipment(conn: Connection, fulfilment_id: str, parcel_key: str) -> Any | None:

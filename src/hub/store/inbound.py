@@ -6,6 +6,7 @@ A message is ``received`` (waiting for its job), ``processed`` (its orders are i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ import msgspec
 from sqlalchemy import Connection, Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.store.paging import any_of, keyset, where_all
 from hub.store.tables import inbound_messages
 
 STATUSES = ("received", "processed", "quarantined")
@@ -126,16 +128,15 @@ async def get(conn: AsyncConnection, message_id: str) -> tuple[InboundMessage, b
 async def list_messages(
     conn: AsyncConnection,
     *,
-    status: str | None,
-    connection: str | None,
+    status: str | Sequence[str] | None,
+    connection: str | Sequence[str] | None,
     after: str | None,
     limit: int,
 ) -> list[InboundMessage]:
-    query = select(inbound_messages).order_by(inbound_messages.c.id).limit(limit)
-    if status:
-        query = query.where(inbound_messages.c.status == status)
-    if connection:
-        query = query.where(inbound_messages.c.connection == connection)
-    if after:
-        query = query.where(inbound_messages.c.id > after)
-    return [_message(r) for r in await conn.execute(query)]
+    """Messages by id (oldest first) after ``after``; a list means any of its values."""
+    c = inbound_messages.c
+    query = where_all(
+        select(inbound_messages), any_of(c.status, status), any_of(c.connection, connection)
+    )
+    key = None if after is None else [after]
+    return [_message(r) for r in await conn.execute(keyset(query, [c.id], key, limit=limit))]

@@ -10,6 +10,7 @@ be mapped (unknown SKU, missing field, unmapped value) is quarantined with the r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -160,7 +161,12 @@ async def get_message(db: Database, message_id: str) -> tuple[InboundMessage, by
 
 
 async def list_messages(
-    db: Database, *, status: str | None, connection: str | None, after: str | None, limit: int
+    db: Database,
+    *,
+    status: str | Sequence[str] | None,
+    connection: str | Sequence[str] | None,
+    after: str | None,
+    limit: int,
 ) -> list[InboundMessage]:
     async with db.read() as conn:
         return await store.list_messages(
