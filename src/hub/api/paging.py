@@ -66,6 +66,9 @@ def page_ask(
     return PageAsk(cursor=cursor, limit=limit)
 
 
+_CURSOR = msgspec.json.Decoder(tuple[str, msgspec.Raw])
+
+
 class BadCursor(HubError):
     status = 400
     title = "Bad request"
@@ -77,7 +80,7 @@ class Listing(Generic[K]):
 
     def __init__(self, name: str, key: Any) -> None:
         self.name = name
-        self._decoder = msgspec.json.Decoder(tuple[str, key])
+        self._key = msgspec.json.Decoder(key)
 
     def cursor(self, key: K) -> str:
         raw = msgspec.json.encode((self.name, key))
@@ -89,12 +92,15 @@ class Listing(Generic[K]):
             return None
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-            name, key = self._decoder.decode(raw)
+            name, key = _CURSOR.decode(raw)
         except (binascii.Error, ValueError, msgspec.DecodeError):
             raise _bad_cursor("is not a cursor this API gave out") from None
         if name != self.name:
             raise _bad_cursor("belongs to another list or sort order")
-        return key  # type: ignore[no-any-return]
+        try:
+            return self._key.decode(key)  # type: ignore[no-any-return]
+        except msgspec.DecodeError:
+            raise _bad_cursor("is not a cursor this API gave out") from None
 
     def page(
         self,

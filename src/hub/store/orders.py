@@ -44,6 +44,16 @@ def event_row(order_id: str, event: Event) -> dict[str, Any]:
     }
 
 
+def content(row: Row[Any]) -> OrderData:
+    """The channel-supplied part of a stored order (with any operator edits)."""
+    return _data_decoder.decode(row.doc)
+
+
+def edits_of(row: Row[Any]) -> dict[str, Any]:
+    """The fields an operator changed -> the value the channel had sent for each."""
+    return msgspec.json.decode(row.edits) if row.edits else {}
+
+
 def to_order(row: Row[Any]) -> Order:
     data = _data_decoder.decode(row.doc)
     return Order(
@@ -53,6 +63,7 @@ def to_order(row: Row[Any]) -> Order:
         public_ref=row.public_ref,
         status=row.status,
         received_at=row.received_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -196,6 +207,32 @@ async def move(
             orders.c.status == from_status,
         )
         .values(status=status, held_from=held_from, updated_at=now, version=expected_version + 1)
+    )
+    return bool(result.rowcount)
+
+
+async def replace_content(
+    conn: AsyncConnection,
+    order_id: str,
+    *,
+    expected_version: int,
+    data: OrderData,
+    search: str,
+    edits: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Store an operator's change to an order's content, if nobody changed the order since
+    it was read (its ``version``); False if somebody did."""
+    result = await conn.execute(
+        update(orders)
+        .where(orders.c.id == order_id, orders.c.version == expected_version)
+        .values(
+            doc=msgspec.json.encode(data),
+            search=search,
+            edits=msgspec.json.encode(edits).decode() if edits else None,
+            updated_at=now,
+            version=expected_version + 1,
+        )
     )
     return bool(result.rowcount)
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import msgspec
 from sqlalchemy import Connection, delete, insert, select, update
 
-from hub.domain.lifecycle import EventKind, OrderStatus, can_move
+from hub.domain.lifecycle import EDITABLE, EventKind, OrderStatus, can_move
 from hub.domain.order import OrderData, normalise
+from hub.domain.order_edit import keep_edits
 from hub.errors import Conflict
 from hub.sdk.connector import ChannelOrder
 from hub.services import stock
@@ -23,12 +25,10 @@ from hub.services.fulfilment.pos import consume_pos_sale
 from hub.services.intake.accept import shortfall_text
 from hub.services.intake.writer import IngestRequest, IngestResult, content_hash, write_batch
 from hub.store import orders as order_store
+from hub.store.order_queries import search_text
 from hub.store.orders import Event, event_row
 from hub.store.tables import order_lines, orders
 
-EDITABLE = frozenset(
-    {OrderStatus.RECEIVED, OrderStatus.ON_HOLD, OrderStatus.ACCEPTED, OrderStatus.ALLOCATED}
-)
 _encoder = msgspec.json.Encoder()
 
 
@@ -123,6 +123,8 @@ def _update(
         )
     ).one()
     old = order_store.to_order(row)
+    edited = order_store.edits_of(row)
+    data, edits, taken_back = keep_edits(data, order_store.content(row), edited)
     changed = _changed(old, data)
     status = OrderStatus(row.status)
     if status not in EDITABLE:
@@ -135,6 +137,8 @@ def _update(
         .where(orders.c.id == row.id)
         .values(
             doc=_encoder.encode(data),
+            search=search_text(row.number, data),
+            edits=msgspec.json.encode(edits).decode() if edits else None,
             content_hash=digest,
             total=data.totals.total,
             currency=data.currency,
@@ -156,7 +160,12 @@ def _update(
         [
             event_row(
                 row.id,
-                Event(at=now, actor=actor, kind=EventKind.UPDATED, detail={"changed": changed}),
+                Event(
+                    at=now,
+                    actor=actor,
+                    kind=EventKind.UPDATED,
+                    detail=_edits_noted({"changed": changed}, edits, taken_back),
+                ),
             )
         ],
     )
@@ -235,6 +244,17 @@ def _flag(
     order_store.add_events_sync(
         conn, [event_row(order_id, Event(at=now, actor=actor, kind=kind, detail={"reason": note}))]
     )
+
+
+def _edits_noted(
+    detail: dict[str, Any], kept: dict[str, Any], taken_back: list[str]
+) -> dict[str, Any]:
+    """The timeline's note of an update to an order an operator edited."""
+    if kept:
+        detail["operator_edits_kept"] = sorted(kept)
+    if taken_back:
+        detail["operator_edits_replaced_by_channel"] = taken_back
+    return detail
 
 
 def _changed(old: OrderData, new: OrderData) -> list[str]:
