@@ -62,8 +62,11 @@ def order_filters(
     ] = None,
 ) -> OrderFilter:
     """The ``filters`` dependency of ``GET /orders``."""
-    times = {"placed_since": placed_since, "placed_until": placed_until}
-    times["updated_since"] = updated_since
+    times = {
+        "placed_since": placed_since,
+        "placed_until": placed_until,
+        "updated_since": updated_since,
+    }
     naive = [FieldError(k, "has no UTC offset") for k, v in times.items() if v and not v.tzinfo]
     if naive:
         names = ", ".join(e.field for e in naive)
