@@ -51,7 +51,8 @@ def order(lines: list[dict[str, Any]], city: str = "Berlin", country: str = "DE"
     return msgspec.convert(
         {
             "id": "ord_01J", "number": "H-1042", "public_ref": "pr_7QxK2", "status": "shipped",
-            "received_at": "2025-03-14T09:22:30Z", "placed_at": "2025-03-14T09:22:30Z",
+            "received_at": "2025-03-14T09:22:30Z",
+        "updated_at": "2025-03-14T09:22:30Z", "placed_at": "2025-03-14T09:22:30Z",
             "currency": "EUR", "external_number": "#1042",
             "customer": {"name": "Jürgen Müller", "email": "j.mueller@example.com"},
             "billing_address": {"name": "Jürgen Müller", "company": "Müller & Söhne KG",

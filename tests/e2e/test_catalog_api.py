@@ -69,11 +69,13 @@ async def test_batch_upsert_read_by_alias_and_page(
     assert (await client.get("/catalog/skus/OLD-TEE-M", headers=auth)).status_code == 404
 
     page = (await client.get("/catalog/skus?limit=1", headers=auth)).json()
-    assert [s["sku"] for s in page["items"]] == ["MUG"] and page["next_after"] == "MUG"
-    page = (await client.get("/catalog/skus?after=MUG&limit=1", headers=auth)).json()
+    assert [s["sku"] for s in page["items"]] == ["MUG"] and page["next_cursor"]
+    params = {"cursor": page["next_cursor"], "limit": 1}
+    page = (await client.get("/catalog/skus", params=params, headers=auth)).json()
     assert [s["sku"] for s in page["items"]] == ["TEE-M"]
-    page = (await client.get("/catalog/skus?after=TEE-M", headers=auth)).json()
-    assert page == {"items": [], "next_after": None}
+    assert page["next_cursor"] is None  # the last SKU: no empty page after it
+    page = (await client.get("/catalog/skus?limit=2", headers=auth)).json()
+    assert [s["sku"] for s in page["items"]] == ["MUG", "TEE-M"] and page["next_cursor"] is None
 
 
 async def test_a_bad_item_fails_the_whole_batch(

@@ -76,7 +76,7 @@ async def test_own_warehouse_ships_in_two_parcels(
     order_id = r.json()["id"]
     await drain(db, settings)
 
-    work = (await client.get("/fulfilments?location=own&status=open", headers=auth)).json()
+    work = (await client.get("/fulfilments?location=own&status=open", headers=auth)).json()["items"]
     assert len(work) == 1
     f = work[0]
     assert (f["order_id"], f["status"], f["connection"]) == (order_id, "open", None)
@@ -139,7 +139,8 @@ async def test_own_warehouse_ships_in_two_parcels(
         url, json={**rest, "tracking_number": "JD0003"}, headers=packing
     )
     assert nothing_left.status_code == 409
-    assert (await client.get("/fulfilments?location=own&status=open", headers=auth)).json() == []
+    open_work = await client.get("/fulfilments?location=own&status=open", headers=auth)
+    assert open_work.json() == {"items": [], "next_cursor": None}
 
     page = (await client.get(f"/track/{got['public_ref']}")).json()
     assert [(p["tracking_number"], p["items"]) for p in page["parcels"]] == [

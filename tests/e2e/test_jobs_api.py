@@ -77,22 +77,25 @@ async def test_list_dead_jobs_with_their_errors_and_counts(
     assert item["payload"] == {"ref": "A-1"}
     assert item["last_error"] == "FatalJobError: partner refused A-1"
     assert page["counts"] == {"pending": 1, "running": 0, "done": 1, "dead": 1}
-    assert page["next_after"] is None
+    assert page["next_cursor"] is None
 
     everything = (await client.get("/jobs", headers=auth)).json()
     assert [j["state"] for j in everything["items"]] == ["dead", "done", "pending"]
 
 
-async def test_list_pages_with_after(
+async def test_list_pages_with_a_cursor(
     client: AsyncTestClient, auth: dict[str, str], db: Database, settings: Settings
 ) -> None:
     ids = list(await make_jobs(db, settings))
     first = (await client.get("/jobs", params={"limit": 2}, headers=auth)).json()
     assert [j["id"] for j in first["items"]] == ids[:2]
-    assert first["next_after"] == ids[1]
-    rest = await client.get("/jobs", params={"limit": 2, "after": ids[1]}, headers=auth)
+    assert first["next_cursor"]
+    params = {"limit": 2, "cursor": first["next_cursor"]}
+    rest = await client.get("/jobs", params=params, headers=auth)
     assert [j["id"] for j in rest.json()["items"]] == ids[2:]
-    assert rest.json()["next_after"] is None
+    assert rest.json()["next_cursor"] is None
+    either = await client.get("/jobs", params={"state": ["dead", "done"]}, headers=auth)
+    assert [j["state"] for j in either.json()["items"]] == ["dead", "done"]
 
 
 async def test_replay_puts_a_dead_job_back_in_the_queue(

@@ -125,7 +125,7 @@ async def test_settings_are_checked_and_a_location_wins_over_every_location(
     tee = (await client.get("/replenishment?sku=TEE", headers=auth)).json()["items"][0]
     assert (tee["lead_time_days"], tee["review_period_days"], tee["supplier"]) == (2, 7, "ACME")
     assert tee["policy_source"] == "sku"
-    suppliers = (await client.get("/replenishment/suppliers", headers=auth)).json()
+    suppliers = (await client.get("/replenishment/suppliers", headers=auth)).json()["items"]
     assert [s["code"] for s in suppliers] == ["ACME"]
 
 

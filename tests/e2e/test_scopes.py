@@ -51,6 +51,8 @@ ROUTES: dict[str, tuple[str, str | int | None]] = {
     "POST /webhooks/{code}": (PUBLIC, None),
     "GET /orders": ("orders:read orders:write channel", FILTERED),
     "GET /orders/{order_id}": ("orders:read orders:write channel", 404),
+    "GET /orders/by-external/{channel}/{external_id}": ("orders:read orders:write channel", 404),
+    "PATCH /orders/{order_id}": ("orders:write channel", 404),
     "POST /orders": ("orders:write channel", 403),
     "POST /orders/{order_id}/cancel": ("orders:write channel", 404),
     "POST /orders/{order_id}/hold": ("orders:write channel", 404),

@@ -35,10 +35,13 @@ async def test_movements_counts_and_levels(
     await setup_locations(client, auth)
     r = await client.post("/locations", json={"code": "main", "name": "again"}, headers=auth)
     assert r.status_code == 409
-    assert [x["code"] for x in (await client.get("/locations", headers=auth)).json()] == [
-        "main",
-        "tpl",
-    ]
+    listed = (await client.get("/locations", headers=auth)).json()
+    assert [x["code"] for x in listed["items"]] == ["main", "tpl"]
+    first = (await client.get("/locations?limit=1", headers=auth)).json()
+    assert [x["code"] for x in first["items"]] == ["main"]
+    params = {"cursor": first["next_cursor"]}
+    rest = (await client.get("/locations", params=params, headers=auth)).json()
+    assert ([x["code"] for x in rest["items"]], rest["next_cursor"]) == (["tpl"], None)
 
     batch = [mv("receipt", "TEE", "main", 10), mv("receipt", "TEE", "tpl", 4)]
     r = await client.post("/stock/movements", json={"movements": batch}, headers=auth)
@@ -155,7 +158,10 @@ async def test_sync_state_and_drift_answer_without_stock_channels(
     batch = {"movements": [mv("receipt", "MUG", "main", 2)]}
     assert (await client.post("/stock/movements", json=batch, headers=auth)).status_code == 201
     r = await client.get("/stock/sync", headers=auth)
-    assert (r.status_code, r.json()) == (200, {"items": [], "next": None})  # no stock channel
+    assert (r.status_code, r.json()) == (200, {"items": [], "next_cursor": None})  # no channel
     r = await client.get("/stock/sync?state=bogus", headers=auth)
     assert r.status_code == 400
-    assert (await client.get("/stock/drift", headers=auth)).json() == []
+    assert (await client.get("/stock/drift", headers=auth)).json() == {
+        "items": [],
+        "next_cursor": None,
+    }

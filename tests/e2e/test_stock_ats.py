@@ -46,7 +46,7 @@ async def test_each_channel_sees_its_own_figure_with_the_terms(
         assert (await client.post("/locations", json=body, headers=auth)).status_code == 201
     bad = {"code": "x", "name": "x", "safety_stock": -1}
     assert (await client.post("/locations", json=bad, headers=auth)).status_code == 422
-    listed = (await client.get("/locations", headers=auth)).json()
+    listed = (await client.get("/locations", headers=auth)).json()["items"]
     assert {x["code"]: x["safety_stock"] for x in listed} == {"main": 1, "tpl": 0, "store-1": 0}
 
     movements = [

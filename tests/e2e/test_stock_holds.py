@@ -226,7 +226,7 @@ async def test_short_order_holds_or_backorders_by_channel_policy(
     view = (await client.get(f"/stock/{SKU}", headers=auth)).json()
     assert (view["on_hand"], view["reserved"], view["available"]) == (7, 6, 1)
     assert [(x["location"], x["reserved"]) for x in view["locations"]] == [("main", 6), ("tpl", 0)]
-    fulfilments = (await client.get("/fulfilments?location=main", headers=auth)).json()
+    fulfilments = (await client.get("/fulfilments?location=main", headers=auth)).json()["items"]
     assert sorted((f["order_id"], f["lines"][0]["quantity"]) for f in fulfilments) == sorted(
         [(held, 3), (backordered, 3)]
     )

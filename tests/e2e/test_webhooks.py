@@ -204,6 +204,6 @@ async def test_connections_are_listed_without_secrets(
 ) -> None:
     r = await hub_client.get("/connections", headers=auth)
     assert r.status_code == 200
-    shop = next(c for c in r.json() if c["code"] == "shopify-eu")
+    shop = next(c for c in r.json()["items"] if c["code"] == "shopify-eu")
     assert shop["secrets"] == ["webhook_secret"] and "receive_webhook" in shop["capabilities"]
     assert SECRET not in r.text

@@ -66,4 +66,4 @@ async def test_a_location_address_stored_with_a_line_break_still_reads(
     )
     r = await client.get("/locations", headers=auth)
     assert r.status_code == 200, r.text
-    assert r.json()[0]["address"]["line2"] == "Hinterhaus 3. OG"
+    assert r.json()["items"][0]["address"]["line2"] == "Hinterhaus 3. OG"

@@ -144,7 +144,7 @@ async def build_world(
     world.public_ref = r.json()["public_ref"]
     await drain(db, settings)
     for variant, order_id in world.orders.items():
-        listed = (await client.get("/fulfilments", headers=admin)).json()
+        listed = (await client.get("/fulfilments", headers=admin)).json()["items"]
         (f,) = [f for f in listed if f["order_id"] == order_id]
         world.fulfilments[variant] = f["id"]
     async with db.write() as conn:
@@ -183,6 +183,17 @@ async def _orders(world: World, variant: Variant, fresh: bool) -> Call:
 
 async def _order(world: World, variant: Variant, fresh: bool) -> Call:
     return Call(f"/orders/{world.orders[variant]}", shows=world.orders[variant])
+
+
+async def _by_external(world: World, variant: Variant, fresh: bool) -> Call:
+    external = f"SCOPE-{variant}"
+    path = f"/orders/by-external/{world.channel(variant)}/{external}"
+    return Call(path, shows=world.orders[variant])
+
+
+async def _patch(world: World, variant: Variant, fresh: bool) -> Call:
+    order_id = await world.new_order(variant, hold=True) if fresh else world.orders[variant]
+    return Call(f"/orders/{order_id}", json={"note": "scope walk"})
 
 
 async def _create(world: World, variant: Variant, fresh: bool) -> Call:
@@ -270,6 +281,8 @@ BUILDERS: dict[str, Builder] = {
     "GET /orders": _orders,
     "GET /orders/{order_id}": _order,
     "POST /orders": _create,
+    "GET /orders/by-external/{channel}/{external_id}": _by_external,
+    "PATCH /orders/{order_id}": _patch,
     "POST /orders/{order_id}/cancel": _action("cancel"),
     "POST /orders/{order_id}/hold": _action("hold"),
     "POST /orders/{order_id}/release": _action("release"),

@@ -19,6 +19,7 @@ def order(*lines: tuple[str | None, str, int]) -> Order:
             "public_ref": "REF",
             "status": "released",
             "received_at": datetime(2025, 3, 14, tzinfo=UTC),
+            "updated_at": datetime(2025, 3, 14, tzinfo=UTC),
             "channel": "shop",
             "external_id": "1001",
             "currency": "EUR",

@@ -34,6 +34,7 @@ def stored(data: dict[str, Any]) -> Order:
         "public_ref": "pr_7Qx",
         "status": "shipped",
         "received_at": "2025-03-14T09:22:30Z",
+        "updated_at": "2025-03-14T09:22:30Z",
         **data,
     }
     order = msgspec.convert(data, Order)

@@ -40,7 +40,7 @@ def stored(name: str, **changes: Any) -> Order:
     data = msgspec.json.decode((PAYLOADS / name).read_bytes())
     data.update(
         id="ord_1", number="H-1042", public_ref="pr_7QxK2", status="shipped",
-        received_at="2025-03-14T09:22:30Z", **changes,
+        received_at="2025-03-14T09:22:30Z", updated_at="2025-03-14T09:22:30Z", **changes,
     )  # fmt: skip
     return msgspec.convert(data, Order)
 

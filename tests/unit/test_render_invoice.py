@@ -42,7 +42,7 @@ def order(company: str = "Włókna Trading Sp. z o.o.", **changes: Any) -> Order
     }
     data.update(
         id="ord_1", number="H-1042", public_ref="pr_7QxK2", status="shipped",
-        received_at="2025-03-14T09:22:30Z", **changes,
+        received_at="2025-03-14T09:22:30Z", updated_at="2025-03-14T09:22:30Z", **changes,
     )  # fmt: skip
     return msgspec.convert(data, Order)
 
@@ -163,7 +163,12 @@ def test_a_receipt_and_a_kwd_invoice_carry_no_e_invoice() -> None:
 def test_jpy_has_no_decimals() -> None:
     data = msgspec.json.decode((PAYLOADS / "order_tax_exclusive_jpy.json").read_bytes())
     data.update(
-        id="o", number="H-7", public_ref="pr", status="shipped", received_at="2025-03-15T00:00:00Z"
+        id="o",
+        number="H-7",
+        public_ref="pr",
+        status="shipped",
+        received_at="2025-03-15T00:00:00Z",
+        updated_at="2025-03-15T00:00:00Z",
     )
     doc = invoice_content(
         msgspec.convert(data, Order), number="INV-JP-1", issue_date=date(2025, 3, 20),

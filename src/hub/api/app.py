@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
-from litestar import Litestar, Response, get
+from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
@@ -22,8 +22,10 @@ from hub.api.fulfilment import FulfilmentController, ask_label, label, track
 from hub.api.inbound import InboundController, list_connections, receive_webhook
 from hub.api.jobs import JobController
 from hub.api.orders import OrderController
+from hub.api.paging import page_ask
 from hub.api.problems import exception_handlers
 from hub.api.purchasing import PurchaseOrderController
+from hub.api.query import check_query
 from hub.api.request import HubRequest, refuse_impossible_params
 from hub.api.stock import LocationController, StockController
 from hub.bootstrap import Hub
@@ -46,6 +48,13 @@ async def ready(hub: NamedDependency[Hub]) -> Response[Health]:
     except Exception:
         return Response(Health(status="database unavailable"), status_code=503)
     return Response(Health(status="ready"))
+
+
+async def _before_request(request: Request[Any, Any, Any]) -> None:
+    """Before any handler: a path parameter no row can have is a 404, a query parameter
+    with a control character, unknown or repeated where one is taken is a 400."""
+    await refuse_impossible_params(request)
+    await check_query(request)
 
 
 def _hub(state: State) -> Hub:
@@ -87,11 +96,14 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
     return Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
-        dependencies={"hub": Provide(_hub, sync_to_thread=False)},
+        dependencies={
+            "hub": Provide(_hub, sync_to_thread=False),
+            "page": Provide(page_ask, sync_to_thread=False),  # cursor and limit of every list
+        },
         middleware=[DefineMiddleware(BearerKeyMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers=exception_handlers,
         request_class=HubRequest,
-        before_request=refuse_impossible_params,
+        before_request=_before_request,
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="hub", version=__version__, path="/schema", description=__doc__

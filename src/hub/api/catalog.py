@@ -7,12 +7,15 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, get, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 
 from hub.api.auth import requires
+from hub.api.paging import Listing, Page, PageAsk
 from hub.bootstrap import Hub
 from hub.services import catalog as catalog_service
-from hub.services.catalog import SkuIn, SkuOut, SkuPage
+from hub.services.catalog import SkuIn, SkuOut
+
+_SKUS: Listing[tuple[str]] = Listing("skus", tuple[str])
 
 
 class SkusIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -37,12 +40,13 @@ class CatalogController(Controller):
 
     @get("/", guards=[requires("catalog:read")], summary="SKUs in SKU order, a page at a time")
     async def list_all(
-        self,
-        hub: NamedDependency[Hub],
-        after: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-    ) -> SkuPage:
-        return await catalog_service.list_skus(hub.db, after=after, limit=limit)
+        self, hub: NamedDependency[Hub], page: NamedDependency[PageAsk]
+    ) -> Page[SkuOut]:
+        after = _SKUS.after(page.cursor)
+        found = await catalog_service.list_skus(
+            hub.db, after=after[0] if after else None, limit=page.fetch
+        )
+        return _SKUS.page(found, page, key=lambda s: (s.sku,), show=lambda s: s)
 
     @get(
         "/{sku:str}",

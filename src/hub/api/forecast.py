@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from hub.api.auth import requires
+from hub.api.paging import Listing, Page, PageAsk
 from hub.api.planning_io import (
     READ_SCOPE,
     SETTINGS_SCOPE,
@@ -52,6 +53,9 @@ class ForecastController(Controller):
         such series; 503 (install hub[forecast]) when nothing is stored and forecasting is
         not installed."""
         return forecast_out(await get_detail(hub.db, sku, channel, weeks))
+
+
+_SUPPLIERS: Listing[tuple[str]] = Listing("suppliers", tuple[str])
 
 
 class ReplenishmentController(Controller):
@@ -98,12 +102,18 @@ class ReplenishmentController(Controller):
         await replenishment.put_supplier(hub.db, code, values)
         return Supplier(code=code, **values)
 
-    @get("/suppliers", guards=[requires(READ_SCOPE)], summary="Every supplier, by code")
-    async def list_suppliers(self, hub: NamedDependency[Hub]) -> list[Supplier]:
-        return [
-            Supplier(r.code, r.name, r.lead_time_days, r.review_period_days, r.service_level)
-            for r in (await replenishment.suppliers(hub.db)).values()
-        ]
+    @get("/suppliers", guards=[requires(READ_SCOPE)], summary="Suppliers, by code")
+    async def list_suppliers(
+        self, hub: NamedDependency[Hub], page: NamedDependency[PageAsk]
+    ) -> Page[Supplier]:
+        found = sorted(
+            (
+                Supplier(r.code, r.name, r.lead_time_days, r.review_period_days, r.service_level)
+                for r in (await replenishment.suppliers(hub.db)).values()
+            ),
+            key=lambda x: x.code,
+        )
+        return _SUPPLIERS.page_of(found, page, key=lambda x: (x.code,))
 
     @put(
         "/settings",

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from hub.api.auth import requires
 from hub.api.fulfilment_io import (
@@ -19,13 +19,23 @@ from hub.api.fulfilment_io import (
     fulfilment_out,
     tracking_out,
 )
+from hub.api.paging import Listing, Page, PageAsk
 from hub.bootstrap import Hub
 from hub.domain.bounds import OneLine, check_dates
 from hub.sdk import ParcelLine, ShipmentReport, TrackingStatus
 from hub.services.fulfilment import labels, own_warehouse, public_tracking
+from hub.services.fulfilment.own_warehouse import FulfilmentView
 from hub.services.keys import Principal
 
 Text = Annotated[OneLine, msgspec.Meta(min_length=1, max_length=100)]
+FulfilmentFilter = Literal[
+    "open", "accepted", "partially_shipped", "shipped", "delivered", "cancelled"
+]
+_FULFILMENTS: Listing[tuple[datetime, str]] = Listing("fulfilments", tuple[datetime, str])
+
+
+def _key(view: FulfilmentView) -> tuple[datetime, str]:
+    return view.fulfilment.created_at, view.fulfilment.id
 
 
 class ShippedLineIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -58,30 +68,24 @@ class FulfilmentController(Controller):
         self,
         request: Request[Principal, Any, Any],
         hub: NamedDependency[Hub],
-        location: FromQuery[str | None] = None,
-        status: FromQuery[
-            Literal[
-                "open",
-                "accepted",
-                "partially_shipped",
-                "shipped",
-                "delivered",
-                "cancelled",
-            ]
-            | None
+        page: NamedDependency[PageAsk],
+        location: Annotated[list[str] | None, QueryParameter(description="any of")] = None,
+        status: Annotated[
+            list[FulfilmentFilter] | None,
+            QueryParameter(description="any of; open: everything not yet shipped nor ended"),
         ] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-    ) -> list[FulfilmentOut]:
+    ) -> Page[FulfilmentOut]:
         """``status=open``: everything not yet fully shipped nor cancelled. A channel's key
         sees its own channel's orders' fulfilments only."""
         found = await own_warehouse.list_fulfilments(
             hub.db,
             location=location,
             status=status,
-            limit=limit,
+            limit=page.fetch,
+            after=_FULFILMENTS.after(page.cursor),
             channels=request.user.channels("fulfilment:read"),
         )
-        return [fulfilment_out(v) for v in found]
+        return _FULFILMENTS.page(found, page, key=_key, show=fulfilment_out)
 
     @get("/{fulfilment_id:str}", guards=[requires("fulfilment:read")], summary="One fulfilment")
     async def get_one(

@@ -11,9 +11,11 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, QueryParameter
 
 from hub.api.auth import requires
+from hub.api.paging import Listing, Page, PageAsk
+from hub.api.query import OPEN_QUERY
 from hub.bootstrap import Hub
 from hub.connections import ConnectionInfo
 from hub.errors import Unauthorized
@@ -47,9 +49,8 @@ class WebhookAnswer(msgspec.Struct, omit_defaults=True):
     inbound_id: str | None = None
 
 
-class InboundPage(msgspec.Struct):
-    items: list[InboundMessage]
-    next_after: str | None
+_INBOUND: Listing[tuple[str]] = Listing("inbound", tuple[str])
+_CONNECTIONS: Listing[tuple[str]] = Listing("connections", tuple[str])
 
 
 class QuarantineReason(msgspec.Struct, frozen=True):
@@ -76,6 +77,7 @@ class ReplayAnswer(msgspec.Struct):
     summary="A partner's webhook (signed; no API key)",
     tags=["webhooks"],
     status_code=202,
+    opt={OPEN_QUERY: True},  # partners add query parameters of their own
 )
 async def receive_webhook(
     request: Request[Any, Any, Any], hub: NamedDependency[Hub], code: FromPath[str]
@@ -103,8 +105,11 @@ async def receive_webhook(
     tags=["connections"],
     guards=[requires("connections:read")],
 )
-async def list_connections(hub: NamedDependency[Hub]) -> list[ConnectionInfo]:
-    return hub.connections.info()
+async def list_connections(
+    hub: NamedDependency[Hub], page: NamedDependency[PageAsk]
+) -> Page[ConnectionInfo]:
+    found = sorted(hub.connections.info(), key=lambda c: c.code)
+    return _CONNECTIONS.page_of(found, page, key=lambda c: (c.code,))
 
 
 class InboundController(Controller):
@@ -116,18 +121,22 @@ class InboundController(Controller):
     async def list_inbound(
         self,
         hub: NamedDependency[Hub],
+        page: NamedDependency[PageAsk],
         message_status: Annotated[
-            Literal["received", "processed", "quarantined"] | None, QueryParameter(name="status")
+            list[Literal["received", "processed", "quarantined"]] | None,
+            QueryParameter(name="status", description="any of"),
         ] = None,
-        connection: FromQuery[str | None] = None,
-        after: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-    ) -> InboundPage:
+        connection: Annotated[list[str] | None, QueryParameter(description="any of")] = None,
+    ) -> Page[InboundMessage]:
+        after = _INBOUND.after(page.cursor)
         found = await messages.list_messages(
-            hub.db, status=message_status, connection=connection, after=after, limit=limit
+            hub.db,
+            status=message_status,
+            connection=connection,
+            after=after[0] if after else None,
+            limit=page.fetch,
         )
-        items = [InboundMessage.of(m) for m in found]
-        return InboundPage(items=items, next_after=items[-1].id if len(items) == limit else None)
+        return _INBOUND.page(found, page, key=lambda m: (m.id,), show=InboundMessage.of)
 
     @get("/{message_id:str}", summary="One inbound message with its raw payload")
     async def get_inbound(

@@ -8,9 +8,10 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, QueryParameter
 
 from hub.api.auth import requires
+from hub.api.paging import Listing, PageAsk
 from hub.bootstrap import Hub
 from hub.services import jobs as job_service
 
@@ -35,9 +36,14 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class JobPage(msgspec.Struct):
+    """A page of jobs (``Page``), with how many jobs are in each state."""
+
     items: list[Job]
-    next_after: int | None
+    next_cursor: str | None
     counts: dict[str, int]
+
+
+_JOBS: Listing[tuple[int]] = Listing("jobs", tuple[int])
 
 
 def _shown(job: object) -> Job:
@@ -54,19 +60,18 @@ class JobController(Controller):
     async def list_jobs(
         self,
         hub: NamedDependency[Hub],
-        job_state: Annotated[JobState | None, QueryParameter(name="state")] = None,
-        kind: FromQuery[str | None] = None,
-        after: FromQuery[int | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+        page: NamedDependency[PageAsk],
+        job_state: Annotated[
+            list[JobState] | None, QueryParameter(name="state", description="any of")
+        ] = None,
+        kind: Annotated[list[str] | None, QueryParameter(description="any of")] = None,
     ) -> JobPage:
-        items = await job_service.list_jobs(
-            hub.db, state=job_state, kind=kind, after=after, limit=limit
+        after = _JOBS.after(page.cursor)
+        found = await job_service.list_jobs(
+            hub.db, state=job_state, kind=kind, after=after[0] if after else None, limit=page.fetch
         )
-        return JobPage(
-            items=[_shown(j) for j in items],
-            next_after=items[-1].id if len(items) == limit else None,
-            counts=await job_service.counts(hub.db),
-        )
+        shown = _JOBS.page(found, page, key=lambda j: (j.id,), show=_shown)
+        return JobPage(shown.items, shown.next_cursor, await job_service.counts(hub.db))
 
     @post(
         "/{job_id:int}/replay", status_code=200, summary="Run a dead job again with fresh attempts"

@@ -2,38 +2,34 @@
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from hub.api.auth import requires
+from hub.api.order_io import (
+    LISTINGS,
+    ActionIn,
+    CancelledOrder,
+    order_filters,
+    visible_to,
+)
+from hub.api.paging import Page, PageAsk
 from hub.api.problems import Problem
 from hub.bootstrap import Hub
-from hub.domain.bounds import FreeText
-from hub.domain.lifecycle import OrderStatus
 from hub.domain.order import FieldError, Order, OrderData, normalise
+from hub.domain.order_edit import OrderPatch
+from hub.domain.refund import refund_due
 from hub.errors import Forbidden, NotFound, Unprocessable
+from hub.services import order_edit
 from hub.services import orders as order_service
 from hub.services.intake.writer import IngestRequest
 from hub.services.keys import Principal
-from hub.services.orders import Action, OrderDetail
-
-_CURSOR = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
-
-
-class OrderPage(msgspec.Struct):
-    items: list[Order]
-    next_cursor: str | None
-
-
-class ActionIn(msgspec.Struct, forbid_unknown_fields=True):
-    reason: Annotated[FreeText, msgspec.Meta(max_length=500)] | None = None
+from hub.services.orders import Action, OrderDetail, OrderFilter, OrderSort
 
 
 def _channel_for(data: JSONBody[OrderData], principal: Principal) -> str:
@@ -43,10 +39,11 @@ def _channel_for(data: JSONBody[OrderData], principal: Principal) -> str:
     return next(iter(bound)) if len(bound) == 1 else "callcentre"
 
 
-def _visible(principal: Principal, order: Order) -> None:
+def _visible(principal: Principal, order: Order, asked: str) -> None:
+    """A key that may not read the order's channel is told there is no such order."""
     readable = principal.readable_channels()
     if readable is not None and order.channel not in readable:
-        raise NotFound(f"no order {order.id}")
+        raise NotFound(f"no order {asked}")
 
 
 _ERRORS = {
@@ -124,46 +121,58 @@ class OrderController(Controller):
             headers=headers,
         )
 
-    @get("/", guards=[requires("orders:read")], summary="List orders, newest first")
+    @get(
+        "/",
+        guards=[requires("orders:read")],
+        summary="List orders: filtered, newest first (sort=updated_at for incremental sync)",
+        dependencies={"filters": Provide(order_filters, sync_to_thread=False)},
+    )
     async def list_orders(
         self,
         request: Request[Principal, Any, Any],
         hub: NamedDependency[Hub],
-        channel: FromQuery[str | None] = None,
-        status: FromQuery[OrderStatus | None] = None,
-        placed_from: FromQuery[datetime | None] = None,
-        placed_to: FromQuery[datetime | None] = None,
-        cursor: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-    ) -> OrderPage:
-        for name, value in (("placed_from", placed_from), ("placed_to", placed_to)):
-            if value is not None and value.tzinfo is None:
-                raise Unprocessable(
-                    f"{name} needs a UTC offset, e.g. 2025-03-14T00:00:00Z",
-                    [FieldError(name, "has no UTC offset")],
-                )
-        if cursor is not None and not _CURSOR.match(cursor):
-            raise Unprocessable(
-                "cursor is not one this API gave out", [FieldError("cursor", "invalid")]
-            )
-        readable = request.user.readable_channels()
-        channels: list[str] | None = None
-        if channel is not None:
-            channels = [channel] if readable is None or channel in readable else []
-        elif readable is not None:
-            channels = sorted(readable)
-        items, next_cursor = await order_service.list_orders(
+        filters: NamedDependency[OrderFilter],
+        page: NamedDependency[PageAsk],
+        sort: Annotated[
+            OrderSort,
+            QueryParameter(
+                description="placed_at or updated_at; a leading '-' for newest first. "
+                "Incremental sync: updated_since and sort=updated_at"
+            ),
+        ] = OrderSort.PLACED_DESC,
+    ) -> Page[Order]:
+        """Every filter can be repeated for "any of"; an unknown parameter is a 400."""
+        listing = LISTINGS[sort]
+        found = await order_service.list_orders(
             hub.db,
-            channels=channels,
-            status=status,
-            placed_from=placed_from,
-            placed_to=placed_to,
-            before_id=cursor,
-            limit=limit,
+            visible_to(filters, request.user.readable_channels()),
+            sort=sort,
+            after=listing.after(page.cursor),
+            limit=page.fetch,
         )
-        return OrderPage(items=items, next_cursor=next_cursor)
+        return listing.page(found, page, key=sort.key, show=lambda o: o)
 
-    @get("/{order_id:str}", guards=[requires("orders:read")], summary="An order with its timeline")
+    @get(
+        "/by-external/{channel:str}/{external_id:str}",
+        guards=[requires("orders:read")],
+        summary="An order with its timeline, by its channel and the channel's id for it",
+    )
+    async def by_external(
+        self,
+        request: Request[Principal, Any, Any],
+        hub: NamedDependency[Hub],
+        channel: FromPath[str],
+        external_id: FromPath[str],
+    ) -> OrderDetail:
+        detail = await order_service.detail_by_external(hub.db, channel, external_id)
+        _visible(request.user, detail, external_id)
+        return detail
+
+    @get(
+        "/{order_id:str}",
+        guards=[requires("orders:read")],
+        summary="An order with its timeline, by its id or its number (H-100002)",
+    )
     async def get_order(
         self,
         request: Request[Principal, Any, Any],
@@ -171,7 +180,40 @@ class OrderController(Controller):
         order_id: FromPath[str],
     ) -> OrderDetail:
         detail = await order_service.get_detail(hub.db, order_id)
-        _visible(request.user, detail)
+        _visible(request.user, detail, order_id)
+        return detail
+
+    @patch(
+        "/{order_id:str}",
+        guards=[requires("orders:write")],
+        summary="Change the address, note, tags, ship_by or service level before release",
+        responses={
+            409: ResponseSpec(Problem, description="Released or ended: no longer changes here"),
+            422: ResponseSpec(Problem, description="A field is unknown or breaks a rule"),
+        },
+    )
+    async def edit(
+        self,
+        request: Request[Principal, Any, Any],
+        hub: NamedDependency[Hub],
+        order_id: FromPath[str],
+        data: JSONBody[OrderPatch],
+    ) -> Order:
+        """Each change is on the timeline (``edited``) with who made it; a later version of
+        the order from its channel keeps it unless the channel changed that field too."""
+        detail = await self._writable(request, hub, order_id)
+        return await order_edit.edit(hub.db, detail.id, data, actor=request.user.actor)
+
+    async def _writable(
+        self, request: Request[Principal, Any, Any], hub: Hub, order_id: str
+    ) -> OrderDetail:
+        """The order, if the caller's key may see and change it."""
+        detail = await order_service.get_detail(hub.db, order_id)
+        _visible(request.user, detail, order_id)
+        if not request.user.may_write_channel(detail.channel):
+            raise Forbidden(
+                f"the key {request.user.name!r} may not change orders of {detail.channel!r}"
+            )
         return detail
 
     async def _act(
@@ -182,21 +224,17 @@ class OrderController(Controller):
         action: Action,
         data: ActionIn | None,
     ) -> Order:
-        detail = await order_service.get_detail(hub.db, order_id)
-        _visible(request.user, detail)
-        if not request.user.may_write_channel(detail.channel):
-            raise Forbidden(
-                f"the key {request.user.name!r} may not change orders of {detail.channel!r}"
-            )
+        detail = await self._writable(request, hub, order_id)
+        reason = data.reason if data else None
         return await order_service.change(
-            hub.db, order_id, action, actor=request.user.actor, reason=data.reason if data else None
+            hub.db, detail.id, action, actor=request.user.actor, reason=reason
         )
 
     @post(
         "/{order_id:str}/cancel",
         guards=[requires("orders:write")],
         status_code=200,
-        summary="Cancel an order",
+        summary="Cancel an order; the answer says what its buyer is owed back",
     )
     async def cancel(
         self,
@@ -204,8 +242,11 @@ class OrderController(Controller):
         hub: NamedDependency[Hub],
         order_id: FromPath[str],
         data: JSONBody[ActionIn | None] = None,
-    ) -> Order:
-        return await self._act(request, hub, order_id, "cancel", data)
+    ) -> CancelledOrder:
+        """``refund_due``: the payment status and the amount due back (the order total when
+        it was paid), also noted on the timeline. The hub does not refund by itself."""
+        order = await self._act(request, hub, order_id, "cancel", data)
+        return CancelledOrder(**msgspec.structs.asdict(order), refund_due=refund_due(order))
 
     @post(
         "/{order_id:str}/hold",

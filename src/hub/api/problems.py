@@ -55,7 +55,7 @@ def _transition(_: Request[Any, Any, Any], exc: TransitionRefused) -> Response[A
 
 
 _AT = re.compile(r"^(?P<reason>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
-_MISSING = re.compile(r"missing required field `(?P<name>[^`]+)`")
+_MISSING = re.compile(r"(?:missing required|contains unknown) field `(?P<name>[^`]+)`")
 
 
 def _field_errors(extra: Any) -> list[FieldError]:
@@ -71,7 +71,7 @@ def _field_errors(extra: Any) -> list[FieldError]:
         if field == "data":  # litestar's name for the request body
             field = "body"
         missing = _MISSING.search(reason)
-        if missing:  # the path names the object; the field is its missing member
+        if missing:  # the path names the object; the field is its missing (unknown) member
             parent = "" if field == "body" else field
             field = f"{parent}.{missing.group('name')}" if parent else missing.group("name")
         if item.get("source") in ("query", "path", "header") and item.get("key"):

@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from hub.api.auth import requires
+from hub.api.paging import Listing, Page, PageAsk
 from hub.bootstrap import Hub
 from hub.domain.ats import Term
 from hub.domain.order import FieldError
@@ -38,11 +39,6 @@ class SyncRow(msgspec.Struct, frozen=True):
     checked_at: datetime | None
 
 
-class SyncPage(msgspec.Struct, frozen=True):
-    items: list[SyncRow]
-    next: str | None  # pass as ``after`` for the next page: "connection/sku"
-
-
 class DriftFound(msgspec.Struct, frozen=True):
     """A figure a channel showed that differed from the hub's."""
 
@@ -61,6 +57,25 @@ class ChannelStock(msgspec.Struct, frozen=True):
     channel: str
     ats: int
     terms: list[Term]
+
+
+_SYNC: Listing[tuple[str, str]] = Listing("stock-sync", tuple[str, str])
+_DRIFT: Listing[tuple[int]] = Listing("stock-drift", tuple[int])
+_LOCATIONS: Listing[tuple[int, str]] = Listing("locations", tuple[int, str])
+AnyOf = Annotated[list[str] | None, QueryParameter(description="any of")]
+
+
+def _sync_row(r: Any) -> SyncRow:
+    return SyncRow(
+        r.connection,
+        r.sku,
+        r.pending,
+        r.pushed_quantity,
+        r.pushed_at,
+        r.attempts,
+        r.last_error,
+        r.checked_at,
+    )
 
 
 class StockController(Controller):
@@ -142,29 +157,23 @@ class StockController(Controller):
     async def sync_state(
         self,
         hub: NamedDependency[Hub],
-        connection: FromQuery[str | None] = None,
-        sku: FromQuery[str | None] = None,
-        only: Annotated[Literal["pending", "error"] | None, QueryParameter(name="state")] = None,
-        after: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-    ) -> SyncPage:
+        page: NamedDependency[PageAsk],
+        connection: AnyOf = None,
+        sku: AnyOf = None,
+        only: Annotated[
+            list[Literal["pending", "error"]] | None,
+            QueryParameter(name="state", description="pending, error, or both for either"),
+        ] = None,
+    ) -> Page[SyncRow]:
         found = await stock_sync.sync_state(
-            hub.db, connection=connection, sku=sku, only=only, after=after, limit=limit
+            hub.db,
+            connection=connection,
+            sku=sku,
+            only=only,
+            after=_SYNC.after(page.cursor),
+            limit=page.fetch,
         )
-        items = [
-            SyncRow(
-                r.connection,
-                r.sku,
-                r.pending,
-                r.pushed_quantity,
-                r.pushed_at,
-                r.attempts,
-                r.last_error,
-                r.checked_at,
-            )
-            for r in found.rows
-        ]
-        return SyncPage(items=items, next=found.next)
+        return _SYNC.page(found, page, key=lambda r: (r.connection, r.sku), show=_sync_row)
 
     @get(
         "/drift",
@@ -172,15 +181,20 @@ class StockController(Controller):
         summary="Figures a channel showed that differed from the hub's, newest first",
     )
     async def drift(
-        self,
-        hub: NamedDependency[Hub],
-        connection: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-    ) -> list[DriftFound]:
-        rows = await stock_sync.drift_found(hub.db, connection=connection, limit=limit)
-        return [
-            DriftFound(r.at, r.connection, r.sku, r.hub_quantity, r.channel_quantity) for r in rows
-        ]
+        self, hub: NamedDependency[Hub], page: NamedDependency[PageAsk], connection: AnyOf = None
+    ) -> Page[DriftFound]:
+        after = _DRIFT.after(page.cursor)
+        rows = await stock_sync.drift_found(
+            hub.db, connection=connection, after=after[0] if after else None, limit=page.fetch
+        )
+        return _DRIFT.page(
+            rows,
+            page,
+            key=lambda r: (r.id,),
+            show=lambda r: DriftFound(
+                r.at, r.connection, r.sku, r.hub_quantity, r.channel_quantity
+            ),
+        )
 
 
 class LocationController(Controller):
@@ -196,9 +210,12 @@ class LocationController(Controller):
     async def add(self, hub: NamedDependency[Hub], data: JSONBody[LocationIn]) -> LocationIn:
         return await stock_service.add_location(hub.db, data)
 
-    @get("/", guards=[requires("stock:read")], summary="Every location, by priority")
-    async def list_all(self, hub: NamedDependency[Hub]) -> list[LocationIn]:
-        return await stock_service.list_locations(hub.db)
+    @get("/", guards=[requires("stock:read")], summary="Locations by priority (then code)")
+    async def list_all(
+        self, hub: NamedDependency[Hub], page: NamedDependency[PageAsk]
+    ) -> Page[LocationIn]:
+        found = await stock_service.list_locations(hub.db)
+        return _LOCATIONS.page_of(found, page, key=lambda x: (x.priority, x.code))
 
 
 __all__ = ["LocationController", "StockController"]

@@ -45,6 +45,7 @@ class EventKind(StrEnum):
     FULFILMENT_CANCEL_REFUSED = "fulfilment_cancel_refused"  # the partner would not cancel
     FULFILMENT_CANCELLED = "fulfilment_cancelled"  # the partner cancelled one
     CANCELLED_FULFILMENT_SHIPPED = "cancelled_fulfilment_shipped"
+    EDITED = "edited"  # an operator changed the address, note, tags, ship_by or service level
 
 
 S = OrderStatus
@@ -68,6 +69,10 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 HOLDABLE: frozenset[OrderStatus] = frozenset(
     s for s, targets in TRANSITIONS.items() if S.ON_HOLD in targets
 )
+
+
+#: statuses in which an order's content may still change: nothing went to fulfilment yet.
+EDITABLE: frozenset[OrderStatus] = frozenset({S.RECEIVED, S.ON_HOLD, S.ACCEPTED, S.ALLOCATED})
 
 
 class TransitionRefused(ValueError):

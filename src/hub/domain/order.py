@@ -120,6 +120,7 @@ class Order(OrderData, frozen=True, kw_only=True):
     public_ref: str
     status: OrderStatus
     received_at: datetime
+    updated_at: datetime  # the last change of any kind: status, content, attention
 
 
 class FieldError(Struct, frozen=True):

@@ -55,11 +55,6 @@ class SkuOut(msgspec.Struct, frozen=True):
     components: dict[str, int] = {}
 
 
-class SkuPage(msgspec.Struct, frozen=True):
-    items: list[SkuOut]
-    next_after: str | None
-
-
 def _bad(i: int, field: str, reason: str) -> Unprocessable:
     name = f"skus[{i}].{field}"
     return Unprocessable(f"{name}: {reason}; nothing was stored", [FieldError(name, reason)])
@@ -212,9 +207,8 @@ async def get_sku(db: Database, sku_or_alias: str) -> SkuOut:
     return found
 
 
-async def list_skus(db: Database, *, after: str | None = None, limit: int = 100) -> SkuPage:
-    """A page of SKUs in SKU order; pass ``next_after`` back as ``after`` for the next."""
+async def list_skus(db: Database, *, after: str | None = None, limit: int = 100) -> list[SkuOut]:
+    """Up to ``limit`` SKUs in SKU order, after the SKU ``after``."""
     async with db.read() as conn:
         rows = await conn.run_sync(store.list_skus, after, limit)
-    items = [_out(*r) for r in rows]
-    return SkuPage(items=items, next_after=items[-1].sku if len(items) == limit else None)
+    return [_out(*r) for r in rows]

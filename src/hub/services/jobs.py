@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -125,7 +125,12 @@ def load_plugins(registry: JobRegistry, modules: tuple[str, ...]) -> None:
 
 
 async def list_jobs(
-    db: Database, *, state: str | None, kind: str | None, after: int | None, limit: int
+    db: Database,
+    *,
+    state: str | Sequence[str] | None,
+    kind: str | Sequence[str] | None,
+    after: int | None,
+    limit: int,
 ) -> list[Job]:
     async with db.read() as conn:
         return await job_store.list_jobs(conn, state=state, kind=kind, after=after, limit=limit)

@@ -1,14 +1,15 @@
 """An operator's order actions (accept, hold, release, cancel), order queries, and the
 check that a directly entered order's channel exists.
 
-How an order comes in, and the ``order.accept`` job, are in ``services/intake``.
+How an order comes in, and the ``order.accept`` job, are in ``services/intake``; what an
+operator may change on an order (``PATCH``) is in ``services/order_edit``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,6 +24,7 @@ from hub.domain.lifecycle import (
     require_move,
 )
 from hub.domain.order import FieldError, Order
+from hub.domain.refund import refund_due
 from hub.errors import Conflict, NotFound, Unprocessable
 from hub.services import stock
 from hub.services.fulfilment.dispatch import cancel_open
@@ -30,10 +32,11 @@ from hub.services.intake.accept import ACCEPT_JOB
 from hub.services.routing import waits
 from hub.services.routing.route import ROUTE_JOB
 from hub.store import jobs as job_store
-from hub.store import orders
+from hub.store import order_queries, orders
 from hub.store.database import Database
 from hub.store.jobs import NewJob
-from hub.store.orders import Event, event_row
+from hub.store.order_queries import OrderFilter, OrderSort
+from hub.store.orders import Event, event_row, to_order
 
 RETRY_ACCEPT_ATTEMPTS = 8
 
@@ -102,6 +105,8 @@ async def change(
             ):
                 continue  # changed under us; read again
             detail: dict[str, object] = {"reason": reason} if reason else {}
+            if target == OrderStatus.CANCELLED:
+                detail["refund_due"] = msgspec.to_builtins(refund_due(to_order(row)))
             detail |= await _follow_up(conn, order_id, current, target, now=now)
             event = Event(
                 at=now,
@@ -156,36 +161,48 @@ async def _queue(conn: AsyncConnection, kind: str, order_id: str, *, now: dateti
     )
 
 
-async def get_detail(db: Database, order_id: str) -> OrderDetail:
+async def get_detail(db: Database, reference: str) -> OrderDetail:
+    """An order with its timeline, by its id or its number (``H-100002``)."""
     async with db.read() as conn:
-        order = await orders.get(conn, order_id)
+        order = await orders.get(conn, reference)
+        if order is None and (found := await order_queries.id_by_number(conn, reference)):
+            order = await orders.get(conn, found)
         if order is None:
-            raise NotFound(f"no order {order_id}")
-        events = await orders.timeline(conn, order_id)
+            raise NotFound(f"no order {reference}")
+        events = await orders.timeline(conn, order.id)
     return OrderDetail(**msgspec.structs.asdict(order), timeline=events)
+
+
+async def detail_by_external(db: Database, channel: str, external_id: str) -> OrderDetail:
+    """An order with its timeline, by the channel's own id for it."""
+    async with db.read() as conn:
+        found = await order_queries.id_by_external(conn, channel, external_id)
+    if found is None:
+        raise NotFound(f"no order {external_id!r} from channel {channel!r}")
+    return await get_detail(db, found)
 
 
 async def list_orders(
     db: Database,
+    found: OrderFilter,
     *,
-    channels: Sequence[str] | None,
-    status: str | None,
-    placed_from: datetime | None,
-    placed_to: datetime | None,
-    before_id: str | None,
-    limit: int,
-) -> tuple[list[Order], str | None]:
-    """A page of orders, newest first, and the cursor of the next page (None at the end)."""
+    sort: OrderSort = OrderSort.PLACED_DESC,
+    after: Sequence[Any] | None = None,
+    limit: int = 100,
+) -> list[Order]:
+    """Up to ``limit`` orders that pass ``found``, in ``sort`` order, after the sort key
+    ``after`` (the key of the last order of the previous page)."""
     async with db.read() as conn:
-        page = await orders.list_page(
-            conn,
-            channels=channels,
-            status=status,
-            placed_from=placed_from,
-            placed_to=placed_to,
-            before_id=before_id,
-            limit=limit + 1,
-        )
-    if len(page) > limit:
-        return page[:limit], page[limit - 1].id
-    return page, None
+        return await order_queries.list_page(conn, found, sort=sort, after=after, limit=limit)
+
+
+__all__ = [
+    "Action",
+    "OrderDetail",
+    "OrderFilter",
+    "OrderSort",
+    "change",
+    "detail_by_external",
+    "get_detail",
+    "list_orders",
+]

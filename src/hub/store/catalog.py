@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from hub.store.paging import keyset
 from hub.store.tables import bundle_components, sku_aliases, sku_listings, skus
 
 
@@ -184,10 +185,8 @@ def list_skus(
     conn: Connection, after: str | None, limit: int
 ) -> list[tuple[Any, dict[str, str], list[str], dict[str, int]]]:
     """A page of SKUs in SKU order, after ``after``."""
-    query = select(skus).order_by(skus.c.sku).limit(limit)
-    if after is not None:
-        query = query.where(skus.c.sku > after)
-    rows = list(conn.execute(query))
+    key = None if after is None else [after]
+    rows = list(conn.execute(keyset(select(skus), [skus.c.sku], key, limit=limit)))
     extras = _extras(conn, [r.sku for r in rows])
     return [(r, *extras[r.sku]) for r in rows]
 

@@ -20,6 +20,7 @@ from hub.domain.fulfilment import (
     require_fulfilment_move,
     require_parcel_move,
 )
+from hub.store.paging import any_of, keyset, where_all
 from hub.store.tables import fulfilment_lines, fulfilments, orders, shipment_lines, shipments
 
 
@@ -135,24 +136,25 @@ def set_shipped(conn: Connection, fulfilment_id: str, shipped: dict[int, int]) -
 
 def open_at(
     conn: Connection,
-    location: str | None,
-    status: str | None,
+    location: str | Sequence[str] | None,
+    status: str | Sequence[str] | None,
     limit: int,
+    after: Sequence[Any] | None = None,
     channels: Collection[str] | None = None,
 ) -> list[Any]:
-    """Oldest first; ``channels``: only fulfilments of those channels' orders (None: all)."""
-    query = select(fulfilments).order_by(fulfilments.c.created_at, fulfilments.c.id).limit(limit)
-    if location is not None:
-        query = query.where(fulfilments.c.location == location)
-    if status == "open":  # the work list: everything still open
-        query = query.where(fulfilments.c.status.in_(sorted(STILL_OPEN)))
-    elif status is not None:
-        query = query.where(fulfilments.c.status == status)
+    """Fulfilments oldest first after the key ``(created_at, id)``; a list means any of
+    its values, and the status ``open`` stands for every status still open (work to do).
+    ``channels``: only fulfilments of those channels' orders (None: all)."""
+    wanted = [status] if isinstance(status, str) else status
+    if wanted is not None and "open" in wanted:
+        wanted = sorted((set(wanted) - {"open"}) | STILL_OPEN)
+    c = fulfilments.c
+    query = where_all(select(fulfilments), any_of(c.location, location), any_of(c.status, wanted))
     if channels is not None:
-        query = query.join(orders, orders.c.id == fulfilments.c.order_id).where(
+        query = query.join(orders, orders.c.id == c.order_id).where(
             orders.c.channel.in_(sorted(channels))
         )
-    return list(conn.execute(query))
+    return list(conn.execute(keyset(query, [c.created_at, c.id], after, limit=limit)))
 
 
 def visible(conn: Connection, fulfilment_id: str, channels: Collection[str] | None) -> Any | None:

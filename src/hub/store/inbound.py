@@ -8,6 +8,7 @@ replay that fails for another reason does not hide the first one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ import msgspec
 from sqlalchemy import Connection, Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.store.paging import any_of, keyset, where_all
 from hub.store.tables import inbound_messages, inbound_reasons
 
 STATUSES = ("received", "processed", "quarantined")
@@ -151,16 +153,15 @@ async def reasons(conn: AsyncConnection, message_id: str) -> list[QuarantineReas
 async def list_messages(
     conn: AsyncConnection,
     *,
-    status: str | None,
-    connection: str | None,
+    status: str | Sequence[str] | None,
+    connection: str | Sequence[str] | None,
     after: str | None,
     limit: int,
 ) -> list[InboundMessage]:
-    query = select(inbound_messages).order_by(inbound_messages.c.id).limit(limit)
-    if status:
-        query = query.where(inbound_messages.c.status == status)
-    if connection:
-        query = query.where(inbound_messages.c.connection == connection)
-    if after:
-        query = query.where(inbound_messages.c.id > after)
-    return [_message(r) for r in await conn.execute(query)]
+    """Messages by id (oldest first) after ``after``; a list means any of its values."""
+    c = inbound_messages.c
+    query = where_all(
+        select(inbound_messages), any_of(c.status, status), any_of(c.connection, connection)
+    )
+    key = None if after is None else [after]
+    return [_message(r) for r in await conn.execute(keyset(query, [c.id], key, limit=limit))]

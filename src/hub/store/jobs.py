@@ -14,6 +14,7 @@ import msgspec
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.store.paging import any_of, keyset, where_all
 from hub.store.tables import jobs
 
 STATES = ("pending", "running", "done", "dead")
@@ -227,16 +228,17 @@ async def get(conn: AsyncConnection, job_id: int) -> Job | None:
 
 
 async def list_jobs(
-    conn: AsyncConnection, *, state: str | None, kind: str | None, after: int | None, limit: int
+    conn: AsyncConnection,
+    *,
+    state: str | Sequence[str] | None,
+    kind: str | Sequence[str] | None,
+    after: int | None,
+    limit: int,
 ) -> list[Job]:
-    query = select(jobs).order_by(jobs.c.id).limit(limit)
-    if state:
-        query = query.where(jobs.c.state == state)
-    if kind:
-        query = query.where(jobs.c.kind == kind)
-    if after is not None:
-        query = query.where(jobs.c.id > after)
-    return [_job(r) for r in await conn.execute(query)]
+    """Jobs by id (oldest first) after ``after``; a list of states or kinds means any of."""
+    query = where_all(select(jobs), any_of(jobs.c.state, state), any_of(jobs.c.kind, kind))
+    key = None if after is None else [after]
+    return [_job(r) for r in await conn.execute(keyset(query, [jobs.c.id], key, limit=limit))]
 
 
 async def counts(conn: AsyncConnection) -> dict[str, int]:

@@ -45,6 +45,16 @@ def event_row(order_id: str, event: Event) -> dict[str, Any]:
     }
 
 
+def content(row: Row[Any]) -> OrderData:
+    """The channel-supplied part of a stored order (with any operator edits)."""
+    return decode_kept(row.doc, OrderData)
+
+
+def edits_of(row: Row[Any]) -> dict[str, Any]:
+    """The fields an operator changed -> the value the channel had sent for each."""
+    return msgspec.json.decode(row.edits) if row.edits else {}
+
+
 def to_order(row: Row[Any]) -> Order:
     data = decode_kept(row.doc, OrderData)
     return Order(
@@ -54,6 +64,7 @@ def to_order(row: Row[Any]) -> Order:
         public_ref=row.public_ref,
         status=row.status,
         received_at=row.received_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -201,6 +212,32 @@ async def move(
     return bool(result.rowcount)
 
 
+async def replace_content(
+    conn: AsyncConnection,
+    order_id: str,
+    *,
+    expected_version: int,
+    data: OrderData,
+    search: str,
+    edits: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Store an operator's change to an order's content, if nobody changed the order since
+    it was read (its ``version``); False if somebody did."""
+    result = await conn.execute(
+        update(orders)
+        .where(orders.c.id == order_id, orders.c.version == expected_version)
+        .values(
+            doc=msgspec.json.encode(data),
+            search=search,
+            edits=msgspec.json.encode(edits).decode() if edits else None,
+            updated_at=now,
+            version=expected_version + 1,
+        )
+    )
+    return bool(result.rowcount)
+
+
 def move_many(
     conn: Connection,
     ids: Sequence[str],
@@ -286,15 +323,25 @@ def lock_in_status(conn: Connection, ids: Sequence[str], status: str) -> list[Or
     return [to_order(r) for r in conn.execute(query)]
 
 
-def replace_content(
-    conn: Connection, order_id: str, data: OrderData, digest: str, *, now: datetime
+def replace_from_channel(
+    conn: Connection,
+    order_id: str,
+    data: OrderData,
+    digest: str,
+    *,
+    now: datetime,
+    search: str,
+    edits: dict[str, Any] | None,
 ) -> None:
-    """A channel's changed version of an order: its document, figures and lines replaced."""
+    """A channel's changed version of an order: its document, figures and lines replaced;
+    ``search`` is what ``q`` finds it by, ``edits`` the operator's edits it keeps."""
     conn.execute(
         update(orders)
         .where(orders.c.id == order_id)
         .values(
             doc=_encoder.encode(data),
+            search=search,
+            edits=msgspec.json.encode(edits).decode() if edits else None,
             content_hash=digest,
             total=data.totals.total,
             currency=data.currency,

@@ -17,10 +17,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, true, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from hub.store.paging import any_of, keyset, where_all
 from hub.store.tables import sku_listings, stock_dirty, stock_drift, stock_sync
 
 
@@ -257,29 +258,38 @@ def record_drift(
 def state(
     conn: Connection,
     *,
-    connection: str | None = None,
-    sku: str | None = None,
-    only: str | None = None,
-    after: tuple[str, str] | None = None,
+    connection: str | Sequence[str] | None = None,
+    sku: str | Sequence[str] | None = None,
+    only: str | Sequence[str] | None = None,
+    after: Sequence[str] | None = None,
     limit: int = 100,
 ) -> list[Any]:
-    """Rows of ``stock_sync``; ``only`` is pending or error."""
-    query = select(stock_sync).order_by(stock_sync.c.connection, stock_sync.c.sku).limit(limit)
-    if connection is not None:
-        query = query.where(stock_sync.c.connection == connection)
-    if sku is not None:
-        query = query.where(stock_sync.c.sku == sku)
-    if only == "pending":
-        query = query.where(stock_sync.c.pending == true())
-    elif only == "error":
-        query = query.where(stock_sync.c.last_error.is_not(None))
-    if after is not None:
-        query = query.where(tuple_(stock_sync.c.connection, stock_sync.c.sku) > after)
-    return list(conn.execute(query))
+    """Rows of ``stock_sync`` by connection and SKU, after the key ``(connection, sku)``;
+    ``only`` is pending or error (or both: either)."""
+    wanted = {only} if isinstance(only, str) else set(only or ())
+    states = [
+        stock_sync.c.pending == true() if "pending" in wanted else None,
+        stock_sync.c.last_error.is_not(None) if "error" in wanted else None,
+    ]
+    either = [s for s in states if s is not None]
+    query = where_all(
+        select(stock_sync),
+        any_of(stock_sync.c.connection, connection),
+        any_of(stock_sync.c.sku, sku),
+        or_(*either) if either else None,
+    )
+    columns = [stock_sync.c.connection, stock_sync.c.sku]
+    return list(conn.execute(keyset(query, columns, after, limit=limit)))
 
 
-def drift(conn: Connection, *, connection: str | None, limit: int) -> list[Any]:
-    query = select(stock_drift).order_by(stock_drift.c.id.desc()).limit(limit)
-    if connection is not None:
-        query = query.where(stock_drift.c.connection == connection)
-    return list(conn.execute(query))
+def drift(
+    conn: Connection,
+    *,
+    connection: str | Sequence[str] | None,
+    after: int | None = None,
+    limit: int,
+) -> list[Any]:
+    """What drift checks found, newest first, before the id ``after``."""
+    query = where_all(select(stock_drift), any_of(stock_drift.c.connection, connection))
+    key = None if after is None else [after]
+    return list(conn.execute(keyset(query, [stock_drift.c.id], key, limit=limit, descending=True)))

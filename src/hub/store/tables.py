@@ -74,10 +74,22 @@ orders = Table(
     Column("version", Integer, nullable=False, default=1),
     Column("doc", LargeBinary, nullable=False),
     Column("attention", Text),  # why an operator must look at this order, if they must
+    Column("search", Text, nullable=False, server_default=text("''")),  # what ?q= looks in
+    Column("edits", Text),  # JSON: fields an operator changed -> what the channel had sent
     UniqueConstraint("channel", "external_id"),
-    Index(None, "status", "id"),
-    Index(None, "channel", "id"),
-    Index(None, "placed_at"),
+    # GET /orders: one index per filter, sorted by a time and the id (store/order_queries)
+    Index(None, "channel", "placed_at", "id"),
+    Index(None, "status", "placed_at", "id"),
+    Index(None, "placed_at", "id"),
+    Index(None, "updated_at", "id"),
+    Index(None, "external_id"),
+    Index(
+        "ix_orders_search_trgm",
+        "search",
+        postgresql_using="gin",
+        postgresql_ops={"search": "gin_trgm_ops"},
+        info={"dialects": ["postgresql"]},  # pg_trgm; SQLite has none (and reads every row)
+    ),
 )
 
 order_lines = Table(

@@ -3,7 +3,7 @@ fulfilment, and a parcel it confirms shipped (``POST /fulfilments/{id}/shipments
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,16 +47,20 @@ def _view(conn: Connection, f: Any) -> FulfilmentView:
 async def list_fulfilments(
     db: Database,
     *,
-    location: str | None,
-    status: str | None,
+    location: str | Sequence[str] | None,
+    status: str | Sequence[str] | None,
     limit: int,
+    after: Sequence[Any] | None = None,
     channels: Collection[str] | None = None,
 ) -> list[FulfilmentView]:
-    """Oldest first; ``status="open"``: every fulfilment still open (not all shipped, not
-    ended). ``channels``: only those channels' orders' fulfilments (None: every one)."""
+    """Oldest first, after the key ``(created_at, id)``; ``status="open"``: every
+    fulfilment still open (not all shipped, not ended). ``channels``: only those channels'
+    orders' fulfilments (None: every one)."""
     async with db.read() as aconn:
         return await aconn.run_sync(
-            lambda c: [_view(c, f) for f in store.open_at(c, location, status, limit, channels)]
+            lambda c: [
+                _view(c, f) for f in store.open_at(c, location, status, limit, after, channels)
+            ]
         )
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import msgspec
 from sqlalchemy import Connection
 
-from hub.domain.lifecycle import EventKind, OrderStatus, can_move
+from hub.domain.lifecycle import EDITABLE, EventKind, OrderStatus, can_move
 from hub.domain.order import OrderData, normalise
+from hub.domain.order_edit import keep_edits
 from hub.errors import Conflict
 from hub.sdk.connector import ChannelOrder
 from hub.services import stock
@@ -24,11 +26,8 @@ from hub.services.intake.accept import shortfall_text
 from hub.services.intake.writer import IngestRequest, IngestResult, content_hash, write_batch
 from hub.store import orders as order_store
 from hub.store import routing as routing_store
+from hub.store.order_queries import search_text
 from hub.store.orders import Event, event_row
-
-EDITABLE = frozenset(
-    {OrderStatus.RECEIVED, OrderStatus.ON_HOLD, OrderStatus.ACCEPTED, OrderStatus.ALLOCATED}
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +111,8 @@ def _update(
     key = (data.channel or "", data.external_id or "")
     row = order_store.find_by_natural_keys(conn, [key])[key]
     old = order_store.to_order(row)
+    edited = order_store.edits_of(row)
+    data, edits, taken_back = keep_edits(data, order_store.content(row), edited)
     changed = _changed(old, data)
     status = OrderStatus(row.status)
     if status not in EDITABLE:
@@ -121,9 +122,16 @@ def _update(
         )
         return row.id, False, note
     data = msgspec.structs.replace(data, placed_at=data.placed_at or old.placed_at)
-    order_store.replace_content(conn, row.id, data, digest, now=now)
+    order_store.replace_from_channel(
+        conn, row.id, data, digest, now=now, search=search_text(row.number, data), edits=edits
+    )
     order_store.add_note(
-        conn, row.id, EventKind.UPDATED, {"changed": changed}, actor=actor, now=now
+        conn,
+        row.id,
+        EventKind.UPDATED,
+        _edits_noted({"changed": changed}, edits, taken_back),
+        actor=actor,
+        now=now,
     )
     if "lines" in changed:
         note = _rereserve(conn, row.id, actor=actor, now=now)
@@ -193,6 +201,17 @@ def _event(
 ) -> None:
     event = Event(at=now, actor=actor, kind=kind, from_status=frm, to_status=to, detail=detail)
     order_store.add_events_sync(conn, [event_row(order_id, event)])
+
+
+def _edits_noted(
+    detail: dict[str, Any], kept: dict[str, Any], taken_back: list[str]
+) -> dict[str, Any]:
+    """The timeline's note of an update to an order an operator edited."""
+    if kept:
+        detail["operator_edits_kept"] = sorted(kept)
+    if taken_back:
+        detail["operator_edits_replaced_by_channel"] = taken_back
+    return detail
 
 
 def _changed(old: OrderData, new: OrderData) -> list[str]:

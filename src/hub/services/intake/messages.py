@@ -13,6 +13,7 @@ changing nothing, a message whose connection this process does not know.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -193,7 +194,12 @@ async def reasons(db: Database, message_id: str) -> list[QuarantineReason]:
 
 
 async def list_messages(
-    db: Database, *, status: str | None, connection: str | None, after: str | None, limit: int
+    db: Database,
+    *,
+    status: str | Sequence[str] | None,
+    connection: str | Sequence[str] | None,
+    after: str | None,
+    limit: int,
 ) -> list[InboundMessage]:
     async with db.read() as conn:
         return await store.list_messages(

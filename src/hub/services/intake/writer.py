@@ -37,6 +37,7 @@ from hub.services.intake.accept import ACCEPT_JOB
 from hub.store import idempotency, orders
 from hub.store import jobs as job_store
 from hub.store.database import Database
+from hub.store.order_queries import search_text
 from hub.store.orders import Event, event_row
 
 log = logging.getLogger(__name__)
@@ -295,6 +296,7 @@ def _create(
             public_ref=ids.public_ref(),
             status=OrderStatus.RECEIVED,
             received_at=now,
+            updated_at=now,
         )
         body = _encoder.encode(order)
         outcomes[index] = IngestResult(created=True, order_id=order_id, body=body)
@@ -364,6 +366,7 @@ def _order_row(order: Order, data: OrderData, digest: str, now: datetime) -> dic
         "content_hash": digest,
         "version": 1,
         "doc": _encoder.encode(data),
+        "search": search_text(order.number, data),
     }
 
 

@@ -34,7 +34,7 @@ from hub.services.stock_sync.jobs import DRIFT_JOB, FANOUT_JOB, JOB_ATTEMPTS, PU
 from hub.services.stock_sync.push import PushSummary, handle_push_job, idempotency_key, push
 from hub.services.stock_sync.resync import resync
 from hub.services.stock_sync.schedule import Due, enqueue_due
-from hub.services.stock_sync.state import SyncState, drift_found, sync_state
+from hub.services.stock_sync.state import drift_found, sync_state
 from hub.services.stock_sync.targets import Target, figures, target, targets
 
 __all__ = [
@@ -47,7 +47,6 @@ __all__ = [
     "Due",
     "OnDirty",
     "PushSummary",
-    "SyncState",
     "Target",
     "check_drift",
     "drift_found",

@@ -1,0 +1,128 @@
+"""Finding orders: the filtered, sorted, keyset-paged list, and lookups by number and by
+the channel's id.
+
+Every filter has an index (migration 0014): ``channel`` and ``status`` with the placed
+time, ``external_id``, ``number`` (unique), the line SKUs (``order_lines.sku``), the
+placed and updated times (each with ``id``, the sort keys), and on PostgreSQL a trigram
+index on ``search`` for ``q``. ``search`` holds the texts ``q`` looks in, lower-cased; the
+store writes it with the order (``search_text``). On SQLite ``q`` reads every order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.domain.order import Order, OrderData
+from hub.store.orders import to_order
+from hub.store.paging import any_of, keyset, where_all
+from hub.store.tables import order_lines, orders
+
+
+class OrderSort(StrEnum):
+    """The orders' sort orders; ``-`` is newest first."""
+
+    PLACED_DESC = "-placed_at"
+    PLACED = "placed_at"
+    UPDATED_DESC = "-updated_at"
+    UPDATED = "updated_at"
+
+    @property
+    def columns(self) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+        """The sort key: the time, then the id (unique, so ties keep one order)."""
+        time = orders.c.updated_at if "updated" in self.value else orders.c.placed_at
+        return time, orders.c.id
+
+    @property
+    def descending(self) -> bool:
+        return self.value.startswith("-")
+
+    def key(self, order: Order) -> tuple[datetime, str]:
+        """The sort key of an order as read: where the next page starts."""
+        time = order.updated_at if "updated" in self.value else order.placed_at
+        assert time is not None
+        return time, order.id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderFilter:
+    """What ``GET /orders`` filters by. A list means any of its values; None: no filter.
+    ``placed_since`` and ``updated_since`` are inclusive, ``placed_until`` exclusive."""
+
+    channels: Sequence[str] | None = None
+    statuses: Sequence[str] | None = None
+    external_ids: Sequence[str] | None = None
+    numbers: Sequence[str] | None = None
+    skus: Sequence[str] | None = None
+    placed_since: datetime | None = None
+    placed_until: datetime | None = None
+    updated_since: datetime | None = None
+    q: str | None = None
+
+
+def search_text(number: str, data: OrderData) -> str:
+    """What ``q`` searches: the number, the channel's id and number, the buyer's name and
+    email and the ship-to name, lower-cased, one per line."""
+    parts = [number, data.external_id, data.external_number, data.customer.name]
+    parts += [data.customer.email, data.shipping_address.name if data.shipping_address else None]
+    return "\n".join(p.lower() for p in parts if p)
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def conditions(f: OrderFilter) -> list[ColumnElement[bool] | None]:
+    c = orders.c
+    by_sku = None
+    if f.skus is not None:
+        lines = select(order_lines.c.order_id).where(any_of(order_lines.c.sku, f.skus))
+        by_sku = c.id.in_(lines)
+    return [
+        any_of(c.channel, f.channels),
+        any_of(c.status, f.statuses),
+        any_of(c.external_id, f.external_ids),
+        any_of(c.number, f.numbers),
+        by_sku,
+        c.placed_at >= f.placed_since if f.placed_since else None,
+        c.placed_at < f.placed_until if f.placed_until else None,
+        c.updated_at >= f.updated_since if f.updated_since else None,
+        c.search.like(_like(f.q), escape="\\") if f.q else None,
+    ]
+
+
+def page_query(
+    f: OrderFilter, sort: OrderSort, after: Sequence[Any] | None, limit: int
+) -> Select[Any]:
+    """The statement ``list_page`` runs (the index test explains it)."""
+    query = where_all(select(orders), *conditions(f))
+    return keyset(query, sort.columns, after, limit=limit, descending=sort.descending)
+
+
+async def list_page(
+    conn: AsyncConnection,
+    f: OrderFilter,
+    *,
+    sort: OrderSort,
+    after: Sequence[Any] | None,
+    limit: int,
+) -> list[Order]:
+    return [to_order(r) for r in await conn.execute(page_query(f, sort, after, limit))]
+
+
+async def id_by_number(conn: AsyncConnection, number: str) -> str | None:
+    return (await conn.execute(select(orders.c.id).where(orders.c.number == number))).scalar()
+
+
+async def id_by_external(conn: AsyncConnection, channel: str, external_id: str) -> str | None:
+    query = select(orders.c.id).where(
+        orders.c.channel == channel, orders.c.external_id == external_id
+    )
+    return (await conn.execute(query)).scalar()

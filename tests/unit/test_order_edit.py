@@ -1,0 +1,73 @@
+"""The pure rules of an operator's order edit and of the refund a cancellation leaves due."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import msgspec
+import pytest
+
+from hub.domain.lifecycle import OrderStatus
+from hub.domain.order import Address, InvalidOrder, OrderData, Payment
+from hub.domain.order_edit import OrderPatch, apply, keep_edits, refusal
+from hub.domain.refund import refund_due
+from tests.conftest import PAYLOADS
+
+
+def stored() -> OrderData:
+    return msgspec.json.decode((PAYLOADS / "order_minimal.json").read_bytes(), type=OrderData)
+
+
+def test_apply_changes_only_what_differs_and_keeps_utc() -> None:
+    berlin = timezone(timedelta(hours=1))
+    patch = OrderPatch(ship_by=datetime(2025, 3, 20, 18, tzinfo=berlin), tags=[], note=None)
+    data, changes = apply(stored(), patch)
+    assert data.ship_by == datetime(2025, 3, 20, 17, tzinfo=UTC)
+    assert changes == {"ship_by": {"from": None, "to": "2025-03-20T17:00:00Z"}}  # tags, note same
+
+
+def test_apply_names_the_broken_field() -> None:
+    bad = Address(line1="x", city="y", country="ZZ")
+    with pytest.raises(InvalidOrder) as caught:
+        apply(stored(), OrderPatch(shipping_address=bad))
+    assert [e.field for e in caught.value.errors] == ["shipping_address.country"]
+
+
+def test_keep_edits_keeps_a_field_the_channel_still_sends_as_before() -> None:
+    operator = msgspec.structs.replace(stored(), note="operator's")
+    incoming = msgspec.structs.replace(stored(), note=None, tags=["new"])
+    kept, standing, back = keep_edits(incoming, operator, {"note": None})
+    assert (kept.note, kept.tags, standing, back) == ("operator's", ["new"], {"note": None}, [])
+    changed = msgspec.structs.replace(incoming, note="buyer's")
+    kept, standing, back = keep_edits(changed, operator, {"note": None})
+    assert (kept.note, standing, back) == ("buyer's", {}, ["note"])
+
+
+@pytest.mark.parametrize("status", list(OrderStatus))
+def test_only_orders_not_yet_released_may_change(status: OrderStatus) -> None:
+    before_release = {"received", "on_hold", "accepted", "allocated"}
+    why = refusal(status, "H-100002")
+    assert (why is None) == (status in before_release)
+    if why is not None:
+        assert "H-100002" in why and status in why
+
+
+@pytest.mark.parametrize(
+    ("payment", "amount", "action"),
+    [
+        ("paid", 3500, "refund"),
+        ("partially_refunded", None, "refund_rest"),
+        ("authorized", 0, "void_authorization"),
+        ("pending", 0, "none"),
+        ("refunded", 0, "none"),
+        ("voided", 0, "none"),
+        ("failed", 0, "none"),
+    ],
+)
+def test_refund_due_follows_the_payment_status(
+    payment: str, amount: int | None, action: str
+) -> None:
+    order = msgspec.structs.replace(stored(), payment=Payment(status=payment))  # type: ignore[arg-type]
+    due = refund_due(order)
+    assert (due.amount, due.action, due.currency) == (amount, action, "EUR")
+    assert due.at_most == (0 if amount == 0 else 3500) and due.note
