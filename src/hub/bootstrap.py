@@ -101,7 +101,8 @@ class Hub:
     async def start(self, *, run_worker: bool = False) -> None:
         """Open the HTTP client and the order writer; with ``run_worker``, also run a job
         worker in this process until ``close``."""
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
+        limit = self.settings.partner_timeout_seconds
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(limit, connect=min(10.0, limit)))
         await self.writer.start()
         if run_worker:
             self._worker_stop.clear()

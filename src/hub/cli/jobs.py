@@ -15,23 +15,28 @@ def jobs() -> None:
 
 
 @jobs.command("list")
-@click.option("--state", type=click.Choice(["pending", "running", "done", "dead"]))
+@click.option(
+    "--state",
+    type=click.Choice(["pending", "retrying", "running", "done", "dead"]),
+    help="retrying: failed at least once, waiting for its next attempt",
+)
 @click.option("--kind")
 @click.option("--limit", default=100, show_default=True)
 def jobs_list(state: str | None, kind: str | None, limit: int) -> None:
-    """List jobs, oldest first."""
+    """List jobs, oldest first, with their state and next attempt."""
     items = run(
         load_settings(),
         lambda db: job_service.list_jobs(db, state=state, kind=kind, after=None, limit=limit),
     )
-    table = Table("id", "kind", "state", "attempts", "run at", "last error")
+    table = Table("id", "kind", "state", "attempts", "next attempt", "last error")
     for j in items:
+        upcoming = j.next_attempt_at
         table.add_row(
             str(j.id),
             j.kind,
-            j.state,
+            j.shown_state,
             f"{j.attempts}/{j.max_attempts}",
-            j.run_at.isoformat(timespec="seconds"),
+            upcoming.isoformat(timespec="seconds") if upcoming else "",
             (j.last_error or "")[:80],
         )
     console.print(table)

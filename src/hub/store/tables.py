@@ -293,6 +293,9 @@ stock_sync = Table(
     Column("attempts", Integer, nullable=False),  # failed pushes since the last success
     Column("last_error", Text),
     Column("checked_at", UtcDateTime),  # last drift check
+    # the figure (and listing) the partner refused for good: not sent again until it changes
+    Column("refused_quantity", Integer),
+    Column("refused_listing", String(200)),
     Index(None, "connection", "pending", "changed_at", "sku"),  # the push job's next batch
 )
 
@@ -382,3 +385,6 @@ route_waits = Table(
     Column("order_id", String(26), ForeignKey("orders.id"), primary_key=True),
     Column("since", UtcDateTime, nullable=False),
 )
+
+# The breakers and token buckets shared by every worker: their own module, this metadata.
+from hub.store import partner_tables as _partner_tables  # noqa: E402, F401

@@ -70,7 +70,7 @@ async def process(ctx: JobContext, message_id: str) -> str:
         return await _process_events(ctx, row, connection, connector)
     try:
         reported: list[ChannelOrder] = await connector.orders_from_message(
-            connection, row.body, row.topic, ctx.partner_http()
+            connection, row.body, row.topic, ctx.partner_http(connection.code)
         )
         for r in reported:
             normalise(r.order)  # fail here, before anything is written
@@ -113,7 +113,7 @@ async def _process_events(ctx: JobContext, row: Row[Any], connection: Any, conne
             events: list[PartnerEvent] = [msgspec.json.decode(row.body, type=ShipmentReport)]
         else:
             events = await connector.events_from_message(
-                connection, row.body, row.topic, ctx.partner_http()
+                connection, row.body, row.topic, ctx.partner_http(connection.code)
             )
     except (ValueError, msgspec.MsgspecError) as exc:
         return await _quarantine(ctx.db, row.id, str(exc) or type(exc).__name__)

@@ -37,7 +37,7 @@ async def check_drift(ctx: JobContext, code: str) -> DriftSummary:
     if not isinstance(reader, ReadsStock):
         raise FatalJobError(f"connection {code!r} cannot read its stock back")
     size = t.connector.stock_batch_size
-    http = ctx.partner_http(attempts=1)
+    http = ctx.partner_http(code, attempts=1)
     summary = DriftSummary(connection=code)
     after: str | None = None
     while True:

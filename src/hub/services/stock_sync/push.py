@@ -63,7 +63,7 @@ async def push(
     The CLI's resync waits for tokens instead.
     """
     t = target(ctx.connections, code)
-    batch = _Pusher(ctx, t, ctx.partner_http(attempts=1), bucket(ctx, t), wait_for_tokens)
+    batch = _Pusher(ctx, t, ctx.partner_http(code, attempts=1), bucket(ctx, t), wait_for_tokens)
     summary = PushSummary(connection=code)
     batches = 0
     while max_batches is None or batches < max_batches:
