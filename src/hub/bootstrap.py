@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 
@@ -68,7 +67,6 @@ class Hub:
     registry: JobRegistry
     connections: Connections
     http: httpx.AsyncClient | None = field(default=None)
-    buckets: dict[str, Any] = field(default_factory=dict)  # per-connection rate limits
     _worker_stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _worker_task: asyncio.Task[None] | None = field(default=None, init=False)
 
@@ -91,7 +89,6 @@ class Hub:
             settings=self.settings,
             connections=self.connections,
             http=self.http,
-            buckets=self.buckets,
         )
 
     def worker(self) -> Worker:

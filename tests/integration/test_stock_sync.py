@@ -108,9 +108,7 @@ async def make_hub(
             {NAME: StockChannel(batch_size)},
         )
         clients.append(httpx.AsyncClient())
-        ctx = JobContext(
-            db=db, settings=settings, connections=connections, http=clients[-1], buckets={}
-        )
+        ctx = JobContext(db=db, settings=settings, connections=connections, http=clients[-1])
         worker = Worker(db, build_registry(settings, connections), settings, context=ctx)
         await add_location(db, LocationIn(code="main", name="Main"))
         api = {c: FakeStockApi(router, base_url(c)) for c in channels}

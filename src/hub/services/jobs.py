@@ -70,8 +70,6 @@ class JobContext:
     settings: Settings
     connections: Any = None  # hub.connections.Connections
     http: httpx.AsyncClient | None = None
-    #: per-connection rate limiters of this process (hub.infra.ratelimit.TokenBucket)
-    buckets: dict[str, Any] = field(default_factory=dict)
 
     def partner_http(self, connection: str | None = None, *, attempts: int = 4) -> PartnerHttp:
         """The one way a handler calls a partner: the process's pooled client, with the
