@@ -35,6 +35,8 @@ class SyncRow(msgspec.Struct, frozen=True):
     attempts: int
     last_error: str | None
     checked_at: datetime | None
+    #: the figure the channel refused for good: not sent again until it changes (or a resync)
+    refused_quantity: int | None = None
 
 
 class SyncPage(msgspec.Struct, frozen=True):
@@ -123,6 +125,7 @@ class StockController(Controller):
                 r.attempts,
                 r.last_error,
                 r.checked_at,
+                r.refused_quantity,
             )
             for r in found.rows
         ]
