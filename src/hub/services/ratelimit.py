@@ -39,10 +39,14 @@ class SharedBucket:
         self._clock = clock
 
     async def _take(self, *, reserve: bool) -> float:
-        now = self._clock()
         return await self.db.run_write(
             lambda conn: partner_state.take_token(
-                conn, self.key, rate=self.rate, burst=self.burst, now=now, reserve=reserve
+                conn,
+                self.key,
+                rate=self.rate,
+                burst=self.burst,
+                clock=self._clock,
+                reserve=reserve,
             )
         )
 

@@ -116,20 +116,27 @@ def take_probe(conn: Connection, connection: str, *, now: datetime, lease: timed
 
 
 def take_token(
-    conn: Connection, key: str, *, rate: float, burst: float, now: float, reserve: bool
+    conn: Connection,
+    key: str,
+    *,
+    rate: float,
+    burst: float,
+    clock: Callable[[], float],
+    reserve: bool,
 ) -> float:
-    """Take a token of bucket ``key`` (``now``: seconds since the epoch). Returns 0 when one
-    was free; else the seconds until one is: with ``reserve`` the token is taken anyway
-    (the caller sleeps that long before its call), without it nothing is taken."""
-    _insert_missing(conn, rate_buckets, {"key": key, "tokens": max(1.0, burst), "stamp": now})
+    """Take a token of bucket ``key`` (``clock``: seconds since the epoch, read inside the
+    transaction). Returns 0 when one was free; else the seconds until one is: with
+    ``reserve`` the token is taken anyway (the caller sleeps that long before its call),
+    without it nothing is taken. The bucket's time never goes back (clocks of two
+    machines may differ a little): an earlier reading counts as the stored one."""
+    _insert_missing(conn, rate_buckets, {"key": key, "tokens": max(1.0, burst), "stamp": clock()})
     row = conn.execute(
         select(rate_buckets.c.tokens, rate_buckets.c.stamp)
         .where(rate_buckets.c.key == key)
         .with_for_update()
     ).one()
-    bucket = TokenBucket.restore(
-        rate, burst, tokens=row.tokens, stamp=min(row.stamp, now), clock=lambda: now
-    )
+    now = max(clock(), row.stamp)
+    bucket = TokenBucket.restore(rate, burst, tokens=row.tokens, stamp=row.stamp, clock=lambda: now)
     wait = bucket.take() if reserve else bucket.try_take()
     conn.execute(
         update(rate_buckets)
