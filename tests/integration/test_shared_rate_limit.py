@@ -1,11 +1,11 @@
 """A connection's rate limit holds across workers: its token bucket lives in the database.
 
 Two ``Worker`` instances, each on its own ``Database`` (its own pool, as two processes would
-have) and its own HTTP client, push one channel's stock at the same time (two push jobs for
-the channel, one figure per call), to a real local partner that notes when each call came.
-The channel allows 10 calls a second with a burst of 1: in any one-second window the
-partner sees at most 11 calls, however the calls fall between the workers. (With a bucket
-per process it saw up to twice the rate.)
+have), its own HTTP client and one job slot, push one channel's stock at the same time (two
+push jobs for the channel, one figure per call), to a real local partner that notes when
+each call came. The channel allows 5 calls a second with a burst of 1: in any one-second
+window the partner sees at most 6 calls, however the calls fall between the workers. (With
+a bucket per process, as before, it saw 10 in one second.)
 """
 
 from __future__ import annotations
