@@ -108,7 +108,9 @@ class SpApi:
         code = self.connection.code
         token, renewable, is_rdt = await self._credentials(restricted)
         while True:
-            await self.limiter.acquire(code, operation, limit, max_wait=self.http.max_wait)
+            await self.limiter.acquire(
+                code, operation, limit, max_wait=self.http.max_wait, shared=self.http.limits
+            )
             try:
                 extra: dict[str, Any] = {} if json is None else {"json": json}
                 response = await self.http.request(

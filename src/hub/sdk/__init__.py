@@ -79,7 +79,7 @@ from hub.sdk.fulfilment import (
     TrackingStatus,
     tracking_status,
 )
-from hub.sdk.http import SUCCESS, CallGuard, PartnerHttp
+from hub.sdk.http import SUCCESS, CallGuard, PartnerHttp, RateLimits
 from hub.sdk.signatures import (
     hmac_sha256_base64,
     hmac_sha256_hex,
@@ -138,6 +138,7 @@ __all__ = [
     "PushesShipments",
     "PushesStock",
     "Rate",
+    "RateLimits",
     "ReadsStock",
     "ReceivesEvents",
     "ReceivesWebhooks",

@@ -11,6 +11,8 @@
   queue still retries a 409 that reaches it, see ``hub.sdk.errors.is_permanent``).
 - A ``guard`` (the hub's circuit breaker for the connection) is asked before each request
   and told of each timeout or connection failure, and of each answer.
+- ``limits`` (the hub's rate limits for the connection, shared by every worker) is there
+  for a connector that meters its own calls (Amazon: one bucket per SP-API operation).
 - When the partner asks for a longer wait than ``max_wait`` seconds, the helper stops and
   raises ``RetriableError(retry_after=...)``: the job is put back and runs again later,
   and nothing else waits for it.
@@ -78,6 +80,14 @@ def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) ->
     return None
 
 
+class RateLimits(Protocol):
+    """Token buckets of one connection shared by every worker (the hub keeps them in its
+    database): ``acquire`` waits for a token of bucket ``name`` if that takes at most
+    ``max_wait`` seconds, else raises ``NotSent`` with the wait."""
+
+    async def acquire(self, name: str, rate: float, burst: float, *, max_wait: float) -> None: ...
+
+
 class PartnerHttp:
     """An ``httpx.AsyncClient`` for one partner connection, with the hub's retry rules."""
 
@@ -89,12 +99,14 @@ class PartnerHttp:
         max_wait: float = 30.0,
         backoff: float = 0.5,
         guard: CallGuard | None = None,
+        limits: RateLimits | None = None,
     ) -> None:
         self.client = client
         self.attempts = attempts
         self.max_wait = max_wait
         self.backoff = backoff
         self.guard = guard
+        self.limits = limits
 
     async def request(
         self, method: str, url: str, *, expect: Collection[int] = SUCCESS, **kwargs: Any

@@ -30,6 +30,8 @@ from hub.config import Settings
 from hub.errors import Conflict, NotFound
 from hub.sdk.errors import NotSent, RetriableError, is_permanent
 from hub.sdk.http import PartnerHttp
+from hub.services.breaker import BreakerGuard
+from hub.services.ratelimit import SharedLimits
 from hub.store import jobs as job_store
 from hub.store.database import Database
 from hub.store.jobs import Job
@@ -74,15 +76,18 @@ class JobContext:
     def partner_http(self, connection: str | None = None, *, attempts: int = 4) -> PartnerHttp:
         """The one way a handler calls a partner: the process's pooled client, with the
         hub's retry rules (``attempts=1``: fail fast and let the job queue retry) and, for
-        ``connection``, its circuit breaker (shared by every worker through the database)."""
+        ``connection``, its circuit breaker and rate limits (shared by every worker through
+        the database)."""
         if self.http is None:
             raise RuntimeError("the job context has no HTTP client (Hub.start() not called)")
-        guard = None
-        if connection is not None:
-            from hub.services.breaker import BreakerGuard  # the breaker uses this module
-
-            guard = BreakerGuard(self.db, self.settings, connection)
-        return PartnerHttp(self.http, attempts=attempts, guard=guard)
+        if connection is None:
+            return PartnerHttp(self.http, attempts=attempts)
+        return PartnerHttp(
+            self.http,
+            attempts=attempts,
+            guard=BreakerGuard(self.db, self.settings, connection),
+            limits=SharedLimits(self.db, connection),
+        )
 
 
 Handler = Callable[[JobContext, Job], Awaitable[None]]

@@ -69,3 +69,15 @@ class SharedBucket:
         wait = await self.take()
         if wait > 0:
             await asyncio.sleep(wait)
+
+
+class SharedLimits:
+    """``hub.sdk.http.RateLimits`` for one connection: a ``SharedBucket`` per name."""
+
+    def __init__(self, db: Database, connection: str) -> None:
+        self.db = db
+        self.connection = connection
+
+    async def acquire(self, name: str, rate: float, burst: float, *, max_wait: float) -> None:
+        bucket = SharedBucket(self.db, f"{self.connection}:{name}", rate, burst)
+        await bucket.acquire(max_wait=max_wait)
