@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 MAINTENANCE_EVERY_SECONDS = 300.0
 SCHEDULE_EVERY_SECONDS = 10.0
+#: on stop, how long the jobs in flight may take to end; the rest are left to their lease
+STOP_GRACE_SECONDS = 10.0
 
 Unit = tuple[str, list[Job]]  # a job kind and the jobs that run together (one, or a batch)
 
@@ -81,7 +83,9 @@ class Worker:
         return len(self._tasks)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Work until ``stop`` is set; the jobs in flight are finished first."""
+        """Work until ``stop`` is set; the jobs in flight are given ``STOP_GRACE_SECONDS``
+        to end, then cancelled: their leases run out and another worker runs them again,
+        as after a crash."""
         heartbeat = asyncio.create_task(self._heartbeat())
         try:
             while not stop.is_set():
@@ -91,11 +95,20 @@ class Worker:
                 if not more or self.in_flight >= self.settings.worker_concurrency:
                     await self._wait(stop)
         finally:
-            if self._tasks:
-                await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self._finish_in_flight()
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
+
+    async def _finish_in_flight(self) -> None:
+        if not self._tasks:
+            return
+        _, late = await asyncio.wait(list(self._tasks), timeout=STOP_GRACE_SECONDS)
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning("stopping: %d jobs still running, left to their leases", len(late))
+            await asyncio.gather(*late, return_exceptions=True)
 
     async def step(self) -> bool:
         """One pass of ``run``: the due schedules, the local jobs, and a claim of as many

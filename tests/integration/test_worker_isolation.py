@@ -14,8 +14,10 @@ import time
 from datetime import timedelta
 
 import msgspec
+import pytest
 from sqlalchemy import update
 
+from hub import worker as worker_module
 from hub.clock import utcnow
 from hub.config import Settings
 from hub.sdk import FatalError, NotSent
@@ -188,3 +190,25 @@ async def test_a_partner_job_is_retried_for_the_partner_span_then_dead(
     assert (await again(send, queued_hours_ago=24.1)).state == "dead"
     assert (await get(db, bad)).state == "dead", "a 422 is wrong for good: dead at once"
     assert (await get(db, clash)).shown_state == "retrying", "a 409 is not for good"
+
+
+async def test_a_stop_waits_a_grace_then_leaves_a_hanging_job_to_its_lease(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = asyncio.Event()
+
+    async def hang(ctx: JobContext, job: Job) -> None:
+        started.set()
+        await asyncio.sleep(3600)
+
+    registry = JobRegistry()
+    registry.register("test.hang", hang)
+    monkeypatch.setattr(worker_module, "STOP_GRACE_SECONDS", 0.2)
+    (job_id,) = await add(db, "test.hang")
+    stop = asyncio.Event()
+    loop = asyncio.create_task(Worker(db, registry, settings, name="leaving").run(stop))
+    await asyncio.wait_for(started.wait(), 5)
+    stop.set()
+    await asyncio.wait_for(loop, 2)
+    job = await get(db, job_id)
+    assert (job.state, job.locked_by) == ("running", "leaving"), "left to its lease"
