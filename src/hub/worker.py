@@ -91,8 +91,7 @@ class Worker:
             while not stop.is_set():
                 # cleared before the pass, so a signal sent during it wakes the wait below
                 self.db.jobs_waiting.clear()
-                more = await self.step()
-                if not more or self.in_flight >= self.settings.worker_concurrency:
+                if not await self.step():
                     await self._wait(stop)
         finally:
             await self._finish_in_flight()
