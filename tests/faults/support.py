@@ -80,13 +80,16 @@ async def post_order(
 
 async def release_latency(
     client: AsyncTestClient, auth: dict[str, str], order_ids: list[str], *, within: float
-) -> dict[str, float]:
+) -> tuple[dict[str, float], float]:
     """Seconds from each order's ``received`` to its ``release`` on its timeline (the hub's
-    own clock), for the orders released within ``within`` seconds from now."""
+    own clock), for the orders released within ``within`` seconds from now; and when (the
+    monotonic clock) the last of them was seen released."""
     deadline = time.monotonic() + within
     released: set[str] = set()
+    seen_at = time.monotonic()
     while len(released) < len(order_ids) and time.monotonic() < deadline:
         r = await client.get("/orders", params={"status": "released", "limit": 200}, headers=auth)
+        seen_at = time.monotonic()
         released |= {o["id"] for o in r.json()["items"]} & set(order_ids)
         await asyncio.sleep(0.02)
     took = {}
@@ -94,7 +97,7 @@ async def release_latency(
         timeline = (await client.get(f"/orders/{order_id}", headers=auth)).json()["timeline"]
         at = {e["kind"]: datetime.fromisoformat(e["at"]) for e in timeline}
         took[order_id] = (at["release"] - at["received"]).total_seconds()
-    return took
+    return took, seen_at
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], what: str, *, within: float) -> None:
