@@ -41,6 +41,8 @@ TABLES = [
     "suppliers",
     "purchase_order_lines",
     "purchase_orders",
+    "partner_breakers",
+    "rate_buckets",
     "route_waits",
     "shipment_lines",
     "shipments",

@@ -24,7 +24,7 @@ from connectors.amazon import rdt
 from connectors.amazon.auth import LwaTokens
 from connectors.amazon.ratelimit import RateLimiter
 from connectors.amazon.settings import AmazonSettings, base_url
-from hub.sdk import Connection, FatalError, PartnerHttp
+from hub.sdk import Connection, FatalError, PartnerHttp, RetriableError
 
 TOKEN_HEADER = "x-amz-access-token"  # noqa: S105 - a header name
 RATE_HEADER = "x-amzn-RateLimit-Limit"
@@ -55,9 +55,16 @@ class _Envelope(msgspec.Struct):
 
 
 def _decode(response: httpx.Response, type_: type[Any], what: str) -> Any:
+    """The answer's ``payload`` as ``type_``. An answer without one (an empty body, ``{}``:
+    not what SP-API sends, most likely a proxy) is retriable, never read as "nothing"."""
     try:
         envelope = msgspec.json.decode(response.content, type=_Envelope)
-        return msgspec.convert(envelope.payload or {}, type_)
+    except msgspec.MsgspecError:
+        raise RetriableError(f"amazon {what}: the answer is not SP-API's JSON") from None
+    if envelope.payload is None:
+        raise RetriableError(f"amazon {what}: the answer has no payload")
+    try:
+        return msgspec.convert(envelope.payload, type_)
     except msgspec.MsgspecError:
         raise FatalError(f"amazon {what}: the response is not understood") from None
 
@@ -108,7 +115,9 @@ class SpApi:
         code = self.connection.code
         token, renewable, is_rdt = await self._credentials(restricted)
         while True:
-            await self.limiter.acquire(code, operation, limit, max_wait=self.http.max_wait)
+            await self.limiter.acquire(
+                code, operation, limit, max_wait=self.http.max_wait, shared=self.http.limits
+            )
             try:
                 extra: dict[str, Any] = {} if json is None else {"json": json}
                 response = await self.http.request(

@@ -5,6 +5,11 @@ keying, Amazon's reported rate, and the wait a caller accepts.
 A request reserves a token and sleeps until it is due, so concurrent callers queue in order
 without a lock (and without binding to an event loop). A wait longer than the caller
 accepts is not slept: it becomes ``RetriableError(retry_after=...)`` and the job runs later.
+
+When the hub hands the call's ``PartnerHttp`` rate ``limits`` (its buckets in the database,
+shared by every worker), those are used instead of the buckets of this process, so N
+workers keep to Amazon's rate, not N times it; the rate Amazon reports is kept here and
+passed on.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from connectors.amazon.settings import RateLimit
-from hub.sdk import Clock, RetriableError, TokenBucket
+from hub.sdk import Clock, RateLimits, RetriableError, TokenBucket
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -28,6 +33,7 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._reported: dict[tuple[str, str], float] = {}  # the rate Amazon applies
 
     def bucket(self, connection: str, operation: str, limit: RateLimit) -> TokenBucket:
         key = (connection, operation)
@@ -36,9 +42,20 @@ class RateLimiter:
         return self._buckets[key]
 
     async def acquire(
-        self, connection: str, operation: str, limit: RateLimit, *, max_wait: float
+        self,
+        connection: str,
+        operation: str,
+        limit: RateLimit,
+        *,
+        max_wait: float,
+        shared: RateLimits | None = None,
     ) -> None:
-        """Wait for a token of ``operation``; refuse a wait longer than ``max_wait``."""
+        """Wait for a token of ``operation``; refuse a wait longer than ``max_wait``. With
+        ``shared`` (the hub's limits of the connection) the token comes from there."""
+        if shared is not None:
+            rate = self._reported.get((connection, operation), limit.rate)
+            await shared.acquire(operation, rate, limit.burst, max_wait=max_wait)
+            return
         bucket = self.bucket(connection, operation, limit)
         wait = bucket.seconds_until_free()
         if wait > max_wait:
@@ -51,12 +68,15 @@ class RateLimiter:
 
     def observe(self, connection: str, operation: str, header: str | None) -> None:
         """Follow Amazon's ``x-amzn-RateLimit-Limit`` (the rate it applied) when it sends one."""
-        bucket = self._buckets.get((connection, operation))
-        if bucket is None or not header:
+        if not header:
             return
         try:
             rate = float(header)
         except ValueError:
             return
-        if rate > 0:
+        if rate <= 0:
+            return
+        self._reported[(connection, operation)] = rate
+        bucket = self._buckets.get((connection, operation))
+        if bucket is not None:
             bucket.rate = rate

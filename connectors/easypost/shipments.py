@@ -23,6 +23,7 @@ from hub.sdk import (
     MoneyError,
     Parcel,
     Rate,
+    RetriableError,
     to_minor,
 )
 
@@ -145,13 +146,14 @@ class Shipment(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def decode_shipment(content: bytes, what: str) -> Shipment:
-    """A Shipment answer; one that is not (partner drift) is a FatalError naming the call."""
+    """A Shipment answer. JSON of another shape (partner drift) is a FatalError naming the
+    call; an answer that is not JSON at all (empty, a proxy's page) is retried later."""
     try:
         return msgspec.json.decode(content, type=Shipment)
-    except msgspec.DecodeError:
-        raise FatalError(f"{what}: the answer is not a shipment") from None
-    except msgspec.ValidationError as exc:
+    except msgspec.ValidationError as exc:  # a DecodeError too: this one first
         raise FatalError(f"{what}: the answer is not a shipment ({exc})") from None
+    except msgspec.DecodeError:
+        raise RetriableError(f"{what}: the answer is not JSON") from None
 
 
 def _minor(rate: WireRate) -> int:

@@ -42,7 +42,11 @@ async def get_orders(
         },
     )
     try:
-        return msgspec.json.decode(response.content, type=OrdersPage)
+        found = msgspec.json.decode(response.content, type=OrdersPage)
     except msgspec.MsgspecError:
-        # an unreadable 200 (a proxy's error page): worth another try later
-        raise RetriableError(f"GET {ORDERS_PATH}: the answer is not a getOrders page") from None
+        found = None
+    if found is None or found.total is None:
+        # an unreadable 200 (a proxy's error page, an empty body): worth another try later,
+        # never read as "no orders" (the cursor would move past them)
+        raise RetriableError(f"GET {ORDERS_PATH}: the answer is not a getOrders page")
+    return found

@@ -123,9 +123,11 @@ class RestWarehouseConnector:
         self, connection: Connection, request: FulfilmentRequest, http: PartnerHttp
     ) -> FulfilmentAccepted:
         """POST the mapped JSON to ``create_path`` with ``Idempotency-Key``; the mapping's
-        ``partner_ref`` reads the warehouse's id from the answer. On a duplicate answer (409 by
-        default) the order is looked up (``lookup_path``) and its id returned; when the lookup
-        does not find it yet (the first request still running), RetriableError."""
+        ``partner_ref`` reads the warehouse's id from the 2xx answer. On a duplicate answer
+        (409 by default), or a 2xx answer without the id (empty, say), the order is looked
+        up (``lookup_path``) and its id returned; when the lookup does not find it (yet),
+        RetriableError: it is never taken as sent without the warehouse's id. A redirect is
+        never success (``PartnerHttp``)."""
         settings = parse_settings(connection.settings)
         mapping = _mapping(settings)
         api = _Api(connection, settings, http)
@@ -143,17 +145,18 @@ class RestWarehouseConnector:
         except FatalError as exc:
             if exc.status_code not in settings.duplicate_statuses:
                 raise
-            status = exc.status_code
+            status, why = exc.status_code, "answered {status} to"
         else:
             answer = _json(response, "create")
-            return FulfilmentAccepted(
-                partner_ref=_ref(mapping, mapping.partner_ref, answer, "create answer")
-            )
+            ref = _ref(mapping, mapping.partner_ref, answer, "create answer")
+            if ref is not None:
+                return FulfilmentAccepted(partner_ref=ref)
+            status, why = response.status_code, "answered {status} without its id to"
         found = await self._lookup(api, mapping, request.id)
         if found is None:
             raise RetriableError(
-                f"{WHAT}: the warehouse answered {status} to fulfilment {request.id} and does "
-                "not list it yet",
+                f"{WHAT}: the warehouse {why.format(status=status)} fulfilment {request.id} "
+                "and does not list it yet",
                 status_code=status,
             )
         return FulfilmentAccepted(partner_ref=found)

@@ -85,6 +85,6 @@ async def graphql(
             )
         raise FatalError(f"{what}: Shopify answered GraphQL errors {', '.join(codes)}")
     data = answer.get("data")
-    if not isinstance(data, dict):
-        raise FatalError(f"{what}: the answer holds no data")
+    if not isinstance(data, dict):  # a 2xx that is not Shopify's answer (a proxy?): later
+        raise RetriableError(f"{what}: the answer holds no data")
     return data

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import msgspec
 
 from connectors.square.settings import SquareSettings, access_token, base_url
-from hub.sdk import Connection, FatalError, PartnerHttp, RetriableError
+from hub.sdk import Connection, PartnerHttp, RetriableError
 
 CATALOG_PATH = "/v2/catalog/batch-retrieve"
 
@@ -44,8 +44,8 @@ async def retrieve_order(
     path = f"/v2/orders/{quote(order_id, safe='')}"
     response = await http.get(base_url(connection) + path, headers=headers(connection, settings))
     order = decode(response.content, "GET /v2/orders/{order_id}").get("order")
-    if not isinstance(order, dict):
-        raise FatalError("GET /v2/orders/{order_id}: the answer holds no order")
+    if not isinstance(order, dict):  # a 2xx that is not Square's answer (a proxy?): later
+        raise RetriableError("GET /v2/orders/{order_id}: the answer holds no order")
     return order
 
 

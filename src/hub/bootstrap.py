@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 
@@ -71,7 +70,6 @@ class Hub:
     registry: JobRegistry
     connections: Connections
     http: httpx.AsyncClient | None = field(default=None)
-    buckets: dict[str, Any] = field(default_factory=dict)  # per-connection rate limits
     _worker_stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _worker_task: asyncio.Task[None] | None = field(default=None, init=False)
 
@@ -96,7 +94,6 @@ class Hub:
             settings=self.settings,
             connections=self.connections,
             http=self.http,
-            buckets=self.buckets,
         )
 
     def worker(self) -> Worker:
@@ -106,7 +103,8 @@ class Hub:
     async def start(self, *, run_worker: bool = False) -> None:
         """Open the HTTP client and the order writer; with ``run_worker``, also run a job
         worker in this process until ``close``."""
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
+        limit = self.settings.partner_timeout_seconds
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(limit, connect=min(10.0, limit)))
         await self.writer.start()
         if run_worker:
             self._worker_stop.clear()

@@ -35,6 +35,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     worker_poll_seconds: Positive = 1.0
     worker_batch: PositiveInt = 64
     worker_concurrency: PositiveInt = 8
+    job_timeout_seconds: Positive = 300.0  # one job's run, then it is a failed attempt
+    partner_timeout_seconds: Positive = 30.0  # one partner request (connect: at most 10 s)
+    partner_retry_hours: Positive = 24.0  # how long a job for a partner is tried
+    breaker_failures: PositiveInt = 3  # timeouts in a row that put a connection aside
+    breaker_open_seconds: Positive = 30.0  # its first pause; doubles, up to the next
+    breaker_max_open_seconds: Positive = 600.0
     plugins: tuple[str, ...] = ()  # HUB_PLUGINS: module names, comma-separated
     max_body_bytes: PositiveInt = 1024 * 1024
     key_cache_seconds: Positive = 10.0

@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from hub.cli import main
 from hub.clock import utcnow
 from hub.config import Settings
-from hub.services.jobs import FatalJobError, JobContext, JobRegistry
+from hub.services.jobs import FatalJobError, JobContext, JobRegistry, RetryLater
 from hub.store import jobs as job_store
 from hub.store.database import Database
 from hub.store.jobs import Job, NewJob
@@ -144,3 +144,27 @@ async def test_unusable_database_is_a_one_line_error(kind: str, tmp_path: Path) 
         else "postgresql://postgres@127.0.0.1:5432/hub_no_such_database"
     )
     assert_one_line_error(await hub(url, "jobs", "list"), containing="database")
+
+
+async def test_jobs_list_shows_a_retrying_job_with_its_next_attempt(
+    db: Database, settings: Settings, database_url: str
+) -> None:
+    async def busy(ctx: JobContext, job: Job) -> None:
+        raise RetryLater("partner busy", after_seconds=3600)
+
+    registry = JobRegistry()
+    registry.register("test.busy", busy)
+    async with db.write() as conn:
+        await job_store.enqueue(conn, [NewJob("test.busy", {})], now=utcnow(), max_attempts=4)
+    assert await Worker(db, registry, settings).run_once() == 1
+    async with db.read() as conn:
+        (job,) = await job_store.list_jobs(conn, state="retrying", kind=None, after=None, limit=5)
+    assert job.next_attempt_at is not None
+
+    result = await hub(database_url, "jobs", "list", "--state", "retrying")
+    assert result.exit_code == 0, result.output
+    (row,) = [line for line in result.output.splitlines() if "test.busy" in line]
+    assert "retrying" in row and "1/4" in row
+    assert job.next_attempt_at.isoformat(sep=" ", timespec="minutes")[:16] in result.output
+    untried = await hub(database_url, "jobs", "list", "--state", "pending")
+    assert "test.busy" not in untried.output

@@ -97,7 +97,7 @@ async def test_jobs_list_fits_with_the_error_under_its_job(
     await Worker(db, registry, settings).run_once()
 
     lines = assert_fits(await hub(settings, "jobs", "list"))
-    assert lines[0].split() == ["ID", "KIND", "STATE", "ATTEMPTS", "RUN", "AT", "(UTC)"]
+    assert lines[0].split() == ["ID", "KIND", "STATE", "ATTEMPTS", "NEXT", "ATTEMPT", "(UTC)"]
     assert lines[1].split()[0] == "1" and lines[1].split()[2:4] == ["dead", "1/1"]
     error = [line.strip() for line in lines[2:]]
     assert len(error) == 3 and error[-1].endswith("…")  # at most three lines; --json has it all

@@ -248,9 +248,10 @@ async def test_a_retried_send_after_a_lost_answer_makes_one_shipbob_order(
     shipbob.after_create = lose_first
     r = await client.post("/orders", json=order("W-3", ("TEE", 1)), headers=auth)
     await run(hub)  # the send fails once: ShipBob has the order, the hub does not know
-    jobs = (await client.get("/jobs?state=pending", headers=auth)).json()
+    jobs = (await client.get("/jobs?state=retrying", headers=auth)).json()
     send = [j for j in jobs["items"] if j["kind"] == "fulfilment.send"]
     assert len(send) == 1 and send[0]["attempts"] == 1
+    assert send[0]["state"] == "retrying" and send[0]["next_attempt_at"] is not None
     assert len(shipbob.orders) == 1
 
     # The retry is due; ShipBob answers that reference is taken; the hub adopts the order.

@@ -76,7 +76,7 @@ async def test_list_dead_jobs_with_their_errors_and_counts(
     assert item["attempts"] == 1
     assert item["payload"] == {"ref": "A-1"}
     assert item["last_error"] == "FatalJobError: partner refused A-1"
-    assert page["counts"] == {"pending": 1, "running": 0, "done": 1, "dead": 1}
+    assert page["counts"] == {"pending": 1, "retrying": 0, "running": 0, "done": 1, "dead": 1}
     assert page["next_cursor"] is None
 
     everything = (await client.get("/jobs", headers=auth)).json()
@@ -109,7 +109,7 @@ async def test_replay_puts_a_dead_job_back_in_the_queue(
 
     listed = (await client.get("/jobs", params={"state": "dead"}, headers=auth)).json()
     assert listed["items"] == []
-    assert listed["counts"] == {"pending": 2, "running": 0, "done": 1, "dead": 0}
+    assert listed["counts"] == {"pending": 2, "retrying": 0, "running": 0, "done": 1, "dead": 0}
     async with db.read() as conn:
         stored = await job_store.get(conn, dead)
     assert stored is not None and (stored.state, stored.attempts) == ("pending", 0)

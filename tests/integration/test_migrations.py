@@ -18,6 +18,7 @@ from hub.config import normalise_database_url
 from hub.domain.order import OrderData
 from hub.store import (
     order_queries,
+    partner_tables,  # noqa: F401  (its tables join the metadata)
     planning_tables,  # noqa: F401  (its tables join the metadata)
 )
 from hub.store.database import Database

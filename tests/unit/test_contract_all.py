@@ -29,6 +29,7 @@ from hub.sdk import (
     FatalError,
     PartnerHttp,
     SignatureError,
+    UnexpectedAnswer,
     WebhookInfo,
     WebhookRequest,
 )
@@ -331,6 +332,17 @@ async def test_a_call_that_swallows_fatal_errors_fails_the_retry_check() -> None
 
     with pytest.raises(AssertionError, match="not a FatalError"):
         await check_partner_retries(PartnerCall(call=forgiving, url=PARTNER, respond=ok))
+
+
+async def test_a_call_that_takes_a_redirect_for_success_fails_the_retry_check() -> None:
+    async def lenient(http: PartnerHttp) -> Any:
+        try:
+            return await fetch(http)
+        except UnexpectedAnswer:
+            return {"orders": []}
+
+    with pytest.raises(AssertionError, match="a 302 gave"):
+        await check_partner_retries(PartnerCall(call=lenient, url=PARTNER, respond=ok))
 
 
 async def test_a_call_that_retries_on_its_own_fails_the_retry_check() -> None:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import respx
 
-from hub.sdk import FatalError, PartnerHttp, RetriableError
+from hub.sdk import FatalError, NotSent, PartnerHttp, RetriableError, UnexpectedAnswer, is_permanent
 from hub.sdk.http import retry_after_seconds
 
 URL = "https://partner.example/api/v1/orders"
@@ -203,3 +203,129 @@ async def test_a_timeout_error_does_not_name_the_query(
     with pytest.raises(RetriableError) as raised:
         await partner(client, attempts=1).get(URL, params={"token": PRIVATE})
     assert PRIVATE not in text_of(raised.value)
+
+
+# --------------------------------------------------------------------------- what is success
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+async def test_a_redirect_is_a_misconfiguration_naming_the_location_never_a_success(
+    mock: respx.MockRouter, client: httpx.AsyncClient, status: int
+) -> None:
+    route = mock.post(URL).mock(
+        return_value=httpx.Response(
+            status, headers={"Location": f"https://login.example/sso?token={PRIVATE}"}
+        )
+    )
+    with pytest.raises(UnexpectedAnswer) as raised:
+        await partner(client).post(URL, json={"id": 1})
+    assert route.call_count == 1, "a redirect is not retried within the call"
+    error = raised.value
+    assert isinstance(error, RetriableError), "the job queue retries it, then parks it"
+    assert (error.status_code, error.location) == (status, "https://login.example/sso")
+    assert f"POST /api/v1/orders: partner answered {status}, a redirect to " in str(error)
+    assert "https://login.example/sso" in str(error) and "base_url" in str(error)
+    assert PRIVATE not in text_of(error)
+
+
+async def test_a_relative_location_is_named_in_full_and_a_missing_one_is_said(
+    mock: respx.MockRouter, client: httpx.AsyncClient
+) -> None:
+    mock.get(URL).mock(return_value=httpx.Response(302, headers={"Location": "/moved?x=1"}))
+    with pytest.raises(UnexpectedAnswer) as raised:
+        await partner(client).get(URL)
+    assert raised.value.location == "https://partner.example/moved"
+    mock.get(URL).mock(return_value=httpx.Response(302))
+    with pytest.raises(UnexpectedAnswer, match="a redirect to nowhere"):
+        await partner(client).get(URL)
+
+
+async def test_a_status_outside_the_declared_ones_is_a_failure(
+    mock: respx.MockRouter, client: httpx.AsyncClient
+) -> None:
+    route = mock.post(URL).mock(return_value=httpx.Response(204))
+    with pytest.raises(UnexpectedAnswer, match="partner answered 204, expected 200, 201"):
+        await partner(client).post(URL, expect={200, 201})
+    assert route.call_count == 1
+    assert (await partner(client).post(URL)).status_code == 204, "any 2xx by default"
+
+
+async def test_a_call_may_take_a_4xx_as_an_answer(
+    mock: respx.MockRouter, client: httpx.AsyncClient
+) -> None:
+    mock.get(URL).mock(return_value=answer(404))
+    response = await partner(client).get(URL, expect={200, 404})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("status", [408, 425])
+async def test_408_and_425_are_retried_like_429(
+    mock: respx.MockRouter, client: httpx.AsyncClient, status: int
+) -> None:
+    route = mock.get(URL).mock(side_effect=[answer(status), answer(200)])
+    assert (await partner(client).get(URL)).status_code == 200
+    assert route.call_count == 2
+
+
+def test_only_a_4xx_that_is_not_transient_is_permanent() -> None:
+    for status in (400, 401, 403, 404, 410, 422, None):
+        assert is_permanent(FatalError("refused", status_code=status)), status
+    for status in (408, 409, 425, 429):
+        assert not is_permanent(FatalError("not now", status_code=status)), status
+    assert not is_permanent(RetriableError("down", status_code=503))
+    assert not is_permanent(RuntimeError("bug"))
+
+
+# --------------------------------------------------------------------------- the guard
+
+
+class Guard:
+    """A stand-in for the hub's circuit breaker: counts, and may hold calls back."""
+
+    def __init__(self, *, paused: bool = False) -> None:
+        self.paused = paused
+        self.events: list[str] = []
+
+    async def before(self) -> None:
+        self.events.append("before")
+        if self.paused:
+            raise NotSent("paused", retry_after=7.0)
+
+    async def failed(self, error: str) -> None:
+        self.events.append(f"failed: {error}")
+
+    async def answered(self) -> None:
+        self.events.append("answered")
+
+
+async def test_the_guard_hears_of_each_timeout_and_each_answer(
+    mock: respx.MockRouter, client: httpx.AsyncClient
+) -> None:
+    guard = Guard()
+    mock.get(URL).mock(
+        side_effect=[httpx.ReadTimeout, httpx.ConnectError, answer(503), answer(200)]
+    )
+    http = PartnerHttp(client, attempts=4, backoff=0.001, guard=guard)
+    assert (await http.get(URL)).status_code == 200
+    assert guard.events == [
+        "before",
+        "failed: GET /api/v1/orders: timed out",
+        "before",
+        "failed: GET /api/v1/orders: ConnectError",
+        "before",
+        "answered",
+        "before",
+        "answered",
+    ]
+
+
+async def test_a_paused_connection_is_not_called_and_not_retried_in_place(
+    mock: respx.MockRouter, client: httpx.AsyncClient
+) -> None:
+    route = mock.get(URL).mock(return_value=answer(200))
+    guard = Guard(paused=True)
+    with pytest.raises(NotSent) as raised:
+        await PartnerHttp(client, attempts=4, backoff=0.001, guard=guard).get(URL)
+    assert raised.value.retry_after == 7.0
+    assert route.call_count == 0
+    assert guard.events == ["before"]

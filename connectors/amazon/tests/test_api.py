@@ -15,7 +15,7 @@ import pytest
 from connectors.amazon import AmazonConnector
 from connectors.amazon.tests.conftest import FakeTime, make_connection
 from connectors.amazon.tests.fake_amazon import SECRETS, FakeAmazon
-from hub.sdk import Connection, ConnectorError, FatalError, PartnerHttp
+from hub.sdk import Connection, FatalError, PartnerHttp, RetriableError
 
 UNTIL = "2025-03-14T17:15:00Z"
 
@@ -175,9 +175,14 @@ async def test_missing_secrets_are_named_never_shown(
     assert amazon.issued == []
 
 
-async def test_a_response_that_is_not_json_is_fatal(
-    connector: AmazonConnector, connection: Connection, http: PartnerHttp, amazon: FakeAmazon
+@pytest.mark.parametrize("body", [b"<html>maintenance</html>", b"", b"{}"])
+async def test_an_answer_that_is_not_sp_apis_is_retried_later_never_read_as_no_orders(
+    connector: AmazonConnector,
+    connection: Connection,
+    http: PartnerHttp,
+    amazon: FakeAmazon,
+    body: bytes,
 ) -> None:
-    amazon.failures = [httpx.Response(200, text="<html>maintenance</html>")]
-    with pytest.raises(ConnectorError, match="getOrders"):
+    amazon.failures = [httpx.Response(200, content=body)]
+    with pytest.raises(RetriableError, match="getOrders"):
         await poll(connector, connection, http)

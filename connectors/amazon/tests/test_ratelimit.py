@@ -65,3 +65,27 @@ def test_settings_override_the_default_plans() -> None:
     assert settings.rate_limit("getOrderItems") == RateLimit(rate=0.5, burst=30)
     with pytest.raises(FatalError, match="rate_limits"):
         parse_settings({"rate_limits": {"getOrders": {"rate": "fast"}}})
+
+
+class Shared:
+    """The hub's limits of a connection as the connector sees them (``hub.sdk.RateLimits``)."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, float, float, float]] = []
+
+    async def acquire(self, name: str, rate: float, burst: float, *, max_wait: float) -> None:
+        self.asked.append((name, rate, burst, max_wait))
+
+
+async def test_the_hubs_shared_limits_are_used_with_the_rate_amazon_reports(
+    fake_time: FakeTime,
+) -> None:
+    limiter = RateLimiter(fake_time.clock, fake_time.sleep)
+    shared = Shared()
+    limit = RateLimit(rate=0.5, burst=2)
+    for _ in range(3):  # no bucket of this process: three calls, no wait here
+        await limiter.acquire("a", "getOrderItems", limit, max_wait=5, shared=shared)
+    limiter.observe("a", "getOrderItems", "2.0")
+    await limiter.acquire("a", "getOrderItems", limit, max_wait=5, shared=shared)
+    assert fake_time.slept == []
+    assert shared.asked == [("getOrderItems", 0.5, 2, 5)] * 3 + [("getOrderItems", 2.0, 2, 5)]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from connectors.easypost import shipments
 from connectors.easypost.tests.conftest import fixture
-from hub.sdk import FatalError
+from hub.sdk import FatalError, RetriableError
 
 OUNCE_GRAMS = Fraction("28.349523125")
 
@@ -83,7 +83,13 @@ def test_a_rate_that_is_not_exact_money_is_fatal(rate_json: str) -> None:
         shipments.rates(shipments.decode_shipment(body.encode(), "test"))
 
 
-@pytest.mark.parametrize("body", [b"", b"<html>", b"[]", b'{"rates": []}'])
+@pytest.mark.parametrize("body", [b"[]", b'{"rates": []}'])
 def test_an_answer_that_is_not_a_shipment_is_fatal(body: bytes) -> None:
     with pytest.raises(FatalError, match="POST /v2/shipments: the answer is not a shipment"):
+        shipments.decode_shipment(body, "POST /v2/shipments")
+
+
+@pytest.mark.parametrize("body", [b"", b"<html>"])
+def test_an_answer_that_is_not_json_is_retried_later(body: bytes) -> None:
+    with pytest.raises(RetriableError, match="POST /v2/shipments: the answer is not JSON"):
         shipments.decode_shipment(body, "POST /v2/shipments")

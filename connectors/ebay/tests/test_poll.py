@@ -243,3 +243,13 @@ async def test_wrong_settings_are_fatal(
 async def test_a_cursor_it_does_not_understand_is_fatal(http: PartnerHttp) -> None:
     with pytest.raises(FatalError, match="cursor"):
         await poll(http, '{"offset": "x"}')
+
+
+@pytest.mark.parametrize("body", [b"", b"{}", b"<html>proxy</html>"])
+@respx.mock
+async def test_an_answer_that_is_not_a_getorders_page_is_retried_never_read_as_none(
+    http: PartnerHttp, body: bytes
+) -> None:
+    respx.get(url__startswith=ORDERS_URL).mock(return_value=httpx.Response(200, content=body))
+    with pytest.raises(RetriableError, match="not a getOrders page"):
+        await poll(http, "2025-03-14T09:45:00.000Z")

@@ -18,7 +18,14 @@ from connectors.rest_warehouse.tests.support import (
     fixture,
     fulfilment_request,
 )
-from hub.sdk import Connection, FatalError, FulfilmentAccepted, PartnerHttp, RetriableError
+from hub.sdk import (
+    Connection,
+    FatalError,
+    FulfilmentAccepted,
+    PartnerHttp,
+    RetriableError,
+    UnexpectedAnswer,
+)
 from hub.sdk.testing import exception_text
 
 LOOKUP = f"{BASE}/orders?reference={REF}"
@@ -150,10 +157,37 @@ async def test_auth_none_sends_no_authorization() -> None:
     assert "authorization" not in route.calls.last.request.headers
 
 
-async def test_an_empty_create_answer_gives_no_partner_ref() -> None:
+async def test_an_empty_create_answer_is_looked_up_for_the_id() -> None:
     async with respx.mock() as router:
         router.post(f"{BASE}/orders").respond(202)
-        assert await create(router) == FulfilmentAccepted(partner_ref=None)
+        router.get(f"{BASE}/orders", params={"reference": REF}).respond(
+            200, json=fixture("lookup_answer.json")
+        )
+        assert await create(router) == FulfilmentAccepted(partner_ref="WH-100234")
+
+
+@pytest.mark.parametrize("answer", [b"", b"{}", b'{"id": null}'])
+async def test_a_create_answer_without_the_id_and_not_listed_is_retried_not_accepted(
+    answer: bytes,
+) -> None:
+    async with respx.mock() as router:
+        router.post(f"{BASE}/orders").respond(201, content=answer)
+        router.get(f"{BASE}/orders", params={"reference": REF}).respond(200, json={"orders": []})
+        with pytest.raises(RetriableError, match="answered 201 without its id to fulfilment"):
+            await create(router)
+
+
+@pytest.mark.parametrize("status", [301, 302, 307])
+async def test_a_redirect_with_an_empty_body_is_never_a_success(status: int) -> None:
+    """The fault seen under test: a 302 with an empty body left the fulfilment accepted
+    without a partner reference. It is a misconfiguration, retried by the job queue."""
+    async with respx.mock() as router:
+        route = router.post(f"{BASE}/orders").respond(
+            status, headers={"Location": "https://wh.example.com/login?next=/api"}
+        )
+        with pytest.raises(UnexpectedAnswer, match=r"a redirect to https://wh\.example\.com/login"):
+            await create(router)
+        assert route.call_count == 1 and len(router.calls) == 1, "no lookup, no retry in place"
 
 
 async def test_a_create_answer_that_is_not_json_is_retriable() -> None:

@@ -175,3 +175,11 @@ async def test_a_missing_access_token_is_fatal(http: PartnerHttp) -> None:
     conn = Connection(code="square-pos", connector="square", secrets={"signature_key": "k"})
     with pytest.raises(FatalError, match="access_token"):
         await connector.orders_from_message(conn, NOTIFICATION, "order.updated", http)
+
+
+@pytest.mark.parametrize("body", [b"{}", b'{"errors": []}'])
+@respx.mock
+async def test_an_answer_without_the_order_is_retried_later(http: PartnerHttp, body: bytes) -> None:
+    respx.get(ORDER_URL).mock(return_value=httpx.Response(200, content=body))
+    with pytest.raises(RetriableError, match="holds no order"):
+        await from_message(http)

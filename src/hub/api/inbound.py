@@ -21,6 +21,7 @@ from hub.connections import ConnectionInfo
 from hub.errors import Unauthorized
 from hub.sdk.connector import WebhookRequest
 from hub.sdk.errors import SignatureError
+from hub.services import breaker
 from hub.services.intake import messages, webhooks
 from hub.services.keys import Principal
 
@@ -72,6 +73,24 @@ class ReplayAnswer(msgspec.Struct):
     status: str
 
 
+class ConnectionHealth(msgspec.Struct, frozen=True, kw_only=True):
+    """The connection's circuit breaker: ``closed`` (calls go out), ``open`` (put aside
+    after timeouts in a row: its jobs wait until ``open_until``) or ``half_open`` (one
+    probe call is out). ``last_error`` and ``last_failure_at`` stay after it closes."""
+
+    state: Literal["closed", "open", "half_open"]
+    failures: int  # timeouts or connection failures in a row
+    open_until: datetime | None = None
+    last_error: str | None = None
+    last_failure_at: datetime | None = None
+
+
+class ConnectionView(ConnectionInfo, frozen=True, kw_only=True):
+    """A connection as configured (no secret values), with its health."""
+
+    health: ConnectionHealth
+
+
 @post(
     "/webhooks/{code:str}",
     summary="A partner's webhook (signed; no API key)",
@@ -101,15 +120,30 @@ async def receive_webhook(
 
 @get(
     "/connections",
-    summary="Configured connections (secrets never shown)",
+    summary="Configured connections (secrets never shown), each with its health",
     tags=["connections"],
     guards=[requires("connections:read")],
 )
 async def list_connections(
     hub: NamedDependency[Hub], page: NamedDependency[PageAsk]
-) -> Page[ConnectionInfo]:
-    found = sorted(hub.connections.info(), key=lambda c: c.code)
-    return _CONNECTIONS.page_of(found, page, key=lambda c: (c.code,))
+) -> Page[ConnectionView]:
+    found = await breaker.health(hub.db)
+    out = []
+    for info in sorted(hub.connections.info(), key=lambda c: c.code):
+        b = found.get(info.code)
+        health = (
+            ConnectionHealth(
+                state=b.state.value,
+                failures=b.failures,
+                open_until=b.open_until,
+                last_error=b.last_error,
+                last_failure_at=b.last_failure_at,
+            )
+            if b is not None
+            else ConnectionHealth(state="closed", failures=0)
+        )
+        out.append(ConnectionView(**msgspec.structs.asdict(info), health=health))
+    return _CONNECTIONS.page_of(out, page, key=lambda c: (c.code,))
 
 
 class InboundController(Controller):

@@ -15,11 +15,12 @@ from hub.api.paging import Listing, PageAsk
 from hub.bootstrap import Hub
 from hub.services import jobs as job_service
 
-JobState = Literal["pending", "running", "done", "dead"]
+JobState = Literal["pending", "retrying", "running", "done", "dead"]
 
 
 class Job(msgspec.Struct, frozen=True, kw_only=True):
-    """One durable job of the outbox, as the API shows it."""
+    """One durable job of the outbox, as the API shows it. ``retrying``: it failed and
+    waits for ``next_attempt_at``; ``pending``: it has not run yet."""
 
     id: int
     kind: str
@@ -28,6 +29,7 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
     attempts: int
     max_attempts: int
     run_at: datetime
+    next_attempt_at: datetime | None = None
     lease_until: datetime | None = None
     locked_by: str | None = None
     last_error: str | None = None
@@ -46,9 +48,12 @@ class JobPage(msgspec.Struct):
 _JOBS: Listing[tuple[int]] = Listing("jobs", tuple[int])
 
 
-def _shown(job: object) -> Job:
+def _shown(job: Any) -> Job:
     """The API's view of a job the service returned (its fields by name)."""
-    return msgspec.convert(job, Job, from_attributes=True)
+    shown = msgspec.convert(job, Job, from_attributes=True)
+    return msgspec.structs.replace(
+        shown, state=job.shown_state, next_attempt_at=job.next_attempt_at
+    )
 
 
 class JobController(Controller):

@@ -37,6 +37,8 @@ class SyncRow(msgspec.Struct, frozen=True):
     attempts: int
     last_error: str | None
     checked_at: datetime | None
+    #: the figure the channel refused for good: not sent again until it changes (or a resync)
+    refused_quantity: int | None = None
 
 
 class DriftFound(msgspec.Struct, frozen=True):
@@ -75,6 +77,7 @@ def _sync_row(r: Any) -> SyncRow:
         r.attempts,
         r.last_error,
         r.checked_at,
+        r.refused_quantity,
     )
 
 

@@ -12,6 +12,9 @@ Two ways to use it:
 - ``seconds_until_free()`` then ``take()``: ``take`` reserves a token even when none is
   free yet (the count goes below zero) and returns how long the caller must sleep before
   using it. Concurrent callers then queue in order, without a lock.
+
+The state (``tokens``, ``stamp``) can be read and a bucket rebuilt from it (``restore``):
+``hub.services.ratelimit`` keeps it in the database so that every worker shares one bucket.
 """
 
 from __future__ import annotations
@@ -36,6 +39,26 @@ class TokenBucket:
         self._clock = clock
         self._tokens = self.burst
         self._stamp = clock()
+
+    @classmethod
+    def restore(
+        cls, rate: float, burst: float, *, tokens: float, stamp: float, clock: Clock
+    ) -> TokenBucket:
+        """A bucket in a kept state: ``tokens`` at time ``stamp`` (of ``clock``)."""
+        bucket = cls(rate, burst, clock=clock)
+        bucket._tokens = min(bucket.burst, tokens)
+        bucket._stamp = stamp
+        return bucket
+
+    @property
+    def tokens(self) -> float:
+        """Tokens at ``stamp`` (below 0 when some are reserved ahead)."""
+        return self._tokens
+
+    @property
+    def stamp(self) -> float:
+        """When ``tokens`` was last worked out (the clock's time)."""
+        return self._stamp
 
     def _refill(self) -> None:
         now = self._clock()

@@ -43,7 +43,16 @@ from hub.sdk.connector import (
 )
 from hub.sdk.cursor import WindowCursor, utc_millis, utc_seconds
 from hub.sdk.documents import decode_document, map_documents, mapping_named
-from hub.sdk.errors import ConnectorError, FatalError, RetriableError, SignatureError
+from hub.sdk.errors import (
+    TRANSIENT_4XX,
+    ConnectorError,
+    FatalError,
+    NotSent,
+    RetriableError,
+    SignatureError,
+    UnexpectedAnswer,
+    is_permanent,
+)
 from hub.sdk.fulfilment import (
     TRACKING_STATUSES,
     BuysLabels,
@@ -70,7 +79,7 @@ from hub.sdk.fulfilment import (
     TrackingStatus,
     tracking_status,
 )
-from hub.sdk.http import PartnerHttp
+from hub.sdk.http import SUCCESS, CallGuard, PartnerHttp, RateLimits
 from hub.sdk.signatures import (
     hmac_sha256_base64,
     hmac_sha256_hex,
@@ -83,9 +92,12 @@ from hub.sdk.signatures import (
 from hub.sdk.stock import PushesStock, ReadsStock, StockFigure, StockPushResult
 
 __all__ = [
+    "SUCCESS",
     "TRACKING_STATUSES",
+    "TRANSIENT_4XX",
     "Address",
     "BuysLabels",
+    "CallGuard",
     "Capability",
     "ChannelOrder",
     "ChannelShipment",
@@ -111,6 +123,7 @@ __all__ = [
     "MapsEvents",
     "MapsMessages",
     "MoneyError",
+    "NotSent",
     "OrderData",
     "OrderMapping",
     "Parcel",
@@ -125,6 +138,7 @@ __all__ = [
     "PushesShipments",
     "PushesStock",
     "Rate",
+    "RateLimits",
     "ReadsStock",
     "ReceivesEvents",
     "ReceivesWebhooks",
@@ -141,6 +155,7 @@ __all__ = [
     "Totals",
     "TrackingEvent",
     "TrackingStatus",
+    "UnexpectedAnswer",
     "VerifiesWebhooks",
     "WebhookInfo",
     "WebhookRequest",
@@ -151,6 +166,7 @@ __all__ = [
     "decode_document",
     "hmac_sha256_base64",
     "hmac_sha256_hex",
+    "is_permanent",
     "load_default",
     "map_documents",
     "mapping_named",

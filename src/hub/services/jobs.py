@@ -1,4 +1,17 @@
-"""What jobs do: the handler registry, retry policy, and the operator's view of the outbox."""
+"""What jobs do: the handler registry, retry policy, and the operator's view of the outbox.
+
+Retry policy (``retry_at``):
+
+- a permanent failure (``FatalJobError``; a partner's 4xx other than 408/409/425/429,
+  ``hub.sdk.is_permanent``) is dead at once;
+- a job for a partner (registered ``outbound``: sending a fulfilment, a shipment, stock)
+  is tried until ``HUB_PARTNER_RETRY_HOURS`` (24) have passed since it was queued, then
+  dead; any other job until ``max_attempts``;
+- the wait before attempt n+1 is ``base * 2**(n-1)`` seconds, capped at ``cap``, times a
+  jitter between half and all of it; a partner's Retry-After wins if longer;
+- a call the hub held back (``NotSent``: the connection's breaker is open, no rate token)
+  is not a failed attempt: the job waits as long as asked and its attempt is given back.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +28,10 @@ from sqlalchemy import Connection
 from hub.clock import utcnow
 from hub.config import Settings
 from hub.errors import Conflict, NotFound
-from hub.sdk.errors import FatalError, RetriableError
+from hub.sdk.errors import NotSent, RetriableError, is_permanent
 from hub.sdk.http import PartnerHttp
+from hub.services.breaker import BreakerGuard
+from hub.services.ratelimit import SharedLimits
 from hub.store import jobs as job_store
 from hub.store.database import Database
 from hub.store.jobs import Job
@@ -27,16 +42,26 @@ class FatalJobError(Exception):
 
 
 class RetryLater(Exception):
-    """A retriable failure with a known wait, such as a partner's Retry-After."""
+    """A retriable failure with a known wait, such as a partner's Retry-After.
 
-    def __init__(self, message: str, *, after_seconds: float) -> None:
+    ``counts`` False: nothing was tried (the call was held back); the attempt is given back.
+    """
+
+    def __init__(self, message: str, *, after_seconds: float, counts: bool = True) -> None:
         super().__init__(message)
         self.after_seconds = after_seconds
+        self.counts = counts
 
     @classmethod
     def after(cls, exc: RetriableError) -> RetryLater:
         """A partner's retriable failure, to be tried again after its own hint (if any)."""
-        return cls(str(exc), after_seconds=exc.retry_after or 0.0)
+        return cls(
+            str(exc), after_seconds=exc.retry_after or 0.0, counts=not isinstance(exc, NotSent)
+        )
+
+
+class JobTimedOut(Exception):
+    """The job ran longer than ``HUB_JOB_TIMEOUT_SECONDS``: a failed attempt, retried."""
 
 
 @dataclass(slots=True)
@@ -47,15 +72,22 @@ class JobContext:
     settings: Settings
     connections: Any = None  # hub.connections.Connections
     http: httpx.AsyncClient | None = None
-    #: per-connection rate limiters of this process (hub.infra.ratelimit.TokenBucket)
-    buckets: dict[str, Any] = field(default_factory=dict)
 
-    def partner_http(self, *, attempts: int = 4) -> PartnerHttp:
+    def partner_http(self, connection: str | None = None, *, attempts: int = 4) -> PartnerHttp:
         """The one way a handler calls a partner: the process's pooled client, with the
-        hub's retry rules (``attempts=1``: fail fast and let the job queue retry)."""
+        hub's retry rules (``attempts=1``: fail fast and let the job queue retry) and, for
+        ``connection``, its circuit breaker and rate limits (shared by every worker through
+        the database)."""
         if self.http is None:
             raise RuntimeError("the job context has no HTTP client (Hub.start() not called)")
-        return PartnerHttp(self.http, attempts=attempts)
+        if connection is None:
+            return PartnerHttp(self.http, attempts=attempts)
+        return PartnerHttp(
+            self.http,
+            attempts=attempts,
+            guard=BreakerGuard(self.db, self.settings, connection),
+            limits=SharedLimits(self.db, connection),
+        )
 
 
 Handler = Callable[[JobContext, Job], Awaitable[None]]
@@ -67,7 +99,9 @@ LocalHandler = Callable[[Connection, list[Job]], None]
 class JobRegistry:
     """Job kind -> handler.
 
-    - ``register``: one job at a time, for effects outside the database (partner calls).
+    - ``register``: one job at a time, for effects outside the database (partner calls);
+      ``outbound=True`` for a job that sends something to a partner: it is retried on the
+      partner schedule (``HUB_PARTNER_RETRY_HOURS``) rather than ``max_attempts``.
     - ``register_batch``: many jobs of a kind in one call.
     - ``register_local``: a database-only effect, run inside the very transaction that claims
       the jobs and marks them done: exactly once, and one commit for the whole batch.
@@ -76,9 +110,12 @@ class JobRegistry:
     single: dict[str, Handler] = field(default_factory=dict)
     batch: dict[str, BatchHandler] = field(default_factory=dict)
     local: dict[str, LocalHandler] = field(default_factory=dict)
+    outbound: set[str] = field(default_factory=set)
 
-    def register(self, kind: str, handler: Handler) -> None:
+    def register(self, kind: str, handler: Handler, *, outbound: bool = False) -> None:
         self.single[kind] = handler
+        if outbound:
+            self.outbound.add(kind)
 
     def register_batch(self, kind: str, handler: BatchHandler) -> None:
         self.batch[kind] = handler
@@ -91,21 +128,56 @@ class JobRegistry:
 
 
 def retry_at(
-    job: Job, exc: BaseException, *, now: datetime, base: float, cap: float
+    job: Job,
+    exc: BaseException,
+    *,
+    now: datetime,
+    base: float,
+    cap: float,
+    span: timedelta | None = None,
 ) -> datetime | None:
     """When to try again, or None when the job should be parked as dead.
 
     Exponential backoff with jitter: attempt n waits a random time between half and all of
     ``base * 2**(n-1)`` seconds, capped at ``cap``; a partner's Retry-After wins if longer.
+    With ``span`` (a partner job) the job is tried until ``span`` has passed since it was
+    queued, whatever its attempts; without, until ``max_attempts``.
     """
-    if isinstance(exc, FatalJobError | FatalError) or job.attempts >= job.max_attempts:
+    if isinstance(exc, FatalJobError) or is_permanent(exc):
         return None
-    delay = min(cap, base * 2 ** (job.attempts - 1)) * random.uniform(0.5, 1.0)
+    if span is not None:
+        if now >= job.created_at + span:
+            return None
+    elif job.attempts >= job.max_attempts:
+        return None
+    delay = min(cap, base * 2 ** (max(1, job.attempts) - 1)) * random.uniform(0.5, 1.0)
     if isinstance(exc, RetryLater):
         delay = max(delay, exc.after_seconds)
     elif isinstance(exc, RetriableError) and exc.retry_after:
         delay = max(delay, exc.retry_after)
     return now + timedelta(seconds=delay)
+
+
+def held_back(exc: BaseException) -> float | None:
+    """Seconds to wait when ``exc`` says the job's call was held back, not tried (its
+    attempt is given back); None for a real failure."""
+    if isinstance(exc, NotSent):
+        return exc.retry_after or 0.0
+    if isinstance(exc, RetryLater) and not exc.counts:
+        return exc.after_seconds
+    return None
+
+
+def schedule(base: float, cap: float, span: timedelta) -> list[float]:
+    """The nominal waits (before jitter) of a partner job's retries over ``span``: what
+    ``retry_at`` does when every attempt fails at once (the operator's table)."""
+    waits: list[float] = []
+    total = 0.0
+    while total < span.total_seconds():
+        wait = min(cap, base * 2 ** len(waits))
+        waits.append(wait)
+        total += wait
+    return waits
 
 
 def describe(exc: BaseException) -> str:

@@ -2,6 +2,8 @@
 
 States: ``pending`` (waiting for ``run_at``), ``running`` (claimed under a lease), ``done``,
 ``dead`` (parked after its last attempt, with the last error, until an operator replays it).
+The operator also sees ``retrying``: a pending job that has failed at least once, with its
+next attempt at ``run_at`` (``Job.shown_state``; ``list_jobs`` and ``counts`` take it).
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.store.paging import any_of, keyset, where_all
 from hub.store.tables import jobs
 
-STATES = ("pending", "running", "done", "dead")
+STATES = ("pending", "running", "done", "dead")  # stored
+#: what the operator sees: ``retrying`` is a pending job after a failed attempt
+SHOWN_STATES = ("pending", "retrying", "running", "done", "dead")
 
 
 class Job(msgspec.Struct, frozen=True, kw_only=True):
@@ -33,6 +37,16 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
     last_error: str | None = None
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def shown_state(self) -> str:
+        """``retrying`` for a pending job that has been tried; else the stored state."""
+        return "retrying" if self.state == "pending" and self.attempts > 0 else self.state
+
+    @property
+    def next_attempt_at(self) -> datetime | None:
+        """When a pending job runs next (None in any other state)."""
+        return self.run_at if self.state == "pending" else None
 
 
 class NewJob(msgspec.Struct, frozen=True):
@@ -222,6 +236,35 @@ def fail_sync(
     )
 
 
+def defer_sync(
+    conn: Connection, job_id: int, *, worker: str, note: str, now: datetime, run_at: datetime
+) -> None:
+    """The job's call was held back, not tried (its connection is paused, no rate token):
+    back to pending at ``run_at`` with its attempt given back, ``note`` saying why."""
+    conn.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.locked_by == worker, jobs.c.state == "running")
+        .values(
+            state="pending",
+            attempts=jobs.c.attempts - 1,
+            run_at=run_at,
+            locked_by=None,
+            lease_until=None,
+            last_error=note,
+            updated_at=now,
+        )
+    )
+
+
+def _state_filter(state: str) -> Any:
+    """A shown state as a condition on the stored columns."""
+    if state == "retrying":
+        return and_(jobs.c.state == "pending", jobs.c.attempts > 0)
+    if state == "pending":
+        return and_(jobs.c.state == "pending", jobs.c.attempts == 0)
+    return jobs.c.state == state
+
+
 async def get(conn: AsyncConnection, job_id: int) -> Job | None:
     row = (await conn.execute(select(jobs).where(jobs.c.id == job_id))).first()
     return _job(row) if row else None
@@ -235,16 +278,26 @@ async def list_jobs(
     after: int | None,
     limit: int,
 ) -> list[Job]:
-    """Jobs by id (oldest first) after ``after``; a list of states or kinds means any of."""
-    query = where_all(select(jobs), any_of(jobs.c.state, state), any_of(jobs.c.kind, kind))
+    """Jobs by id (oldest first) after ``after``; a list of states (shown states: pending,
+    retrying, running, done, dead) or kinds means any of."""
+    states = [state] if isinstance(state, str) else state
+    wanted = None if not states else or_(*(_state_filter(s) for s in sorted(set(states))))
+    query = where_all(select(jobs), wanted, any_of(jobs.c.kind, kind))
     key = None if after is None else [after]
     return [_job(r) for r in await conn.execute(keyset(query, [jobs.c.id], key, limit=limit))]
 
 
 async def counts(conn: AsyncConnection) -> dict[str, int]:
-    rows = await conn.execute(select(jobs.c.state, func.count()).group_by(jobs.c.state))
-    found = {state: n for state, n in rows}
-    return {state: found.get(state, 0) for state in STATES}
+    """Jobs per shown state (``retrying`` apart from ``pending``)."""
+    tried = func.sum(case((jobs.c.attempts > 0, 1), else_=0))
+    rows = await conn.execute(select(jobs.c.state, func.count(), tried).group_by(jobs.c.state))
+    found: dict[str, int] = {}
+    for state, n, n_tried in rows:
+        if state == "pending":
+            found["retrying"] = int(n_tried or 0)
+            n -= found["retrying"]
+        found[state] = int(n)
+    return {state: found.get(state, 0) for state in SHOWN_STATES}
 
 
 async def replay(conn: AsyncConnection, job_id: int, *, now: datetime) -> bool:

@@ -2,7 +2,8 @@
 
 - ``stock_dirty``: SKUs whose figures may have moved, marked in the movement's transaction.
 - ``stock_sync``: one row per (connection, SKU) the hub keeps in step: pending or not, the
-  last figure pushed and when, the last error.
+  last figure pushed and when, the last error, and the figure and listing the partner
+  refused for good (not sent again until one of them changes, or a resync forces it).
 - ``stock_drift``: what a drift check found on a channel that differed from the hub.
 
 ``stock_sync`` rows are versioned: every change bumps ``version``, and ``record_pushed``
@@ -130,7 +131,8 @@ def mark_pending(
 
 
 def pending(conn: Connection, connection: str, limit: int) -> list[Any]:
-    """The connection's oldest pending rows (sku, version, changed_at, force, pushed_quantity)."""
+    """The connection's oldest pending rows (sku, version, changed_at, force,
+    pushed_quantity, refused_quantity, refused_listing)."""
     return list(
         conn.execute(
             select(
@@ -139,6 +141,8 @@ def pending(conn: Connection, connection: str, limit: int) -> list[Any]:
                 stock_sync.c.changed_at,
                 stock_sync.c.force,
                 stock_sync.c.pushed_quantity,
+                stock_sync.c.refused_quantity,
+                stock_sync.c.refused_listing,
             )
             .where(stock_sync.c.connection == connection, stock_sync.c.pending == true())
             .order_by(stock_sync.c.changed_at, stock_sync.c.sku)
@@ -190,6 +194,8 @@ def record_pushed(
         "attempts": 0,
         "last_error": None,
         "pushed_quantity": bindparam("b_quantity"),
+        "refused_quantity": None,
+        "refused_listing": None,
     }
     if sent:
         values["pushed_at"] = now
@@ -211,6 +217,40 @@ def record_failed(
     if not keep_pending:
         values.update(pending=False, force=False)
     _by_version(conn, connection, [{"b_sku": s, "b_version": v} for s, v in failed], **values)
+
+
+def record_refused(
+    conn: Connection,
+    connection: str,
+    refused: Sequence[tuple[str, int, int, str | None]],
+    reason: str,
+) -> None:
+    """(sku, version, figure, listing id): the partner refused that figure for good. The
+    row stops being pending (unless it changed since), keeps the reason as its error, and
+    remembers what was refused, so that it is not sent again until it changes."""
+    rows = [
+        {"b_sku": s, "b_version": v, "b_quantity": q, "b_listing": listing}
+        for s, v, q, listing in refused
+    ]
+    _by_version(
+        conn,
+        connection,
+        rows,
+        pending=False,
+        force=False,
+        attempts=stock_sync.c.attempts + 1,
+        last_error=reason,
+        refused_quantity=bindparam("b_quantity"),
+        refused_listing=bindparam("b_listing"),
+    )
+
+
+def record_still_refused(
+    conn: Connection, connection: str, rows: Sequence[tuple[str, int]]
+) -> None:
+    """(sku, version): the figure is the one the partner refused: not sent, the row stops
+    being pending and keeps its error."""
+    _by_version(conn, connection, [{"b_sku": s, "b_version": v} for s, v in rows], pending=False)
 
 
 def synced_page(conn: Connection, connection: str, after: str | None, limit: int) -> list[Any]:

@@ -317,6 +317,9 @@ stock_sync = Table(
     Column("attempts", Integer, nullable=False),  # failed pushes since the last success
     Column("last_error", Text),
     Column("checked_at", UtcDateTime),  # last drift check
+    # the figure (and listing) the partner refused for good: not sent again until it changes
+    Column("refused_quantity", Integer),
+    Column("refused_listing", String(200)),
     Index(None, "connection", "pending", "changed_at", "sku"),  # the push job's next batch
 )
 

@@ -1,11 +1,12 @@
-"""The contract's partner-call check: 429, 5xx and timeouts retried, other 4xx fatal at once."""
+"""The contract's partner-call check: 429, 5xx and timeouts retried, other 4xx fatal at once,
+a redirect never a success."""
 
 from __future__ import annotations
 
 import httpx
 import respx
 
-from hub.sdk import FatalError, PartnerHttp, RetriableError
+from hub.sdk import FatalError, PartnerHttp, RetriableError, UnexpectedAnswer
 from hub.sdk.testing.secrets import exception_text
 from hub.sdk.testing.subject import PartnerCall
 
@@ -64,7 +65,8 @@ def _assert_no_partner_data(exc: BaseException) -> None:
 
 
 async def check_partner_retries(partner: PartnerCall) -> None:
-    """429, 5xx and timeouts are retried; other 4xx are fatal at once; errors stay clean."""
+    """429, 5xx and timeouts are retried; other 4xx are fatal at once; a redirect is an
+    ``UnexpectedAnswer`` (not retried in place, never a success); errors stay clean."""
     for failure in [*(failing(s) for s in RETRIED_STATUSES), httpx.ReadTimeout]:
         outcome, seen = await run_partner_call(partner, [failure])
         what = getattr(failure, "status_code", failure)
@@ -78,4 +80,11 @@ async def check_partner_retries(partner: PartnerCall) -> None:
     outcome, seen = await run_partner_call(partner, [failing(503) for _ in range(ATTEMPTS)])
     assert isinstance(outcome, RetriableError), f"503 every time gave {outcome!r}"
     assert seen == ATTEMPTS, f"{seen} requests for {ATTEMPTS} attempts"
+    _assert_no_partner_data(outcome)
+    redirect = httpx.Response(
+        302, headers={"location": f"https://elsewhere.example/login?session={PARTNER_MARKER}"}
+    )
+    outcome, seen = await run_partner_call(partner, [redirect])
+    assert isinstance(outcome, UnexpectedAnswer), f"a 302 gave {outcome!r}, not a failure"
+    assert seen == 1, f"a 302 was retried in place ({seen} requests)"
     _assert_no_partner_data(outcome)

@@ -84,7 +84,7 @@ async def push_shipment(ctx: JobContext, shipment_id: str) -> str:
         complete=complete,
     )
     try:
-        await connector.push_shipment(connection, shipment, ctx.partner_http())
+        await connector.push_shipment(connection, shipment, ctx.partner_http(connection.code))
     except RetriableError as exc:
         raise RetryLater.after(exc) from None
     await ctx.db.run_write(

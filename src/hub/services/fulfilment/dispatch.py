@@ -168,7 +168,7 @@ async def send(ctx: JobContext, fulfilment_id: str) -> None:
     connection, connector = _fulfils_orders(ctx, fulfilment.connection)
     try:
         accepted: FulfilmentAccepted = await connector.create_fulfilment(
-            connection, request, ctx.partner_http()
+            connection, request, ctx.partner_http(connection.code)
         )
     except RetriableError as exc:
         raise RetryLater.after(exc) from None
@@ -224,11 +224,11 @@ async def cancel_at_partner(ctx: JobContext, fulfilment_id: str) -> None:
     connection, connector = _fulfils_orders(ctx, fulfilment.connection)
     try:
         await connector.cancel_fulfilment(
-            connection, request, fulfilment.partner_ref, ctx.partner_http()
+            connection, request, fulfilment.partner_ref, ctx.partner_http(connection.code)
         )
     except RetriableError as exc:
         raise RetryLater.after(exc) from None
-    except FatalError as exc:  # e.g. shipped already: an operator must look
+    except FatalError as exc:  # e.g. shipped already: an operator must look, once
         reason = f"cancel at partner refused: {exc}"
         await ctx.db.run_write(
             lambda conn: order_store.flag_attention(
@@ -240,7 +240,7 @@ async def cancel_at_partner(ctx: JobContext, fulfilment_id: str) -> None:
                 kind=EventKind.FULFILMENT_CANCEL_REFUSED,
             )
         )
-        raise
+        raise FatalJobError(reason) from None
 
 
 def partner_cancelled(

@@ -9,7 +9,8 @@ kind                   payload                            handler
 ``shipment.push``      shipment_id                        ``channel_push.push_shipment``
 =====================  =================================  ==========================
 
-Each is an effect at a partner, run one job at a time and retried by the worker.
+Each is an effect at a partner, run one job at a time and retried by the worker on the
+partner schedule (``outbound``: for ``HUB_PARTNER_RETRY_HOURS``, 24 h by default).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def _label(rules: Callable[[], RuleSet]) -> Handler:
 
 def register(registry: JobRegistry, rules: Callable[[], RuleSet]) -> None:
     """``rules``: the routing rules as they are now (labels buy what they allow)."""
-    registry.register(dispatch.SEND_JOB, _send)
-    registry.register(dispatch.CANCEL_JOB, _cancel)
-    registry.register(labels.LABEL_JOB, _label(rules))
-    registry.register(channel_push.PUSH_JOB, _push)
+    registry.register(dispatch.SEND_JOB, _send, outbound=True)
+    registry.register(dispatch.CANCEL_JOB, _cancel, outbound=True)
+    registry.register(labels.LABEL_JOB, _label(rules), outbound=True)
+    registry.register(channel_push.PUSH_JOB, _push, outbound=True)

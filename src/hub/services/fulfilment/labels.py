@@ -138,7 +138,7 @@ async def buy_label(
         connection, connector = ctx.connections.require(code, BuysLabels)
     except NotConfigured as exc:
         raise FatalJobError(str(exc)) from None
-    http = ctx.partner_http()
+    http = ctx.partner_http(code)
     try:
         rates = await connector.rates(connection, ask, http)
         rate = choose_carrier(rules, f.rule, f.service_level, rates)

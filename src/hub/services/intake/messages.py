@@ -78,7 +78,7 @@ async def process(ctx: JobContext, message_id: str, *, actor: str = "worker") ->
         return await _process_events(ctx, row, connection, connector, actor)
     try:
         reported: list[ChannelOrder] = await connector.orders_from_message(
-            connection, row.body, row.topic, ctx.partner_http()
+            connection, row.body, row.topic, ctx.partner_http(connection.code)
         )
         for r in reported:
             normalise(r.order)  # fail here, before anything is written
@@ -123,7 +123,7 @@ async def _process_events(
             events: list[PartnerEvent] = [msgspec.json.decode(row.body, type=ShipmentReport)]
         else:
             events = await connector.events_from_message(
-                connection, row.body, row.topic, ctx.partner_http()
+                connection, row.body, row.topic, ctx.partner_http(connection.code)
             )
     except (ValueError, msgspec.MsgspecError, RecursionError) as exc:
         return await _quarantine(ctx.db, row.id, _why(exc), actor)

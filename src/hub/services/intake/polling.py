@@ -64,7 +64,7 @@ async def poll(ctx: JobContext, code: str) -> PollSummary:
     started = utcnow()
     until = started - timedelta(seconds=ctx.connections.hub_settings(code).lookback_seconds)
     until_text = until.isoformat().replace("+00:00", "Z")
-    http = ctx.partner_http()
+    http = ctx.partner_http(code)
 
     async def fetch(cursor: str | None) -> PollResult:
         return await connector.poll_orders(connection, cursor, http, until=until_text)
@@ -79,7 +79,7 @@ async def poll_shipments(ctx: JobContext, code: str) -> PollSummary:
     replayed like any webhook; the same report twice is kept once."""
     connection, connector = _require(ctx, code, PollsShipments, "polls for shipments")
     until = utcnow().isoformat().replace("+00:00", "Z")
-    http = ctx.partner_http()
+    http = ctx.partner_http(code)
 
     async def fetch(cursor: str | None) -> PollResult:
         got = await connector.poll_shipments(connection, cursor, http, until=until)

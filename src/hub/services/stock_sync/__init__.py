@@ -67,5 +67,5 @@ __all__ = [
 def register(registry: Any, connections: Any, on_dirty: OnDirty | None = None) -> None:
     """Register the stock sync job kinds (``jobs``) with their handlers."""
     registry.register_local(FANOUT_JOB, fanout_handler(connections, on_dirty))
-    registry.register(PUSH_JOB, handle_push_job)
+    registry.register(PUSH_JOB, handle_push_job, outbound=True)
     registry.register(DRIFT_JOB, handle_drift_job)

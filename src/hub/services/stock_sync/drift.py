@@ -1,5 +1,6 @@
 """Drift checks: read a channel's figures back (where its connector can, ``ReadsStock``),
-record every difference from the hub's figure and push the hub's figure for those."""
+record every difference from the hub's figure and push the hub's figure for those (not
+for a row whose figure the partner refused for good: that waits for a change or a resync)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ async def check_drift(ctx: JobContext, code: str) -> DriftSummary:
     if not isinstance(reader, ReadsStock):
         raise FatalJobError(f"connection {code!r} cannot read its stock back")
     size = t.connector.stock_batch_size
-    http = ctx.partner_http(attempts=1)
+    http = ctx.partner_http(code, attempts=1)
     summary = DriftSummary(connection=code)
     after: str | None = None
     while True:
@@ -54,7 +55,11 @@ async def check_drift(ctx: JobContext, code: str) -> DriftSummary:
         if not rows:
             break
         after = rows[-1].sku
-        settled = [r for r in rows if not r.pending and r.pushed_quantity is not None]
+        settled = [  # a refused figure is not pushed again by a drift check
+            r
+            for r in rows
+            if not r.pending and r.pushed_quantity is not None and r.refused_quantity is None
+        ]
         if settled:
             drifted = await _compare(reader, t, settled, figs, ids, http)
             await ctx.db.run_write(lambda conn, s=settled, d=drifted: _record(conn, code, s, d))

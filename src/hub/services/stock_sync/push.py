@@ -2,14 +2,21 @@
 
 Each figure is computed *now* (so only the newest is sent); a figure the channel already
 has (the last pushed one) is not sent again unless the row is forced; rows are cleared only
-if nothing changed them meanwhile. Each connection has its own token bucket: a job that
-finds it empty, or a partner that answers 429 or 5xx, is put back (with the partner's
-Retry-After; partner calls here are not retried in place) and no other channel waits.
+if nothing changed them meanwhile. Each connection has its own token bucket, shared by
+every worker (``hub.services.ratelimit``): a job that finds it empty, or a partner that
+answers 429 or 5xx, is put back (with the partner's Retry-After; partner calls here are not
+retried in place) and no other channel waits.
+
+A permanent refusal (a 4xx other than 408/409/425/429) is recorded once on each refused
+row, with the figure and listing refused: the row stops being pending, shows under
+``GET /stock/sync?state=error``, and that figure is not sent again until the figure or the
+listing changes, or an operator resyncs (which forces it). A batch of several figures
+refused as a whole is split in halves and sent again, so that only the figures the partner
+refuses are held back (a refusal of the credentials, 401/403, is not split).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -18,9 +25,9 @@ import msgspec
 from sqlalchemy import Connection
 
 from hub.clock import utcnow
-from hub.infra.ratelimit import TokenBucket
-from hub.sdk import FatalError, PartnerHttp, RetriableError, StockFigure
-from hub.services.jobs import FatalJobError, JobContext, RetryLater
+from hub.sdk import FatalError, NotSent, PartnerHttp, RetriableError, StockFigure, is_permanent
+from hub.services.jobs import JobContext, RetryLater
+from hub.services.ratelimit import SharedBucket
 from hub.services.stock_sync.jobs import PUSH_JOB, enqueue_again
 from hub.services.stock_sync.targets import Target, bucket, figures, target
 from hub.store import stock_sync as store
@@ -30,6 +37,17 @@ from hub.store.jobs import Job
 BATCHES_PER_RUN = 20  # partner calls per push job run, then the job makes way for others
 
 Figure = tuple[str, int, int]  # (sku, row version, quantity)
+#: partner refusals of the connection itself, not of the figures: never split
+_NOT_SPLIT = frozenset({401, 403, 407})
+
+
+class _Refused(Exception):
+    """The partner refused the batch for good."""
+
+    def __init__(self, reason: str, *, split: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.split = split
 
 
 class PushSummary(msgspec.Struct, kw_only=True):
@@ -63,7 +81,7 @@ async def push(
     The CLI's resync waits for tokens instead.
     """
     t = target(ctx.connections, code)
-    batch = _Pusher(ctx, t, ctx.partner_http(attempts=1), bucket(ctx, t), wait_for_tokens)
+    batch = _Pusher(ctx, t, ctx.partner_http(code, attempts=1), bucket(ctx, t), wait_for_tokens)
     summary = PushSummary(connection=code)
     batches = 0
     while max_batches is None or batches < max_batches:
@@ -83,7 +101,7 @@ class _Pusher:
     """One batch at a time: read the oldest pending rows, call the partner, record."""
 
     def __init__(
-        self, ctx: JobContext, t: Target, http: PartnerHttp, limiter: TokenBucket, wait: bool
+        self, ctx: JobContext, t: Target, http: PartnerHttp, limiter: SharedBucket, wait: bool
     ) -> None:
         self.ctx, self.t, self.http, self.limiter, self.wait = ctx, t, http, limiter, wait
 
@@ -98,80 +116,108 @@ class _Pusher:
             rows, figs, ids = await aconn.run_sync(self._read)
         if not rows:
             return 0
-        unchanged = [
-            (r.sku, r.version, figs[r.sku])
-            for r in rows
-            if not r.force and r.pushed_quantity == figs[r.sku]
-        ]
-        batch = [
-            (r.sku, r.version, figs[r.sku])
-            for r in rows
-            if r.force or r.pushed_quantity != figs[r.sku]
-        ]
-        refused: dict[str, str] = {}
+        unchanged, refused_before, batch = [], [], []
+        for r in rows:
+            figure = (r.sku, r.version, figs[r.sku])
+            if not r.force and r.pushed_quantity == figs[r.sku]:
+                unchanged.append(figure)
+            elif not r.force and _refused_already(r, figs[r.sku], ids.get(r.sku)):
+                refused_before.append(figure)
+            else:
+                batch.append(figure)
+        code = self.t.code
+        await self.ctx.db.run_write(
+            lambda conn: _record_unsent(conn, code, unchanged, refused_before)
+        )
+        summary.unchanged += len(unchanged)
+        summary.rejected += len(refused_before)
         if batch:
-            refused = await self._call(batch, {r.sku: r.changed_at for r in rows}, ids)
+            await self._send(batch, {r.sku: r.changed_at for r in rows}, ids, summary)
+        return len(rows)
+
+    async def _send(
+        self,
+        batch: list[Figure],
+        when: dict[str, Any],
+        ids: dict[str, str],
+        summary: PushSummary,
+    ) -> None:
+        """Push ``batch`` and record the outcome; a batch refused as a whole is split."""
+        try:
+            refused = await self._call(batch, when, ids)
+        except _Refused as exc:
+            summary.calls += 1
+            if exc.split and len(batch) > 1:
+                half = len(batch) // 2
+                await self._send(batch[:half], when, ids, summary)
+                await self._send(batch[half:], when, ids, summary)
+                return
+            refused = {s: exc.reason for s, _, _ in batch}
+        else:
             summary.calls += 1
         taken = [b for b in batch if b[0] not in refused]
         code = self.t.code
-        await self.ctx.db.run_write(
-            lambda conn: _record(conn, code, taken, unchanged, refused, batch)
-        )
+        await self.ctx.db.run_write(lambda conn: _record(conn, code, taken, refused, batch, ids))
         summary.pushed += len(taken)
-        summary.unchanged += len(unchanged)
         summary.rejected += len(refused)
-        return len(rows)
 
     async def _call(
         self, batch: list[Figure], when: dict[str, Any], ids: dict[str, str]
     ) -> dict[str, str]:
         """The partner call for ``batch``; returns what it refused, SKU -> reason."""
-        await _wait_token(self.limiter, self.wait)
         try:
+            await self.limiter.acquire(max_wait=float("inf") if self.wait else 0.0)
             result = await self.t.connector.push_stock(
                 self.t.connection,
                 [StockFigure(s, ids.get(s), q, when[s]) for s, _, q in batch],
                 self.http,
                 idempotency_key=idempotency_key(self.t.code, batch),
             )
+        except NotSent as exc:  # held back (the bucket, the breaker): not an attempt
+            raise RetryLater.after(exc) from None
         except RetriableError as exc:
-            await _failed(self.ctx.db, self.t.code, batch, str(exc), keep_pending=True)
+            await _failed(self.ctx.db, self.t.code, batch, str(exc))
             raise RetryLater.after(exc) from None
         except FatalError as exc:
-            await _failed(self.ctx.db, self.t.code, batch, str(exc), keep_pending=True)
-            raise FatalJobError(str(exc)) from None
+            if not is_permanent(exc):  # 409 and the like: not now, later
+                await _failed(self.ctx.db, self.t.code, batch, str(exc))
+                raise RetryLater(str(exc), after_seconds=0.0) from None
+            raise _Refused(str(exc), split=exc.status_code not in _NOT_SPLIT) from None
         return result.rejected
+
+
+def _refused_already(row: Any, figure: int, listing: str | None) -> bool:
+    """The partner refused this very figure for this very listing before."""
+    return row.refused_quantity == figure and row.refused_listing == listing
+
+
+def _record_unsent(
+    conn: Connection, code: str, unchanged: list[Figure], refused_before: list[Figure]
+) -> None:
+    now = utcnow()
+    store.record_pushed(conn, code, unchanged, now=now, sent=False)
+    store.record_still_refused(conn, code, [(s, v) for s, v, _ in refused_before])
 
 
 def _record(
     conn: Connection,
     code: str,
     taken: list[Figure],
-    unchanged: list[Figure],
     refused: dict[str, str],
     batch: list[Figure],
+    ids: dict[str, str],
 ) -> None:
-    now = utcnow()
-    store.record_pushed(conn, code, taken, now=now)
-    store.record_pushed(conn, code, unchanged, now=now, sent=False)
+    store.record_pushed(conn, code, taken, now=utcnow())
     for sku, reason in refused.items():
-        versions = [(s, v) for s, v, _ in batch if s == sku]
-        store.record_failed(conn, code, versions, reason, keep_pending=False)
+        rows = [(s, v, q, ids.get(s)) for s, v, q in batch if s == sku]
+        store.record_refused(conn, code, rows, reason)
 
 
-async def _wait_token(limiter: TokenBucket, wait: bool) -> None:
-    while (delay := limiter.try_take()) > 0:
-        if not wait:
-            raise RetryLater(f"rate limit: next call in {delay:.2f} s", after_seconds=delay)
-        await asyncio.sleep(delay)
-
-
-async def _failed(
-    db: Database, code: str, batch: list[Figure], error: str, *, keep_pending: bool
-) -> None:
+async def _failed(db: Database, code: str, batch: list[Figure], error: str) -> None:
+    """A retriable failure: the rows stay pending, with the error and one more attempt."""
     pairs = [(s, v) for s, v, _ in batch]
     await db.run_write(
-        lambda conn: store.record_failed(conn, code, pairs, error, keep_pending=keep_pending)
+        lambda conn: store.record_failed(conn, code, pairs, error, keep_pending=True)
     )
 
 

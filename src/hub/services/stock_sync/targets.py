@@ -12,10 +12,10 @@ from sqlalchemy import Connection
 from hub.connections import NotConfigured
 from hub.domain.ats import ChannelRules, LocationFigures, channel_ats, serves
 from hub.domain.settings import HubSettings
-from hub.infra.ratelimit import TokenBucket
 from hub.sdk import Connection as ChannelConnection
 from hub.sdk import PushesStock
 from hub.services.jobs import FatalJobError, JobContext
+from hub.services.ratelimit import SharedBucket
 from hub.store import catalog as catalog_store
 from hub.store import forecasts as forecast_store
 from hub.store import stock as stock_store
@@ -87,13 +87,9 @@ def _target(connections: Any, connection: ChannelConnection, connector: Any) -> 
     return Target(connection, connector, settings, rules) if serves(rules) else None
 
 
-def bucket(ctx: JobContext, t: Target) -> TokenBucket:
-    """The connection's token bucket in this process (made again if its rate changed)."""
-    rate, burst = t.calls_per_second, max(1.0, t.burst)
-    found = ctx.buckets.get(t.code)
-    if found is None or (found.rate, found.burst) != (rate, burst):
-        found = ctx.buckets[t.code] = TokenBucket(rate, burst)
-    return found
+def bucket(ctx: JobContext, t: Target) -> SharedBucket:
+    """The connection's token bucket for stock calls, shared by every worker."""
+    return SharedBucket(ctx.db, f"stock:{t.code}", t.calls_per_second, max(1.0, t.burst))
 
 
 def figures(conn: Connection, rules: ChannelRules, skus: Iterable[str]) -> dict[str, int]:
