@@ -11,9 +11,11 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from hub.api.auth import requires
+from hub.api.problems import Problem
 from hub.bootstrap import Hub
 from hub.connections import ConnectionInfo
 from hub.errors import Unauthorized
@@ -66,6 +68,11 @@ class ReplayAnswer(msgspec.Struct):
     summary="A partner's webhook (signed; no API key)",
     tags=["webhooks"],
     status_code=202,
+    responses={
+        200: ResponseSpec(WebhookAnswer, description="Already received (the same delivery)"),
+        401: ResponseSpec(Problem, description="The signature does not match the body"),
+        413: ResponseSpec(Problem),
+    },
 )
 async def receive_webhook(
     request: Request[Any, Any, Any], hub: NamedDependency[Hub], code: FromPath[str]
