@@ -74,7 +74,6 @@ def openapi_config(version: str) -> OpenAPIConfig:
     return OpenAPIConfig(
         title="hub",
         version=version,
-        summary="Headless order management gateway",
         description=description(),
         path=SCHEMA,
         tags=TAGS,
