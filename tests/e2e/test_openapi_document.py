@@ -4,6 +4,7 @@ Redoc pages whose scripts come from the hub itself (they work offline)."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import AsyncIterator
@@ -100,6 +101,8 @@ def test_every_problem_answer_is_problem_json_with_a_real_example(
             assert values and all(v["status"] == status for v in values), (method, path)
             assert all(v["title"] and v["detail"] for v in values)
     assert seen >= {400, 401, 403, 404, 409, 413, 415, 422}
+    # litestar's own error shape ({status_code, detail, extra}) is replaced everywhere
+    assert '"status_code"' not in json.dumps(document)
     problem = document["components"]["schemas"]["Problem"]
     assert set(problem["properties"]) == {"type", "title", "status", "detail", "errors"}
 

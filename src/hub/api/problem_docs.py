@@ -94,7 +94,8 @@ STANDARD: dict[int, tuple[str, dict[str, Any]]] = {
         {
             "title": "Unsupported media type",
             "status": 415,
-            "detail": "send the body as JSON with 'Content-Type: application/json'",
+            "detail": "send the body as JSON with 'Content-Type: application/json' "
+            "(got 'text/plain')",
         },
     ),
     422: (
