@@ -108,18 +108,21 @@ async def _seed(settings: Settings, db: Database, auth: dict[str, str]) -> dict[
         move = {"kind": "receipt", "sku": "TEE", "location": "main", "quantity": 5, "reason": "in"}
         await ok("POST", "/stock/movements", {"movements": [move]})
         order = await ok("POST", "/orders", ORDER)
-        worker = Worker(db, build_registry(settings), settings)
-        while await worker.run_once():
-            pass
-        fulfilment = (await ok("GET", "/fulfilments"))[0]
-        job = (await ok("GET", "/jobs"))["items"][0]
-        body = b'{"not": "an order"}'
+        body = b'{"not": "an order"}'  # kept, then quarantined by the worker
         signature = hmac_sha256_base64(SECRET.encode(), body)
         r = await client.post(
             "/webhooks/partner-x", content=body, headers={"x-signature": signature}
         )
         assert r.status_code == 202, r.text
         message = r.json()["inbound_id"]
+        worker = Worker(db, build_registry(settings), settings)
+        while await worker.run_once():
+            pass
+        listed = await ok("GET", "/fulfilments")
+        fulfilment = (listed["items"] if isinstance(listed, dict) else listed)[0]
+        job = (await ok("GET", "/jobs"))["items"][0]
+        inbound = await ok("GET", f"/inbound/{message}")
+        assert inbound["message"]["status"] == "quarantined", inbound
     return {
         "order_id": order["id"],
         "public_ref": order["public_ref"],
