@@ -156,3 +156,10 @@ def test_malformed_json_is_a_400() -> None:
 def test_strict_decoding_returns_what_msgspec_does() -> None:
     raw = json.dumps(order()).encode()
     assert decode_body(raw, OrderData) == msgspec.json.decode(raw, type=OrderData)
+
+
+def test_a_body_that_breaks_its_type_before_its_bad_bytes_is_malformed_json() -> None:
+    # the typed read fails on the first item (a list is no Struct) before it reaches the
+    # broken bytes; the second, untyped read must then say "not valid JSON", not crash
+    with pytest.raises(MalformedBody):
+        decode_body(b"[\x01\x02X", OrderData)

@@ -12,7 +12,7 @@ from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
 
 from hub import __version__, config
 from hub.api.auth import PUBLIC_PATHS, BearerKeyMiddleware
@@ -21,8 +21,10 @@ from hub.api.forecast import ForecastController, ReplenishmentController
 from hub.api.fulfilment import FulfilmentController, ask_label, label, track
 from hub.api.inbound import InboundController, list_connections, receive_webhook
 from hub.api.jobs import JobController
+from hub.api.openapi import asset, openapi_config
 from hub.api.orders import OrderController
 from hub.api.paging import page_ask
+from hub.api.problem_docs import ProblemDocs
 from hub.api.problems import exception_handlers
 from hub.api.purchasing import PurchaseOrderController
 from hub.api.query import check_query
@@ -41,7 +43,12 @@ async def health() -> Health:
     return Health(status="ok")
 
 
-@get("/ready", summary="The database answers", tags=["health"])
+@get(
+    "/ready",
+    summary="The database answers",
+    tags=["health"],
+    responses={503: ResponseSpec(Health, description="The database does not answer")},
+)
 async def ready(hub: NamedDependency[Hub]) -> Response[Health]:
     try:
         await hub.db.ping()
@@ -92,6 +99,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
         track,
         list_connections,
         receive_webhook,
+        asset,
     ]
     return Litestar(
         route_handlers=handlers,
@@ -105,9 +113,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
         request_class=HubRequest,
         before_request=_before_request,
         request_max_body_size=settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(
-            title="hub", version=__version__, path="/schema", description=__doc__
-        ),
+        openapi_config=openapi_config(__version__),
+        plugins=[ProblemDocs(PUBLIC_PATHS)],
     )
 
 

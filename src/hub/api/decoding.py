@@ -61,6 +61,10 @@ def every_error(body: bytes, target: Any, first: msgspec.ValidationError) -> lis
         raw = msgspec.json.decode(body)
     except RecursionError:
         raise _too_deep() from None
+    except msgspec.DecodeError as exc:  # the typed read stopped before the bad bytes
+        raise MalformedBody(
+            f"the request body is not valid JSON: {exc}", [FieldError("body", str(exc))]
+        ) from None
     errors = collect(raw, target) or [field_error(first)]
     try:
         lenient = msgspec.convert(raw, target, strict=False)

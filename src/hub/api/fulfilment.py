@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from hub.api.auth import requires
@@ -156,6 +157,15 @@ async def ask_label(
     guards=[requires("fulfilment:read")],
     summary="The bought label's document (PNG, PDF or ZPL)",
     tags=["fulfilment"],
+    responses={
+        200: ResponseSpec(
+            bytes,
+            generate_examples=False,
+            media_type="*/*",
+            description="The label as the carrier sold it: image/png, application/pdf, "
+            "or text/plain (ZPL)",
+        )
+    },
 )
 async def label(
     request: Request[Principal, Any, Any], hub: NamedDependency[Hub], fulfilment_id: FromPath[str]

@@ -11,10 +11,12 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
 from hub.api.auth import requires
 from hub.api.paging import Listing, Page, PageAsk
+from hub.api.problems import Problem
 from hub.api.query import OPEN_QUERY
 from hub.bootstrap import Hub
 from hub.connections import ConnectionInfo
@@ -97,6 +99,11 @@ class ConnectionView(ConnectionInfo, frozen=True, kw_only=True):
     tags=["webhooks"],
     status_code=202,
     opt={OPEN_QUERY: True},  # partners add query parameters of their own
+    responses={
+        200: ResponseSpec(WebhookAnswer, description="Already received (the same delivery)"),
+        401: ResponseSpec(Problem, description="The signature does not match the body"),
+        413: ResponseSpec(Problem),
+    },
 )
 async def receive_webhook(
     request: Request[Any, Any, Any], hub: NamedDependency[Hub], code: FromPath[str]
