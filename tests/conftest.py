@@ -55,6 +55,7 @@ TABLES = [
     "sku_aliases",
     "sku_listings",
     "skus",
+    "payment_transactions",
     "order_events",
     "order_lines",
     "orders",

@@ -65,6 +65,8 @@ class AmazonConnector:
 
     name = "amazon"
     settings_type = AmazonSettings
+    #: the marketplace collects the money: an order may go to fulfilment as it comes
+    default_release_when = "always"
     capabilities = frozenset(
         {
             Capability.POLL_ORDERS,

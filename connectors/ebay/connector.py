@@ -49,6 +49,8 @@ class EbayConnector:
 
     name = "ebay"
     settings_type = EbaySettings
+    #: the marketplace collects the money: an order may go to fulfilment as it comes
+    default_release_when = "always"
     capabilities = frozenset(
         {
             Capability.POLL_ORDERS,

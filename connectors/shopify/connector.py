@@ -1,5 +1,6 @@
-"""Shopify: signed orders/* webhooks in, canonical orders out through ``shopify_order.yaml``;
-stock and shipments out through the GraphQL Admin API."""
+"""Shopify: signed orders/* webhooks in (orders/paid among them: the money arrived), canonical
+orders out through ``shopify_order.yaml``; stock and shipments out through the GraphQL Admin
+API."""
 
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ from hub.sdk import (
 )
 
 MAPPING = "shopify_order"
-#: webhook topics whose body is a whole REST Order; any other topic is acknowledged and ignored
-TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
+#: webhook topics whose body is a whole REST Order; any other topic is acknowledged and ignored.
+#: orders/paid: the order's financial_status became paid (its money arrived)
+TOPICS = frozenset({"orders/create", "orders/updated", "orders/paid", "orders/cancelled"})
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 
 

@@ -11,7 +11,8 @@ import httpx
 from hub import connections as connections_config
 from hub import plugins
 from hub.config import Settings
-from hub.connections import Connections
+from hub.connections import DEFAULT_RELEASE_WHEN, Connections
+from hub.domain.payments import ReleaseWhen
 from hub.services import forecast, stock_sync
 from hub.services.fulfilment import jobs as fulfilment_jobs
 from hub.services.intake import messages, polling
@@ -37,16 +38,26 @@ def stock_policy(connections: Connections | None) -> Callable[[str], Policy]:
     return policy
 
 
+def release_policy(connections: Connections | None) -> Callable[[str], ReleaseWhen]:
+    """When a channel's orders may go to fulfilment: its connection's ``release_when``, or
+    its connector's default (``paid`` without connections)."""
+
+    def policy(channel: str) -> ReleaseWhen:
+        return connections.release_when(channel) if connections else DEFAULT_RELEASE_WHEN
+
+    return policy
+
+
 def build_registry(settings: Settings, connections: Connections | None = None) -> JobRegistry:
     registry = JobRegistry()
     rules = RulesSource(settings.routing_path)
-    router = routing_jobs.router(rules)
+    router = routing_jobs.router(rules, release_policy(connections))
     registry.register_local(ACCEPT_JOB, accept_handler(stock_policy(connections), router))
     registry.register(messages.PROCESS_JOB, messages.handle_process_job)
     registry.register(polling.POLL_JOB, polling.handle_poll_job)
     registry.register(polling.SHIPMENT_POLL_JOB, polling.handle_shipment_poll_job)
     stock_sync.register(registry, connections, retry_waiting_now)
-    routing_jobs.register(registry, rules)
+    routing_jobs.register(registry, rules, release_policy(connections))
     fulfilment_jobs.register(registry, rules.get)
     forecast.register(registry)
     load_plugins(registry, settings.plugins)

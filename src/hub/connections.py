@@ -52,6 +52,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from hub.domain.ats import ChannelRules
+from hub.domain.payments import RELEASE_WHEN, ReleaseWhen
 from hub.domain.settings import HUB_KEYS, HubSettings, SettingsError, convert, hub_settings
 from hub.infra.yaml import YamlFileError, read_yaml
 from hub.sdk.connector import Connection, HasSettings
@@ -59,6 +60,8 @@ from hub.sdk.connector import Connection, HasSettings
 CALLCENTRE = Connection(code="callcentre", connector="callcentre")
 #: the connector name of a direct-entry channel: orders come only through the API or import
 DIRECT_ENTRY = CALLCENTRE.connector
+#: when an order may go to fulfilment where neither the connection nor its connector says
+DEFAULT_RELEASE_WHEN: ReleaseWhen = "paid"
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
@@ -151,6 +154,18 @@ class Connections:
         connection has)."""
         found = self._hub.get(code)
         return found if found is not None else HubSettings()
+
+    def release_when(self, code: str) -> ReleaseWhen:
+        """When an order of channel ``code`` may go to fulfilment: its ``release_when``
+        setting, else its connector's ``default_release_when`` (a marketplace that collects
+        the money says ``always``), else ``paid`` (the call centre, shops, generic channels)."""
+        configured = self.hub_settings(code).release_when
+        if configured is not None:
+            return configured
+        connection = self._by_code.get(code)
+        connector = self.connector(connection) if connection is not None else None
+        declared = getattr(connector, "default_release_when", None)
+        return declared if declared in RELEASE_WHEN else DEFAULT_RELEASE_WHEN
 
     def channel_rules(self) -> dict[str, ChannelRules]:
         """Every connection's stock rules (what it may see of the stock), by code."""

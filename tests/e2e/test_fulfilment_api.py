@@ -38,6 +38,7 @@ def order(external_id: str, *lines: tuple[str, int], country: str = "GB") -> Bod
         "shipping_address": {"line1": "1 Way", "city": "London", "country": country},
         "lines": body,
         "totals": {"subtotal": subtotal, "total": subtotal},
+        "payment": {"status": "paid"},  # captured in full: the call centre releases it
     }
 
 

@@ -60,6 +60,7 @@ def excuse(case: Case) -> str | None:
 
 ORDER: dict[str, Any] = {
     "external_id": "FUZZ-1",
+    "payment": {"status": "paid"},  # paid: released to fulfilment (release_when: paid)
     "currency": "EUR",
     "customer": {"name": "Ana Lima", "email": "ana@example.com"},
     "shipping_address": {

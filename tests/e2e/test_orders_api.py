@@ -123,6 +123,9 @@ async def test_get_returns_the_order_with_its_timeline(
     assert r.status_code == 200, r.text
     detail = r.json()
     timeline = detail.pop("timeline")
+    # the detail adds the recorded transactions: "paid" is a capture of the total
+    [capture] = detail["payment"].pop("transactions")
+    assert (capture["kind"], capture["amount"], capture["source"]) == ("capture", 7015, "status")
     assert detail == created
     assert len(timeline) == 1
     event = timeline[0]
@@ -534,6 +537,7 @@ async def test_the_accept_job_reserves_routes_and_releases_and_cancel_undoes_it(
     r = await client.post(f"/orders/{order_id}/cancel", headers=auth)
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "cancelled"
+    assert r.json()["payment"]["refund_due"] == 3500  # it was paid: the buyer is owed it
 
     timeline = await _timeline(client, auth, order_id)
     assert [(e["kind"], e["actor"], e["to_status"]) for e in timeline] == [
@@ -545,7 +549,8 @@ async def test_the_accept_job_reserves_routes_and_releases_and_cancel_undoes_it(
     ]
     assert timeline[2]["detail"]["rule"] == "default"
     cancelled = timeline[4]["detail"]
-    assert cancelled.pop("refund_due")["action"] == "void_authorization"  # it was authorized
+    due = cancelled.pop("refund_due")
+    assert (due["amount"], due["action"]) == (3500, "refund")  # it was paid: all of it back
     assert cancelled == {"released_units": 3, "cancelled_fulfilments": [fulfilment]}
     assert (await client.get("/stock/BOOK-NOTES", headers=auth)).json()["reserved"] == 0
     r = await client.get(f"/fulfilments/{fulfilment}", headers=auth)

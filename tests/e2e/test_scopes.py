@@ -57,6 +57,7 @@ ROUTES: dict[str, tuple[str, str | int | None]] = {
     "POST /orders/{order_id}/cancel": ("orders:write channel", 404),
     "POST /orders/{order_id}/hold": ("orders:write channel", 404),
     "POST /orders/{order_id}/release": ("orders:write channel", 404),
+    "POST /orders/{order_id}/payments": ("payments:write", None),
     "GET /fulfilments": (
         "fulfilment:read fulfilment:write orders:read orders:write channel",
         FILTERED,
@@ -116,6 +117,7 @@ KINDS: dict[str, tuple[str, ...]] = {
             "catalog:read",
             "catalog:write",
             "connections:read",
+            "payments:write",
         )
     },
     "channel": ("channel:shop-eu",),

@@ -211,6 +211,14 @@ def _action(action: str) -> Builder:
     return build
 
 
+async def _payment(world: World, variant: Variant, fresh: bool) -> Call:
+    """A refund of one cent, by bank transfer, on a paid order of the channel."""
+    order_id = await world.new_order(variant) if fresh else world.orders[variant]
+    body = {"kind": "refund", "amount": 1, "method": "bank_transfer",
+            "reference": f"RF-{next(world._seq)}"}  # fmt: skip
+    return Call(f"/orders/{order_id}/payments", json=body, shows='"refund"')
+
+
 async def _fulfilment_list(world: World, variant: Variant, fresh: bool) -> Call:
     return Call("/fulfilments", shows=world.fulfilments["own"], hides=world.fulfilments["other"])
 
@@ -286,6 +294,7 @@ BUILDERS: dict[str, Builder] = {
     "POST /orders/{order_id}/cancel": _action("cancel"),
     "POST /orders/{order_id}/hold": _action("hold"),
     "POST /orders/{order_id}/release": _action("release"),
+    "POST /orders/{order_id}/payments": _payment,
     "GET /fulfilments": _fulfilment_list,
     "GET /fulfilments/{fulfilment_id}": _fulfilment(),
     "GET /fulfilments/{fulfilment_id}/label": _fulfilment("/label"),

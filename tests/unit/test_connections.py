@@ -10,6 +10,7 @@ import pytest
 
 from hub.connections import ConnectionsError, NotConfigured, load
 from hub.domain.settings import HubSettings
+from hub.plugins import discover
 from hub.sdk import PushesStock
 
 CONNECTORS = {"shopify": object(), "woocommerce": object()}
@@ -160,6 +161,7 @@ def test_one_settings_mapping_feeds_the_hub_and_the_connector(tmp_path: Path) ->
         ("{mapping: m, stock_policy: later}", "connections[0].settings.stock_policy: Invalid"),
         ("{mapping: m, stock_push: 'no'}", "connections[0].settings.stock_push: Expected `bool`"),
         ("{mapping: m, lookback_seconds: -1}", "connections[0].settings.lookback_seconds"),
+        ("{mapping: m, release_when: shipped}", "connections[0].settings.release_when: Invalid"),
     ],
 )
 def test_a_bad_setting_stops_the_hub_naming_the_connection_and_key(
@@ -224,3 +226,41 @@ def test_a_plain_http_base_url_stops_the_hub_naming_the_connection_and_key(
     assert str(err.value).startswith(f"{path}: connections[0].{message}")
     assert "(connection 'a')" in str(err.value)
     assert "hunter2" not in str(err.value)
+
+
+class _Marketplace:
+    """A connector whose marketplace collects the money itself."""
+
+    default_release_when = "always"
+
+
+def test_release_when_is_the_setting_else_the_connectors_default_else_paid(
+    tmp_path: Path,
+) -> None:
+    text = """
+connections:
+  - {code: shop, connector: shopify}
+  - {code: shop-auth, connector: shopify, settings: {release_when: authorized}}
+  - {code: market, connector: market}
+  - {code: market-paid, connector: market, settings: {release_when: paid}}
+  - {code: wholesale, connector: callcentre, settings: {release_when: always}}
+"""
+    found = load(write(tmp_path, text), CONNECTORS | {"market": _Marketplace()}, ENV)
+    assert {c.code: found.release_when(c.code) for c in found.all()} == {
+        "callcentre": "paid",
+        "shop": "paid",
+        "shop-auth": "authorized",
+        "market": "always",
+        "market-paid": "paid",
+        "wholesale": "always",
+    }
+    assert found.release_when("no-such-channel") == "paid"
+
+
+def test_the_built_in_marketplaces_release_as_orders_come() -> None:
+    connectors = discover()
+    assert {name: getattr(c, "default_release_when", "paid") for name, c in connectors.items()
+            if name in ("amazon", "ebay", "shopify", "woocommerce", "square")} == {
+        "amazon": "always", "ebay": "always",
+        "shopify": "paid", "woocommerce": "paid", "square": "paid",
+    }  # fmt: skip

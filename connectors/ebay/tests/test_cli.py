@@ -36,5 +36,12 @@ def test_hub_normalize_prints_the_canonical_orders() -> None:
         "tax_included": True,
         "total": 9579,
     }
-    assert first["payment"] == {"status": "paid"}
+    assert first["payment"] == {
+        "status": "paid",
+        "transactions": [
+            {"kind": "capture", "amount": 9579, "currency": "EUR", "method": "EBAY",
+             "reference": "5RK20834VK1234567", "at": "2025-03-14T09:21:46Z",
+             "status": "succeeded"}
+        ],
+    }  # fmt: skip
     assert "12-11524-07730: the channel says cancelled" in result.stderr

@@ -24,6 +24,7 @@ from hub.api.jobs import JobController
 from hub.api.openapi import asset, openapi_config
 from hub.api.orders import OrderController
 from hub.api.paging import page_ask
+from hub.api.payments import PaymentController
 from hub.api.problem_docs import ProblemDocs
 from hub.api.problems import exception_handlers
 from hub.api.purchasing import PurchaseOrderController
@@ -85,6 +86,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
         health,
         ready,
         OrderController,
+        PaymentController,
         JobController,
         StockController,
         LocationController,

@@ -243,8 +243,8 @@ class OrderController(Controller):
         order_id: FromPath[str],
         data: JSONBody[ActionIn | None] = None,
     ) -> CancelledOrder:
-        """``refund_due``: the payment status and the amount due back (the order total when
-        it was paid), also noted on the timeline. The hub does not refund by itself."""
+        """``refund_due``: what was captured and not refunded, with what to do about it
+        (also noted on the timeline). Record the refund with ``POST /orders/{id}/payments``."""
         order = await self._act(request, hub, order_id, "cancel", data)
         return CancelledOrder(**msgspec.structs.asdict(order), refund_due=refund_due(order))
 

@@ -25,7 +25,8 @@ def keys() -> None:
     multiple=True,
     required=True,
     help="admin, orders:read, orders:write, fulfilment:read, fulfilment:write, stock:read, "
-    "stock:write, catalog:read, catalog:write, connections:read, channel:<code> (with "
+    "stock:write, catalog:read, catalog:write, connections:read, payments:write, "
+    "channel:<code> (with "
     "ats:read for its own available to sell); repeat for several. See the README's table.",
 )
 @click.option(

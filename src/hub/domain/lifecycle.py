@@ -37,6 +37,7 @@ class EventKind(StrEnum):
     SHIPMENT_CONFIRMED = "shipment_confirmed"  # the parcel went back to the channel
     TRACKING = "tracking"
     FULFILLED_ON_CHANNEL = "fulfilled_on_channel"
+    PAYMENT = "payment"  # a payment transaction recorded (or a pending one settled)
     # flagged for an operator (the order's ``attention``)
     UPDATE_REFUSED = "update_refused"
     CANCEL_REFUSED = "cancel_refused"
@@ -46,6 +47,7 @@ class EventKind(StrEnum):
     FULFILMENT_CANCELLED = "fulfilment_cancelled"  # the partner cancelled one
     CANCELLED_FULFILMENT_SHIPPED = "cancelled_fulfilment_shipped"
     EDITED = "edited"  # an operator changed the address, note, tags, ship_by or service level
+    PAYMENT_MISMATCH = "payment_mismatch"  # captured differs from the total: both figures
 
 
 S = OrderStatus

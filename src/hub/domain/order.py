@@ -30,6 +30,9 @@ UtcDatetime = Annotated[datetime, Meta(tz=True)]
 PaymentStatus = Literal[
     "pending", "authorized", "paid", "partially_refunded", "refunded", "voided", "failed"
 ]
+TransactionKind = Literal["authorization", "capture", "refund", "void"]
+TransactionStatus = Literal["succeeded", "pending", "failed"]
+TransactionSource = Literal["channel", "status", "manual", "migration"]
 
 COUNTRIES: frozenset[str] = frozenset(c.alpha_2 for c in pycountry.countries)
 
@@ -88,8 +91,54 @@ class Totals(Struct, frozen=True, kw_only=True):
     total: Money
 
 
+class PaymentTransaction(Struct, frozen=True, kw_only=True):
+    """One movement of money on an order: an authorization, a capture, a refund or a void.
+
+    ``reference`` is the partner's own (a gateway's transaction id, a bank transfer's
+    reference, a terminal slip number): the same (order, reference, kind) is recorded once.
+    ``source`` and ``note`` are the hub's, shown on the recorded transactions; on input
+    they are ignored.
+    """
+
+    kind: TransactionKind
+    amount: Money
+    currency: CurrencyCode | None = None  # None: the order's currency
+    method: ShortText | None = None  # the gateway or the means: stripe, cash, bank_transfer
+    reference: ShortText | None = None
+    at: UtcDatetime | None = None  # when it happened (None: when the hub heard of it)
+    status: TransactionStatus = "succeeded"
+    source: TransactionSource | msgspec.UnsetType = msgspec.UNSET  # (hub)
+    note: Text | msgspec.UnsetType = msgspec.UNSET  # (hub)
+
+
+HubMoney = Money | msgspec.UnsetType
+
+
 class Payment(Struct, frozen=True, kw_only=True):
+    """The order's payment. On input: the status the channel reports and, optionally, its
+    transactions. On output (hub): the status and figures derived from the transactions the
+    hub recorded (``hub.domain.payments``); ``GET /orders/{id}`` lists those transactions."""
+
     status: PaymentStatus = "pending"
+    transactions: Annotated[list[PaymentTransaction], Meta(max_length=100)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    authorized: HubMoney = msgspec.UNSET  # (hub) authorized and not voided
+    captured: HubMoney = msgspec.UNSET  # (hub)
+    refunded: HubMoney = msgspec.UNSET  # (hub)
+    balance_due: HubMoney = msgspec.UNSET  # (hub) total - captured; 0 once cancelled
+    refund_due: HubMoney = msgspec.UNSET  # (hub) captured - refunded beyond what is kept
+
+    def reported(self) -> Payment:
+        """What a caller or a channel may say: the status and the transactions, without the
+        hub's figures or the hub's fields of a transaction."""
+        if isinstance(self.transactions, msgspec.UnsetType):
+            return Payment(status=self.status)
+        clean = [
+            msgspec.structs.replace(t, source=msgspec.UNSET, note=msgspec.UNSET)
+            for t in self.transactions
+        ]
+        return Payment(status=self.status, transactions=clean)
 
 
 class OrderData(Struct, frozen=True, kw_only=True):
@@ -162,7 +211,11 @@ def _field_errors(order: OrderData) -> list[FieldError]:
 
 
 def _amount_errors(order: OrderData) -> list[FieldError]:
-    """The lines add up to the totals."""
+    """The lines add up to the totals, and the payment's transactions fit the order."""
+    return _totals_errors(order) + _transaction_errors(order)
+
+
+def _totals_errors(order: OrderData) -> list[FieldError]:
     errors: list[FieldError] = []
     subtotal = 0
     line_discount = 0
@@ -217,8 +270,23 @@ def _amount_errors(order: OrderData) -> list[FieldError]:
     return errors
 
 
+def _transaction_errors(order: OrderData) -> list[FieldError]:
+    transactions = order.payment.transactions
+    if isinstance(transactions, msgspec.UnsetType):
+        return []
+    return [
+        FieldError(
+            f"payment.transactions[{i}].currency",
+            f"{t.currency} is not the order's currency {order.currency}",
+        )
+        for i, t in enumerate(transactions)
+        if t.currency is not None and t.currency != order.currency
+    ]
+
+
 def normalise(order: OrderData) -> OrderData:
-    """Validate ``order`` and return it with ``placed_at`` and ``ship_by`` in UTC.
+    """Validate ``order`` and return it with ``placed_at`` and ``ship_by`` in UTC, and its
+    ``payment`` as reported (the hub's figures and transaction fields dropped: ignored on input).
 
     An absent ``placed_at`` stays absent here (the hub fills in the time it received the
     order), so that the same request body always normalises to the same value.
@@ -226,9 +294,12 @@ def normalise(order: OrderData) -> OrderData:
     errors = check(order)
     if errors:
         raise InvalidOrder(errors)
-    changes = {
+    changes: dict[str, object] = {
         name: value.astimezone(UTC)
         for name in ("placed_at", "ship_by")
         if (value := getattr(order, name)) is not None and value.utcoffset() != timedelta(0)
     }
+    reported = order.payment.reported()
+    if reported != order.payment:
+        changes["payment"] = reported
     return msgspec.structs.replace(order, **changes) if changes else order

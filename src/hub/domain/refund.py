@@ -1,8 +1,9 @@
-"""What a cancelled order owes its buyer, from its payment status.
+"""What a cancelled order owes its buyer, from the payment figures the hub recorded.
 
-The hub does not move money yet (the payments issue will record refunds): until then a
-cancellation says what is due back so an operator can refund it at the channel or the
-payment provider.
+The amount is exact: what was captured and not yet refunded (``Payment.refund_due``, from
+the order's payment transactions; see ``hub.domain.payments``). The action says what an
+operator does about it: refund that amount (``POST /orders/{id}/payments`` with a refund
+records it), void an authorization nothing was captured from, or nothing.
 """
 
 from __future__ import annotations
@@ -11,53 +12,38 @@ from typing import Literal
 
 from msgspec import Struct
 
-from hub.domain.order import OrderData, PaymentStatus
+from hub.domain.order import Order, PaymentStatus
+from hub.domain.payments import Summary
 
-RefundAction = Literal["refund", "refund_rest", "void_authorization", "none"]
+RefundAction = Literal["refund", "void_authorization", "none"]
 
 
 class RefundDue(Struct, frozen=True, kw_only=True):
-    """``amount`` is what is due back in minor units of ``currency``; None when the hub
-    cannot know it (part was refunded already: at most ``at_most``)."""
+    """``amount`` is what is due back, in minor units of ``currency``."""
 
     payment_status: PaymentStatus
     currency: str
-    amount: int | None
-    at_most: int
+    amount: int
     action: RefundAction
     note: str
 
 
-def refund_due(order: OrderData) -> RefundDue:
-    """What cancelling ``order`` leaves owed to its buyer."""
-    status = order.payment.status
-    total = order.totals.total
-    if status == "paid":
-        amount: int | None = total
+def refund_due(order: Order) -> RefundDue:
+    """What ``order`` (cancelled) owes its buyer, from its recorded payment figures."""
+    paid = Summary.of(order.payment)
+    if paid.refund_due > 0:
         action: RefundAction = "refund"
-        note = "the payment was captured: refund the order total to the buyer"
-    elif status == "partially_refunded":
-        amount, action = None, "refund_rest"
-        note = (
-            "part of the payment was refunded already and the hub does not hold how much: "
-            "refund the rest, at most the order total less what was refunded"
-        )
-    elif status == "authorized":
-        amount, action = 0, "void_authorization"
-        note = "nothing was captured: void the authorization so the buyer's funds are freed"
+        note = "captured and not refunded: refund it to the buyer"
+    elif paid.authorized > paid.captured:
+        action = "void_authorization"
+        note = "authorized and not captured: void the authorization so the funds are freed"
     else:
-        amount, action = 0, "none"
-        note = {
-            "refunded": "the payment was refunded already",
-            "pending": "nothing was paid",
-            "voided": "the authorization was voided; nothing was paid",
-            "failed": "the payment failed; nothing was paid",
-        }[status]
+        action = "none"
+        note = "nothing captured is left to refund"
     return RefundDue(
-        payment_status=status,
+        payment_status=paid.status,
         currency=order.currency,
-        amount=amount,
-        at_most=0 if amount == 0 else total,
+        amount=paid.refund_due,
         action=action,
         note=note,
     )

@@ -10,6 +10,8 @@ the routes each one may call (and ``tests/e2e/test_scopes.py`` walks every route
 - ``stock:read`` / ``stock:write``: levels, movements, locations, stock sync and drift.
 - ``catalog:read`` / ``catalog:write``: SKUs, listings, aliases, bundles.
 - ``connections:read``: the configured connections and their health.
+- ``payments:write``: record a payment or refund by hand on any channel's order (cash, a
+  bank transfer, a card terminal's slip); nothing else, not even reading the order.
 - ``channel:<code>``: a channel's own key: create, read and change *that channel's* orders
   and read their fulfilments. Nothing of other channels, no stock, no catalog.
 - ``ats:read``: only beside ``channel:<code>``: that channel's available to sell for a SKU
@@ -37,7 +39,9 @@ IMPLIES: dict[str, frozenset[str]] = {
     "stock:read": frozenset({"ats:read"}),
     "catalog:write": frozenset({"catalog:read"}),
 }
-FIXED_SCOPES = frozenset({"admin", "connections:read", *IMPLIES}.union(*IMPLIES.values()))
+FIXED_SCOPES = frozenset(
+    {"admin", "connections:read", "payments:write", *IMPLIES}.union(*IMPLIES.values())
+)
 #: what ``channel:<code>`` grants, for that channel's data only.
 CHANNEL_GRANTS = frozenset({"orders:read", "orders:write", "fulfilment:read"})
 #: granted only together with ``channel:<code>``, for that channel only.

@@ -11,6 +11,10 @@ settings:
   hold_back_below_days_of_cover: 7   # 0 when the stock covers fewer days of forecast demand
   # an order the channel's stock cannot cover: hold it (default) or backorder it
   stock_policy: hold
+  # when an accepted order may go to fulfilment (domain/payments): paid (captured >= total),
+  # authorized, or always; default: the connector's (always for amazon and ebay, whose
+  # marketplaces collect the money), else paid
+  release_when: paid
   # stock sync out (services/stock_sync)
   stock_push: true               # false: the hub never pushes stock to it
   stock_skus: listed             # listed (SKUs with a listing id for it) or all
@@ -33,6 +37,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import msgspec
 
 from hub.domain.ats import ChannelRules
+from hub.domain.payments import ReleaseWhen
 
 Units = Annotated[int, msgspec.Meta(ge=0)]
 Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
@@ -51,6 +56,7 @@ class HubSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     stock_cap: Units | None = None
     hold_back_below_days_of_cover: NotNegative | None = None
     stock_policy: Policy = "hold"
+    release_when: ReleaseWhen | None = None  # None: the connector's default, else "paid"
     stock_push: bool = True
     stock_skus: Literal["listed", "all"] = "listed"
     stock_calls_per_second: Positive | None = None

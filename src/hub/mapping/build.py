@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast, get_args
 
 import msgspec
+from jmespath.parser import ParsedResult
 
 from hub.domain.channel import ChannelOrder, ChannelState
 from hub.domain.money import MoneyError, exponent
@@ -38,19 +39,36 @@ def _currency(plan: Plan, document: Any) -> str:
     return currency
 
 
-def _lines(plan: Plan, document: Any, currency: str) -> list[dict[str, Any]]:
+def _each(
+    plan: Plan,
+    part: str,
+    each: ParsedResult,
+    rules: tuple[Rule, ...],
+    document: Any,
+    currency: str,
+) -> list[dict[str, Any]]:
+    """The ``fields`` of every element ``each`` finds (``lines``, ``transactions``)."""
     try:
-        items = search(plan.lines_each, document)
+        items = search(each, document)
     except ExpressionError as exc:
-        raise FieldFailure("lines", str(exc)) from None
+        raise FieldFailure(part, str(exc)) from None
     if items is None:
         items = []
     if not isinstance(items, list):
-        raise FieldFailure("lines", f"lines.each gave {type(items).__name__}, not an array")
+        raise FieldFailure(part, f"{part}.each gave {type(items).__name__}, not an array")
     return [
-        {r.field: _value(r, item, f"lines[{i}].{r.field}", plan, currency) for r in plan.lines}
+        {r.field: _value(r, item, f"{part}[{i}].{r.field}", plan, currency) for r in rules}
         for i, item in enumerate(items)
     ]
+
+
+def _transactions(plan: Plan, document: Any, currency: str) -> list[dict[str, Any]] | None:
+    """The payment's transactions, when the mapping has a ``transactions`` section."""
+    if plan.transactions_each is None:
+        return None
+    found = _each(plan, "transactions", plan.transactions_each, plan.transactions, document,
+                  currency)  # fmt: skip
+    return [{"currency": currency} | {k: v for k, v in t.items() if v is not None} for t in found]
 
 
 def _nest(values: dict[str, Any]) -> dict[str, Any]:
@@ -109,7 +127,7 @@ def build(plan: Plan, document: Any, *, channel: str) -> ChannelOrder:
 def _build(plan: Plan, document: Any, *, channel: str) -> ChannelOrder:
     currency = _currency(plan, document)
     values = {r.field: _value(r, document, r.field, plan, currency) for r in plan.order}
-    lines = _lines(plan, document, currency)
+    lines = _each(plan, "lines", plan.lines_each, plan.lines, document, currency)
     fill_totals(values, lines)
     data = _nest(values)
     data.update(
@@ -117,5 +135,8 @@ def _build(plan: Plan, document: Any, *, channel: str) -> ChannelOrder:
         currency=currency,
         lines=[{k: v for k, v in line.items() if v is not None} for line in lines],
     )
+    transactions = _transactions(plan, document, currency)
+    if transactions is not None:
+        data.setdefault("payment", {})["transactions"] = transactions
     order = _validate(data)
     return ChannelOrder(order=order, state=_state(plan, document))

@@ -85,3 +85,5 @@ class Plan:
     lines_each: ParsedResult
     lines: tuple[Rule, ...]
     state: Rule | None
+    transactions_each: ParsedResult | None = None
+    transactions: tuple[Rule, ...] = ()

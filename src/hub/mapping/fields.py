@@ -12,7 +12,7 @@ from typing import Literal
 import msgspec
 from msgspec import inspect
 
-from hub.domain.order import Line, OrderData
+from hub.domain.order import Line, OrderData, PaymentTransaction
 
 Kind = Literal["money", "quantity", "datetime", "plain"]
 
@@ -29,13 +29,20 @@ MONEY = frozenset(
         "totals.shipping",
         "totals.tax",
         "totals.total",
+        "transactions.amount",
     }
 )
+_HUB = "is the hub's, worked out from the order's transactions"
 NOT_MAPPED = {
     "channel": "channel is never mapped: it is the connection's code",
     "currency": "currency is mapped by the top-level `currency:` key",
     "lines": "lines are mapped in the top-level `lines:` section",
+    "payment.transactions": "transactions are mapped in the top-level `transactions:` section",
+    **{f"payment.{n}": f"payment.{n} {_HUB}" for n in ("authorized", "captured", "refunded")},
+    **{f"payment.{n}": f"payment.{n} {_HUB}" for n in ("balance_due", "refund_due")},
 }
+#: the hub's own fields of a transaction, never mapped
+HUB_TRANSACTION_FIELDS = frozenset({"source", "note"})
 
 
 def _unwrap(t: inspect.Type) -> inspect.Type:
@@ -69,7 +76,8 @@ def order_fields() -> dict[str, Kind]:
         if isinstance(t, inspect.StructType):
             for sub in t.fields:
                 key = f"{f.name}.{sub.name}"
-                out[key] = _kind(key, sub.type)
+                if key not in NOT_MAPPED:
+                    out[key] = _kind(key, sub.type)
         else:
             out[f.name] = _kind(f.name, f.type)
     return out
@@ -81,6 +89,23 @@ def line_fields() -> dict[str, Kind]:
     info = inspect.type_info(Line)
     assert isinstance(info, inspect.StructType)
     return {f.name: _kind(f"lines.{f.name}", f.type) for f in info.fields}
+
+
+@cache
+def transaction_fields() -> dict[str, Kind]:
+    """Every field a ``transactions.fields`` rule may name, with its kind."""
+    info = inspect.type_info(PaymentTransaction)
+    assert isinstance(info, inspect.StructType)
+    return {
+        f.name: _kind(f"transactions.{f.name}", f.type)
+        for f in info.fields
+        if f.name not in HUB_TRANSACTION_FIELDS
+    }
+
+
+@cache
+def required_transaction_fields() -> tuple[str, ...]:
+    return tuple(f.name for f in msgspec.structs.fields(PaymentTransaction) if f.required)
 
 
 @cache

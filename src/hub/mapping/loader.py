@@ -18,7 +18,15 @@ from hub.infra.yaml import YamlFileError, read_yaml
 from hub.mapping.compiled import Plan, Rule, Table, table_key
 from hub.mapping.errors import MappingError, locate, show
 from hub.mapping.expressions import ExpressionError, compile_expression
-from hub.mapping.fields import NOT_MAPPED, Kind, line_fields, order_fields, required_line_fields
+from hub.mapping.fields import (
+    NOT_MAPPED,
+    Kind,
+    line_fields,
+    order_fields,
+    required_line_fields,
+    required_transaction_fields,
+    transaction_fields,
+)
 from hub.mapping.spec import MappingFile, RuleObject, TableFile, Unmapped
 from hub.mapping.values import Amounts
 
@@ -125,24 +133,32 @@ class _Compiler:
         rules = []
         for name, raw in self.names("order", section):
             key = f"order.{name}"
-            if name in NOT_MAPPED or name.split(".")[0] in NOT_MAPPED:
-                self.fail(key, NOT_MAPPED[name.split(".")[0]])
+            refused = NOT_MAPPED.get(name) or NOT_MAPPED.get(name.split(".")[0])
+            if refused:
+                self.fail(key, refused)
             if name not in known:
                 self.fail(key, f"unknown canonical field {name!r}{_suggest(name, known)}")
             rules.append(self.rule(key, name, known[name], raw))
         return tuple(rules)
 
-    def lines(self, section: dict[Any, Any]) -> tuple[Rule, ...]:
-        known = line_fields()
+    def each(
+        self,
+        part: str,
+        section: dict[Any, Any],
+        known: dict[str, Kind],
+        required: tuple[str, ...],
+    ) -> tuple[Rule, ...]:
+        """The ``fields`` rules of a ``lines`` or ``transactions`` section."""
         rules = []
-        for name, raw in self.names("lines.fields", section):
-            key = f"lines.fields.{name}"
+        what = "line" if part == "lines" else "transaction"
+        for name, raw in self.names(f"{part}.fields", section):
+            key = f"{part}.fields.{name}"
             if name not in known:
-                self.fail(key, f"unknown line field {name!r}; one of {', '.join(known)}")
+                self.fail(key, f"unknown {what} field {name!r}; one of {', '.join(known)}")
             rules.append(self.rule(key, name, known[name], raw))
-        for name in required_line_fields():
+        for name in required:
             if name not in section:
-                self.fail(f"lines.fields.{name}", "required canonical field is not mapped")
+                self.fail(f"{part}.fields.{name}", "required canonical field is not mapped")
         return tuple(rules)
 
     def plan(self) -> Plan:
@@ -165,9 +181,20 @@ class _Compiler:
             currency=self.rule("currency", "currency", "plain", spec.currency),
             order=self.order(spec.order),
             lines_each=self.expression("lines.each", spec.lines.each),
-            lines=self.lines(spec.lines.fields),
+            lines=self.each("lines", spec.lines.fields, line_fields(), required_line_fields()),
             state=None if spec.state is None else self.rule("state", "state", "plain", spec.state),
+            **self.transactions(spec),
         )
+
+    def transactions(self, spec: MappingFile) -> dict[str, Any]:
+        section = spec.transactions
+        if section is None:
+            return {}
+        known, required = transaction_fields(), required_transaction_fields()
+        return {
+            "transactions_each": self.expression("transactions.each", section.each),
+            "transactions": self.each("transactions", section.fields, known, required),
+        }
 
 
 def load_plan(path: Path) -> Plan:

@@ -42,5 +42,6 @@ class MappingFile(Struct, forbid_unknown_fields=True, kw_only=True):
     currency: Any
     order: dict[Any, Any] = {}
     lines: LinesFile
+    transactions: LinesFile | None = None  # the payment's transactions: each + fields
     state: Any = None
     tables: dict[Any, Any] = {}

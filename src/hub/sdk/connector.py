@@ -93,6 +93,9 @@ class Connector(Protocol):
 
     Optionally it declares its connection settings as ``settings_type`` (see
     ``HasSettings``): the hub then checks every connection's keys against it at start.
+    A channel whose marketplace collects the money itself declares
+    ``default_release_when = "always"`` (its orders go to fulfilment as they come; without
+    it an order waits until it is paid, see the ``release_when`` setting).
     """
 
     name: str

@@ -33,6 +33,7 @@ from hub.services.routing import waits
 from hub.services.routing.route import ROUTE_JOB
 from hub.store import jobs as job_store
 from hub.store import order_queries, orders
+from hub.store import payments as payment_store
 from hub.store.database import Database
 from hub.store.jobs import NewJob
 from hub.store.order_queries import OrderFilter, OrderSort
@@ -105,8 +106,6 @@ async def change(
             ):
                 continue  # changed under us; read again
             detail: dict[str, object] = {"reason": reason} if reason else {}
-            if target == OrderStatus.CANCELLED:
-                detail["refund_due"] = msgspec.to_builtins(refund_due(to_order(row)))
             detail |= await _follow_up(conn, order_id, current, target, now=now)
             event = Event(
                 at=now,
@@ -144,6 +143,9 @@ async def _follow_up(
         ended = await conn.run_sync(lambda c: cancel_open(c, order_id, now=now))
         if ended:
             noted["cancelled_fulfilments"] = ended
+        row = await orders.get_row(conn, order_id)  # cancelled now: its figures say what is due
+        if row is not None:
+            noted["refund_due"] = msgspec.to_builtins(refund_due(to_order(row)))
     elif target == OrderStatus.ACCEPTED and current == OrderStatus.ON_HOLD:
         # back from a hold after acceptance: route (and release) it now
         await conn.run_sync(lambda c: waits.stop_waiting(c, order_id))
@@ -162,7 +164,8 @@ async def _queue(conn: AsyncConnection, kind: str, order_id: str, *, now: dateti
 
 
 async def get_detail(db: Database, reference: str) -> OrderDetail:
-    """An order with its timeline, by its id or its number (``H-100002``)."""
+    """An order with its timeline and, in its ``payment``, its recorded transactions, by
+    its id or its number (``H-100002``)."""
     async with db.read() as conn:
         order = await orders.get(conn, reference)
         if order is None and (found := await order_queries.id_by_number(conn, reference)):
@@ -170,7 +173,10 @@ async def get_detail(db: Database, reference: str) -> OrderDetail:
         if order is None:
             raise NotFound(f"no order {reference}")
         events = await orders.timeline(conn, order.id)
-    return OrderDetail(**msgspec.structs.asdict(order), timeline=events)
+        recorded = await payment_store.transactions(conn, order.id)
+    payment = msgspec.structs.replace(order.payment, transactions=recorded)
+    fields = msgspec.structs.asdict(order) | {"payment": payment}
+    return OrderDetail(**fields, timeline=events)
 
 
 async def detail_by_external(db: Database, channel: str, external_id: str) -> OrderDetail:

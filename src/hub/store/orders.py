@@ -14,8 +14,10 @@ import msgspec
 from sqlalchemy import Connection, Row, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.domain import payments
 from hub.domain.lifecycle import EventKind, OrderStatus, require_move
 from hub.domain.order import Order, OrderData
+from hub.store.event_taps import write_events
 from hub.store.kept import decode_kept
 from hub.store.tables import counters, order_events, order_lines, orders
 
@@ -46,7 +48,8 @@ def event_row(order_id: str, event: Event) -> dict[str, Any]:
 
 
 def content(row: Row[Any]) -> OrderData:
-    """The channel-supplied part of a stored order (with any operator edits)."""
+    """The channel-supplied part of a stored order (with any operator edits), payment as
+    reported."""
     return decode_kept(row.doc, OrderData)
 
 
@@ -55,10 +58,23 @@ def edits_of(row: Row[Any]) -> dict[str, Any]:
     return msgspec.json.decode(row.edits) if row.edits else {}
 
 
+def summary(row: Row[Any]) -> payments.Summary:
+    """The order's payment figures, as its row keeps them."""
+    return payments.figures(
+        row.payment_status,
+        row.paid_authorized,
+        row.paid_captured,
+        row.paid_refunded,
+        row.total,
+        cancelled=row.status == OrderStatus.CANCELLED,
+    )
+
+
 def to_order(row: Row[Any]) -> Order:
-    data = decode_kept(row.doc, OrderData)
+    """The order as the hub holds it: its payment the figures of its transactions."""
+    fields = msgspec.structs.asdict(content(row)) | {"payment": summary(row).payment()}
     return Order(
-        **msgspec.structs.asdict(data),
+        **fields,
         id=row.id,
         number=row.number,
         public_ref=row.public_ref,
@@ -124,12 +140,12 @@ def insert_many(
         conn.execute(insert(orders), order_rows)
         conn.execute(insert(order_lines), line_rows)
     if event_rows:
-        conn.execute(insert(order_events), event_rows)
+        write_events(conn, event_rows)
 
 
 def add_events_sync(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        conn.execute(insert(order_events), rows)
+        write_events(conn, rows)
 
 
 async def add_events(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
@@ -207,7 +223,13 @@ async def move(
             orders.c.version == expected_version,
             orders.c.status == from_status,
         )
-        .values(status=status, held_from=held_from, updated_at=now, version=expected_version + 1)
+        .values(
+            status=status,
+            held_from=held_from,
+            updated_at=now,
+            version=expected_version + 1,
+            **_leaving_hold(from_status),
+        )
     )
     return bool(result.rowcount)
 
@@ -258,10 +280,21 @@ def move_many(
     result = conn.execute(
         update(orders)
         .where(orders.c.id.in_(ids), orders.c.status == from_status)
-        .values(status=to_status, held_from=held_from, updated_at=now, version=orders.c.version + 1)
+        .values(
+            status=to_status,
+            held_from=held_from,
+            updated_at=now,
+            version=orders.c.version + 1,
+            **_leaving_hold(from_status),
+        )
         .returning(orders.c.id)
     )
     return list(result.scalars())
+
+
+def _leaving_hold(from_status: str) -> dict[str, Any]:
+    """An order leaving a hold no longer waits for its payment (whoever released it)."""
+    return {"awaiting_payment": None} if from_status == OrderStatus.ON_HOLD else {}
 
 
 def flag_attention(

@@ -2,58 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.types import TypeDecorator
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-    }
-)
-
-BigId = BigInteger().with_variant(Integer, "sqlite")
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """A timezone-aware UTC datetime on every backend (SQLite keeps no zone of its own)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
+from hub.store.columns import BigId, UtcDateTime, metadata
+from hub.store.payment_tables import payment_transactions  # noqa: F401  (in metadata, too)
 
 orders = Table(
     "orders",
@@ -76,6 +42,13 @@ orders = Table(
     Column("attention", Text),  # why an operator must look at this order, if they must
     Column("search", Text, nullable=False, server_default=text("''")),  # what ?q= looks in
     Column("edits", Text),  # JSON: fields an operator changed -> what the channel had sent
+    # the payment, derived from payment_transactions (hub.domain.payments) on every change
+    Column("payment_status", String(20), nullable=False, server_default=text("'pending'")),
+    Column("paid_authorized", BigInteger, nullable=False, server_default=text("0")),
+    Column("paid_captured", BigInteger, nullable=False, server_default=text("0")),
+    Column("paid_refunded", BigInteger, nullable=False, server_default=text("0")),
+    # on hold until paid: the release_when it waits for (paid, authorized); else None
+    Column("awaiting_payment", String(20)),
     UniqueConstraint("channel", "external_id"),
     # GET /orders: one index per filter, sorted by a time and the id (store/order_queries)
     Index(None, "channel", "placed_at", "id"),

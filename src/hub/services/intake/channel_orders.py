@@ -4,6 +4,9 @@ The same (channel, external_id) is always one hub order. A later version from th
 updates it while nothing has been released to a warehouse; after that the change is not
 applied but flagged for an operator (``attention``). A channel cancellation cancels the
 order while nothing has shipped, and is flagged for an operator once something has.
+Whatever the order's status, what the channel reports of its payment is recorded
+(``hub.services.payments``): a version that changes only the payment is kept as it is, and
+money that arrives releases an order held for it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from hub.services import stock
 from hub.services.fulfilment.pos import consume_pos_sale
 from hub.services.intake.accept import shortfall_text
 from hub.services.intake.writer import IngestRequest, IngestResult, content_hash, write_batch
+from hub.services.payments.record import record_report
 from hub.store import orders as order_store
+from hub.store import payments as payment_store
 from hub.store import routing as routing_store
 from hub.store.order_queries import search_text
 from hub.store.orders import Event, event_row
@@ -60,6 +65,8 @@ def apply_sync(
         order_id, updated, attention = _update(conn, data, digest, actor=actor, now=now)
     else:  # pragma: no cover - write_batch answers only these for a request without a key
         raise outcome
+    if not created:  # a new order's payment came with it
+        record_report(conn, order_id, data.payment, actor=actor, now=now)
     cancelled = False
     if reported.state == "cancelled":
         cancelled, flag = _cancel(conn, order_id, actor=actor, now=now)
@@ -110,11 +117,15 @@ def _update(
 ) -> tuple[str, bool, str | None]:
     key = (data.channel or "", data.external_id or "")
     row = order_store.find_by_natural_keys(conn, [key])[key]
-    old = order_store.to_order(row)
+    old = order_store.content(row)  # as the channel sent it (its payment as reported)
     edited = order_store.edits_of(row)
-    data, edits, taken_back = keep_edits(data, order_store.content(row), edited)
+    data, edits, taken_back = keep_edits(data, old, edited)
     changed = _changed(old, data)
     status = OrderStatus(row.status)
+    if changed == ["payment"]:  # recorded by the caller, whatever the order's status
+        payment_store.replace_report(conn, row.id, data, digest, now=now)
+        return row.id, False, None
+    changed = [c for c in changed if c != "payment"]
     if status not in EDITABLE:
         note = f"the channel changed {', '.join(changed)} after the order was {status}"
         order_store.flag_attention(
@@ -168,6 +179,10 @@ def _cancel(
         order_store.move_many(
             conn, [order_id], from_status=status, to_status=OrderStatus.CANCELLED, now=now
         )
+        detail: dict[str, object] = {"reason": "cancelled on the channel"}
+        row = payment_store.lock_order(conn, order_id)
+        if row is not None and (due := order_store.summary(row).refund_due):
+            detail["refund_due"] = due  # captured and not yet refunded: owed to the buyer
         _event(
             conn,
             order_id,
@@ -176,7 +191,7 @@ def _cancel(
             OrderStatus.CANCELLED,
             actor=actor,
             now=now,
-            detail={"reason": "cancelled on the channel"},
+            detail=detail,
         )
         stock.release_order(conn, order_id, reason="order cancelled on the channel")
         routing_store.stop_waiting(conn, [order_id])
@@ -197,7 +212,7 @@ def _event(
     *,
     actor: str,
     now: datetime,
-    detail: dict[str, str] | None = None,
+    detail: dict[str, object] | None = None,
 ) -> None:
     event = Event(at=now, actor=actor, kind=kind, from_status=frm, to_status=to, detail=detail)
     order_store.add_events_sync(conn, [event_row(order_id, event)])

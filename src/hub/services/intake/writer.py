@@ -34,8 +34,11 @@ from hub.domain.lifecycle import EventKind, OrderStatus
 from hub.domain.order import FieldError, Order, OrderData
 from hub.errors import Conflict, HubError, Unprocessable
 from hub.services.intake.accept import ACCEPT_JOB
+from hub.services.payments import hooks as payment_hooks
+from hub.services.payments.record import initial as initial_payment
 from hub.store import idempotency, orders
 from hub.store import jobs as job_store
+from hub.store import payments as payment_store
 from hub.store.database import Database
 from hub.store.order_queries import search_text
 from hub.store.orders import Event, event_row
@@ -196,6 +199,8 @@ class _Rows:
     lines: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     jobs: list[job_store.NewJob] = field(default_factory=list)
+    payments: list[dict[str, Any]] = field(default_factory=list)  # transactions
+    changes: list[payment_hooks.PaymentsChanged] = field(default_factory=list)
 
 
 def write_batch(
@@ -208,6 +213,9 @@ def write_batch(
     if new_orders:
         _create(conn, batch, outcomes, new_orders, rows, now=now)
     orders.insert_many(conn, rows.orders, rows.lines, rows.events)
+    payment_store.insert_rows(conn, rows.payments)
+    for change in rows.changes:
+        payment_hooks.payments_changed(conn, change)
     job_store.enqueue_sync(conn, rows.jobs, now=now, max_attempts=max_attempts)
     idempotency.insert_many(conn, _idempotency_rows(batch, outcomes, now=now))
     return outcomes
@@ -298,9 +306,17 @@ def _create(
             received_at=now,
             updated_at=now,
         )
+        paid = initial_payment(order, actor=req.actor, now=now)
+        order = msgspec.structs.replace(order, payment=paid.summary.payment())
         body = _encoder.encode(order)
         outcomes[index] = IngestResult(created=True, order_id=order_id, body=body)
-        rows.orders.append(_order_row(order, data, digest, now))
+        rows.orders.append(
+            _order_row(order, data, digest, now)
+            | payment_store.summary_values(paid.summary)
+            | {"attention": paid.attention}
+        )
+        rows.payments += paid.rows
+        rows.changes += [paid.change] if paid.change is not None else []
         rows.lines.extend(
             {"order_id": order_id, "position": i, "sku": ln.sku, "quantity": ln.quantity}
             for i, ln in enumerate(data.lines)
@@ -313,6 +329,7 @@ def _create(
                 ),
             )
         )
+        rows.events += paid.events
         rows.jobs.append(job_store.NewJob(ACCEPT_JOB, {"order_id": order_id}))
     # Answers that point at an order created in this same batch get its body.
     bodies = {o.order_id: o.body for o in outcomes if isinstance(o, IngestResult) and o.body}

@@ -12,7 +12,7 @@ hold with every rule's reason and waits for stock (``waits``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy import Connection
 from hub.clock import utcnow
 from hub.domain.lifecycle import EventKind, OrderStatus
 from hub.domain.order import Line, Order
+from hub.domain.payments import AWAITING_PAYMENT, ReleaseWhen, Summary, releasable
 from hub.domain.routing import Decision, RouteLine, RuleSet, Site, route, route_order_from
 from hub.services import stock
 from hub.services.fulfilment import JOB_ATTEMPTS
@@ -31,11 +32,14 @@ from hub.services.fulfilment.stock_lines import stock_lines
 from hub.store import fulfilment as fulfilment_store
 from hub.store import jobs as job_store
 from hub.store import orders as order_store
+from hub.store import payments as payment_store
 from hub.store import routing as routing_store
 from hub.store import stock as stock_store
 from hub.store.orders import Event, event_row
 
 ROUTE_JOB = "order.route"  # payload: order_id
+#: a channel's ``release_when`` (``hub.connections.Connections.release_when``)
+ReleasePolicy = Callable[[str], ReleaseWhen]
 
 S = OrderStatus
 
@@ -46,15 +50,22 @@ class _Batch:
 
     released: list[str] = field(default_factory=list)
     unrouted: list[str] = field(default_factory=list)
+    awaiting: dict[str, str] = field(default_factory=dict)  # id -> release_when unmet
     events: list[dict[str, Any]] = field(default_factory=list)  # timeline rows
     opened: Opened = field(default_factory=Opened)
 
 
 def route_orders(
-    conn: Connection, order_ids: Sequence[str], *, rules: RuleSet, actor: str = "worker"
+    conn: Connection,
+    order_ids: Sequence[str],
+    *,
+    rules: RuleSet,
+    actor: str = "worker",
+    release_when: ReleasePolicy = lambda _channel: "paid",
 ) -> list[str]:
     """Route each accepted order of ``order_ids``; returns the ids released to fulfilment.
-    Orders in any other status are left alone."""
+    Orders in any other status are left alone; one whose payment ``release_when`` (by
+    channel) does not allow yet is held awaiting it."""
     found = order_store.lock_in_status(conn, order_ids, S.ACCEPTED)
     if not found:
         return []
@@ -62,6 +73,8 @@ def route_orders(
     now = utcnow()
     batch = _Batch()
     for order in found:
+        if _awaits_payment(order, release_when(order.channel), batch, actor, now):
+            continue
         lines, source = stock_lines(conn, order)
         decision, held = _decide(conn, order, lines, rules, sites, now)
         if decision.routed:
@@ -81,6 +94,25 @@ def route_orders(
             )
     _write(conn, batch, now=now)
     return batch.released
+
+
+def _awaits_payment(
+    order: Order, when: ReleaseWhen, batch: _Batch, actor: str, now: datetime
+) -> bool:
+    """Hold ``order`` for its money unless ``when`` allows it to go (noted in ``batch``)."""
+    paid = Summary.of(order.payment)
+    if releasable(when, paid, order.totals.total):
+        return False
+    batch.awaiting[order.id] = when
+    detail = {
+        "reason": AWAITING_PAYMENT,
+        "release_when": when,
+        "total": order.totals.total,
+        "authorized": paid.authorized,
+        "captured": paid.captured,
+    }
+    batch.events.append(_step(order.id, EventKind.HOLD, S.ACCEPTED, S.ON_HOLD, detail, actor, now))
+    return True
 
 
 def _decide(
@@ -155,6 +187,15 @@ def _write(conn: Connection, batch: _Batch, *, now: datetime) -> None:
         now=now,
         held_from=S.ACCEPTED,
     )
+    unpaid = order_store.move_many(
+        conn,
+        list(batch.awaiting),
+        from_status=S.ACCEPTED,
+        to_status=S.ON_HOLD,
+        now=now,
+        held_from=S.ACCEPTED,
+    )
+    payment_store.await_payment(conn, {oid: batch.awaiting[oid] for oid in unpaid})
     fulfilment_store.insert_fulfilments(conn, batch.opened.rows, batch.opened.lines)
     order_store.add_events_sync(conn, batch.events)
     routing_store.wait_for_stock(conn, held, now=now)
