@@ -6,12 +6,12 @@ The functions on the ingest path take a synchronous ``Connection`` (they run ins
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, Row, delete, insert, select, text, update
+from sqlalchemy import Connection, Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.domain import payments
@@ -19,7 +19,7 @@ from hub.domain.lifecycle import EventKind, OrderStatus, require_move
 from hub.domain.order import Order, OrderData
 from hub.store.event_taps import write_events
 from hub.store.kept import decode_kept
-from hub.store.tables import counters, order_events, order_lines, orders
+from hub.store.tables import order_events, order_lines, orders
 
 _encoder = msgspec.json.Encoder()
 
@@ -82,52 +82,6 @@ def to_order(row: Row[Any]) -> Order:
         received_at=row.received_at,
         updated_at=row.updated_at,
     )
-
-
-def allocate_numbers(conn: Connection, count: int) -> list[int]:
-    """Reserve ``count`` order numbers, ascending.
-
-    PostgreSQL draws them from a sequence (no lock between concurrent writers; a rollback
-    leaves a gap). SQLite, with one writer at a time, bumps the counter row and gets a
-    consecutive run.
-    """
-    if conn.dialect.name == "postgresql":
-        result = conn.execute(
-            text("SELECT nextval('order_number_seq') FROM generate_series(1, :n)"), {"n": count}
-        )
-        return sorted(result.scalars())
-    result = conn.execute(
-        update(counters)
-        .where(counters.c.name == "order_number")
-        .values(value=counters.c.value + count)
-        .returning(counters.c.value)
-    )
-    last = result.scalar_one()
-    return list(range(last - count + 1, last + 1))
-
-
-def find_by_natural_keys(
-    conn: Connection, keys: Iterable[tuple[str, str]]
-) -> dict[tuple[str, str], Row[Any]]:
-    """Stored orders for (channel, external_id) pairs; full rows, fetched only for the hits.
-
-    Two plain IN lists rather than a row-value IN: SQLite answers a row-value IN with a
-    full table scan, while ``channel IN (..) AND external_id IN (..)`` walks the unique index.
-    """
-    wanted = set(keys)
-    if not wanted:
-        return {}
-    probe = conn.execute(
-        select(orders.c.id, orders.c.channel, orders.c.external_id).where(
-            orders.c.channel.in_({c for c, _ in wanted}),
-            orders.c.external_id.in_({e for _, e in wanted}),
-        )
-    )
-    hits = [r.id for r in probe if (r.channel, r.external_id) in wanted]
-    if not hits:
-        return {}
-    rows = conn.execute(select(orders).where(orders.c.id.in_(hits)))
-    return {(r.channel, r.external_id): r for r in rows}
 
 
 def insert_many(
@@ -354,6 +308,20 @@ def lock_in_status(conn: Connection, ids: Sequence[str], status: str) -> list[Or
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(of=orders)
     return [to_order(r) for r in conn.execute(query)]
+
+
+def lock_channels_in_status(conn: Connection, ids: Sequence[str], status: str) -> dict[str, str]:
+    """Like ``lock_in_status``, for the hot path: only id -> channel of those still
+    ``status``. Orders are locked before stock, as a cancellation takes them (no lock-order
+    deadlock)."""
+    query = (
+        select(orders.c.id, orders.c.channel)
+        .where(orders.c.id.in_(list(ids)), orders.c.status == status)
+        .order_by(orders.c.id)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return {r.id: r.channel for r in conn.execute(query)}
 
 
 def replace_from_channel(

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from hub.clock import utcnow
 from hub.domain.lifecycle import EventKind, OrderStatus
@@ -29,7 +29,6 @@ from hub.store import orders
 from hub.store import routing as routing_store
 from hub.store.jobs import Job
 from hub.store.orders import Event, event_row
-from hub.store.tables import orders as orders_table
 
 ACCEPT_JOB = "order.accept"
 WAITING_CHUNK = 500  # orders waiting for stock looked at per statement
@@ -51,7 +50,7 @@ def accept_received(
     ``policy`` gives a channel's policy for a shortfall. Safe to run twice: an order already
     moved on is left as it is. Returns the ids accepted.
     """
-    channels = _lock(conn, order_ids, OrderStatus.RECEIVED)
+    channels = orders.lock_channels_in_status(conn, order_ids, OrderStatus.RECEIVED)
     if not channels:
         return []
     now = utcnow()
@@ -99,7 +98,7 @@ def _accept_covered(conn: Connection, order_ids: Sequence[str], *, now: datetime
     fits = stock.reservable(conn, order_ids)  # a look without locks: usually nothing fits
     if not fits:
         return []
-    locked = _lock(conn, fits, OrderStatus.ON_HOLD)
+    locked = orders.lock_channels_in_status(conn, fits, OrderStatus.ON_HOLD)
     ids = [oid for oid in fits if oid in locked]
     shortfalls = stock.reserve_orders(conn, ids, policy_for=dict.fromkeys(ids, "hold"), now=now)
     covered = [oid for oid in ids if not shortfalls[oid]]
@@ -120,19 +119,6 @@ def _accept_covered(conn: Connection, order_ids: Sequence[str], *, now: datetime
         events += [event_row(oid, release), _accepted(oid, [], actor="worker", now=now)]
     orders.add_events_sync(conn, events)
     return ready
-
-
-def _lock(conn: Connection, order_ids: Sequence[str], status: OrderStatus) -> dict[str, str]:
-    """The orders of ``order_ids`` still ``status`` (id -> channel), locked on PostgreSQL."""
-    query = (
-        select(orders_table.c.id, orders_table.c.channel)
-        .where(orders_table.c.id.in_(list(order_ids)), orders_table.c.status == status)
-        .order_by(orders_table.c.id)
-    )
-    if conn.dialect.name == "postgresql":
-        # orders before stock, as a cancellation takes them: no lock-order deadlock
-        query = query.with_for_update()
-    return {r.id: r.channel for r in conn.execute(query)}
 
 
 def _accepted(

@@ -26,8 +26,9 @@ from hub.sdk.connector import ChannelOrder
 from hub.services import stock
 from hub.services.fulfilment.pos import consume_pos_sale
 from hub.services.intake.accept import shortfall_text
-from hub.services.intake.writer import IngestRequest, IngestResult, content_hash, write_batch
+from hub.services.intake.batch import IngestRequest, IngestResult, content_hash, write_batch
 from hub.services.payments.record import record_report
+from hub.store import order_intake
 from hub.store import orders as order_store
 from hub.store import payments as payment_store
 from hub.store import routing as routing_store
@@ -116,7 +117,7 @@ def _update(
     conn: Connection, data: OrderData, digest: str, *, actor: str, now: datetime
 ) -> tuple[str, bool, str | None]:
     key = (data.channel or "", data.external_id or "")
-    row = order_store.find_by_natural_keys(conn, [key])[key]
+    row = order_intake.find_by_natural_keys(conn, [key])[key]
     old = order_store.content(row)  # as the channel sent it (its payment as reported)
     edited = order_store.edits_of(row)
     data, edits, taken_back = keep_edits(data, old, edited)
