@@ -49,7 +49,7 @@ FIGURES: dict[str, tuple[int, int, int]] = {
     "voided": (0, 0, 0),
     "failed": (0, 0, 0),
 }
-UNKNOWN = "the amount of the partial refund was not kept before migration 0019"
+UNKNOWN = "the amount of the partial refund was not kept before migration 0016"
 
 
 def upgrade() -> None:
