@@ -53,21 +53,31 @@ def test_only_orders_not_yet_released_may_change(status: OrderStatus) -> None:
 
 
 @pytest.mark.parametrize(
-    ("payment", "amount", "action"),
+    ("payment", "figures", "amount", "action"),
     [
-        ("paid", 3500, "refund"),
-        ("partially_refunded", None, "refund_rest"),
-        ("authorized", 0, "void_authorization"),
-        ("pending", 0, "none"),
-        ("refunded", 0, "none"),
-        ("voided", 0, "none"),
-        ("failed", 0, "none"),
+        ("paid", {"captured": 3500, "refund_due": 3500}, 3500, "refund"),
+        (
+            "partially_refunded",
+            {"captured": 3500, "refunded": 1000, "refund_due": 2500},
+            2500,
+            "refund",
+        ),
+        ("authorized", {"authorized": 3500}, 0, "void_authorization"),
+        ("pending", {}, 0, "none"),
+        ("refunded", {"captured": 3500, "refunded": 3500}, 0, "none"),
+        ("voided", {}, 0, "none"),
+        ("failed", {}, 0, "none"),
     ],
 )
-def test_refund_due_follows_the_payment_status(
-    payment: str, amount: int | None, action: str
+def test_refund_due_follows_the_payment_figures(
+    payment: str, figures: dict[str, int], amount: int, action: str
 ) -> None:
-    order = msgspec.structs.replace(stored(), payment=Payment(status=payment))  # type: ignore[arg-type]
+    order = msgspec.structs.replace(stored(), payment=Payment(status=payment, **figures))  # type: ignore[arg-type]
     due = refund_due(order)
-    assert (due.amount, due.action, due.currency) == (amount, action, "EUR")
-    assert due.at_most == (0 if amount == 0 else 3500) and due.note
+    assert (due.amount, due.action, due.currency, due.payment_status) == (
+        amount,
+        action,
+        "EUR",
+        payment,
+    )
+    assert due.note
