@@ -61,7 +61,7 @@ def served(tmp_path: Path, shell_env: dict[str, str]) -> Iterator[int]:
         cwd=tmp_path, env=shell_env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 120  # a loaded CI machine starts it slowly
         while True:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
