@@ -30,6 +30,11 @@ COMMANDS: dict[str, Entry] = {
         "catalog", "catalog", "The catalog: SKUs, their listings per connection, and their aliases."
     ),
     "db": Entry("db", "db", "Database schema."),
+    "demo": Entry(
+        "demo",
+        "demo",
+        "Run the hub with a demo shop, 3PL and carrier; watch orders reach delivered.",
+    ),
     "forecast": Entry(
         "forecast",
         "forecast",
