@@ -76,3 +76,9 @@ def test_ctrl_c_stops_it_cleanly(tmp_path: Path) -> None:
     assert process.returncode == 0, "".join(seen) + out + err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert "stopping" in out and "orders placed: " in out
+
+
+def test_the_readme_quick_tour_starts_with_the_demo() -> None:
+    tour = (ROOT / "README.md").read_text("utf-8").split("## A quick tour", 1)[1]
+    before_the_first_command = tour.split("```sh", 1)[0]
+    assert "$ hub demo\n" in before_the_first_command

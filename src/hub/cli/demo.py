@@ -8,6 +8,7 @@ import logging
 import click
 
 from hub.demo.run import Pace, Stop, run_demo
+from hub.demo.sandbox import CannotListen
 
 _DEFAULT = Pace()
 
@@ -79,11 +80,11 @@ def demo(
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
         logging.getLogger("httpx").setLevel(logging.WARNING)  # every partner call, else
     pace = Pace(order_every=order_every, ship_after=ship_after, step_every=step_every)
-    summary = asyncio.run(
-        run_demo(
-            host=host, port=port, pace=pace, stop=Stop(seconds=seconds, delivered=until_delivered)
-        )
-    )
+    stop = Stop(seconds=seconds, delivered=until_delivered)
+    try:
+        summary = asyncio.run(run_demo(host=host, port=port, pace=pace, stop=stop))
+    except CannotListen as exc:
+        raise click.ClickException(f"{exc} (choose another with --port)") from None
     click.echo(
         f"orders placed: {summary.placed}, delivered: {summary.delivered}, "
         f"stock pushes taken by the shop: {summary.stock_pushes}"

@@ -51,42 +51,14 @@ class Carrier:
         task.add_done_callback(self.tasks.discard)
 
     async def _follow(self, carrier: str, service: str, code: str) -> None:
-        tracker = f"trk_{uuid.uuid4().hex}"
-        details: list[dict[str, Any]] = []
-        for status, detail, message in STEPS:
+        tracker_id = f"trk_{uuid.uuid4().hex}"
+        for step in range(len(STEPS)):
             await asyncio.sleep(self.step_every)
             if self.hub is None:
                 return
-            now = datetime.now(UTC)
-            details.append(
-                {
-                    "object": "TrackingDetail",
-                    "message": message,
-                    "status": status,
-                    "status_detail": detail,
-                    "datetime": _stamp(now),
-                }
-            )
-            result = {
-                "id": tracker,
-                "object": "Tracker",
-                "tracking_code": code,
-                "status": status,
-                "status_detail": detail,
-                "carrier": carrier,
-                "created_at": _stamp(now),
-                "updated_at": _stamp(now),
-                "tracking_details": list(details),
-                "est_delivery_date": _stamp(now + timedelta(days=1)),
-                "carrier_detail": {
-                    "object": "CarrierDetail",
-                    "service": service,
-                    "est_delivery_date_local": (date.today() + timedelta(days=1)).isoformat(),
-                },
-                "public_url": f"https://track.easypost.com/{tracker}",
-            }
-            self.voice.say("carrier", f"{carrier} {code}: {status.replace('_', ' ')}")
-            await self.hub.deliver(CARRIER, *self.signed(result))
+            tracker = tracker_at(tracker_id, carrier, service, code, step)
+            self.voice.say("carrier", f"{carrier} {code}: {tracker['status'].replace('_', ' ')}")
+            await self.hub.deliver(CARRIER, *self.signed(tracker))
         self.delivered += 1
 
     def signed(self, tracker: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
@@ -110,3 +82,37 @@ class Carrier:
 
 def _stamp(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def tracker_at(tracker_id: str, carrier: str, service: str, code: str, step: int) -> dict[str, Any]:
+    """The Tracker after ``STEPS[step]``, with a tracking detail for each step so far."""
+    now = datetime.now(UTC)
+    details = [
+        {
+            "object": "TrackingDetail",
+            "message": message,
+            "status": status,
+            "status_detail": detail,
+            "datetime": _stamp(now),
+        }
+        for status, detail, message in STEPS[: step + 1]
+    ]
+    status, detail, _ = STEPS[step]
+    return {
+        "id": tracker_id,
+        "object": "Tracker",
+        "tracking_code": code,
+        "status": status,
+        "status_detail": detail,
+        "carrier": carrier,
+        "created_at": _stamp(now),
+        "updated_at": _stamp(now),
+        "tracking_details": details,
+        "est_delivery_date": _stamp(now + timedelta(days=1)),
+        "carrier_detail": {
+            "object": "CarrierDetail",
+            "service": service,
+            "est_delivery_date_local": (date.today() + timedelta(days=1)).isoformat(),
+        },
+        "public_url": f"https://track.easypost.com/{tracker_id}",
+    }

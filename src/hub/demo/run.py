@@ -196,7 +196,8 @@ async def _run_in(
 ) -> Summary:
     secrets = world.Secrets.fresh()
     os.environ.update(secrets.environment())
-    sandbox_sock, hub_sock = listen("127.0.0.1", 0), listen(host, port)
+    hub_sock = listen(host, port)
+    sandbox_sock = listen("127.0.0.1", 0)
     sandbox_url = f"http://127.0.0.1:{sandbox_sock.getsockname()[1]}"
     hub_url = f"http://{host}:{hub_sock.getsockname()[1]}"
     settings = hub_settings(folder, sandbox_url)

@@ -90,11 +90,19 @@ class QuietServer(uvicorn.Server):
         return None
 
 
+class CannotListen(OSError):
+    """The address is taken or not this machine's; the message says which."""
+
+
 def listen(host: str, port: int) -> socket.socket:
     """A bound, listening socket (port 0: one the OS picks)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise CannotListen(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     sock.listen(128)
     sock.set_inheritable(True)
     return sock

@@ -118,9 +118,16 @@ class ThreePL:
 
     async def _ship_later(self, order_id: int) -> None:
         await asyncio.sleep(self.ship_after)
-        order = self.orders[order_id]
-        if order["status"] == "Cancelled" or self.hub is None:
+        if self.orders[order_id]["status"] == "Cancelled" or self.hub is None:
             return
+        order, number = self.ship(order_id)
+        self.voice.say("3pl", f"ShipBob order {order_id} shipped: USPS {number}")
+        await self.hub.deliver(THREEPL, *self.signed(order, "order.shipped"))
+        self.handover("USPS", "Ground Advantage", number)
+
+    def ship(self, order_id: int) -> tuple[dict[str, Any], str]:
+        """Ship the whole order in one USPS parcel: the Order view model, the number."""
+        order = self.orders[order_id]
         number = f"94001{order_id:017d}"
         now = datetime.now(UTC).isoformat()
         order["status"] = "Fulfilled"
@@ -151,9 +158,7 @@ class ThreePL:
                 ],
             }
         ]
-        self.voice.say("3pl", f"ShipBob order {order_id} shipped: USPS {number}")
-        await self.hub.deliver(THREEPL, *self.signed(order, "order.shipped"))
-        self.handover("USPS", "Ground Advantage", number)
+        return order, number
 
     def signed(self, payload: dict[str, Any], topic: str) -> tuple[bytes, dict[str, str]]:
         body = msgspec.json.encode(payload)
