@@ -137,8 +137,8 @@ class LazyGroup(click.Group):
 START_HERE = """\
 hub: one canonical order from every channel. Start here:
 
-  hub demo                    watch it work: a demo shop, 3PL and carrier, orders
-                              flowing to delivered (Ctrl-C stops it; nothing kept)
+  hub demo                    watch it work: a demo shop, 3PL and carrier, and
+                              orders to delivered (Ctrl-C stops it)
   hub serve                   serve the API on http://127.0.0.1:8000 with a job
                               worker (it creates the database if there is none)
   hub keys create --name me --scope admin

@@ -7,7 +7,7 @@ import logging
 
 import click
 
-from hub.demo.run import Pace, Stop, run_demo
+from hub.demo.run import DemoError, Pace, Stop, run_demo
 from hub.demo.sandbox import CannotListen
 
 _DEFAULT = Pace()
@@ -85,6 +85,8 @@ def demo(
         summary = asyncio.run(run_demo(host=host, port=port, pace=pace, stop=stop))
     except CannotListen as exc:
         raise click.ClickException(f"{exc} (choose another with --port)") from None
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(
         f"orders placed: {summary.placed}, delivered: {summary.delivered}, "
         f"stock pushes taken by the shop: {summary.stock_pushes}"

@@ -105,13 +105,24 @@ async def admin_key(settings: config.Settings) -> str:
     return plain
 
 
-async def seed(api: httpx.AsyncClient) -> None:
-    """The demo data, through the API: locations, the catalog, the opening stock."""
-    for _ in range(200):
+class DemoError(RuntimeError):
+    """The demo could not start; the message says why."""
+
+
+async def wait_until_ready(api: httpx.AsyncClient, serving: asyncio.Task[None]) -> None:
+    """Until the hub answers ``/ready`` (its database, its worker started); a hub that
+    stopped instead, or takes more than two minutes, is a ``DemoError``."""
+    deadline = time.monotonic() + 120
+    while not serving.done() and time.monotonic() < deadline:
         with contextlib.suppress(httpx.HTTPError):
             if (await api.get("/ready")).is_success:
-                break
-        await asyncio.sleep(0.05)
+                return
+        await asyncio.sleep(0.1)
+    raise DemoError("the hub did not start (its log above says why)")
+
+
+async def seed(api: httpx.AsyncClient) -> None:
+    """The demo data, through the API: locations, the catalog, the opening stock."""
     for location in world.locations():
         (await api.post("/locations", json=location)).raise_for_status()
     (await api.put("/catalog/skus", json=world.catalog_batch())).raise_for_status()
@@ -213,6 +224,7 @@ async def _run_in(
     )
     loops: list[asyncio.Task[None]] = []
     try:
+        await wait_until_ready(api, servers[1][1])
         await seed(api)
         banner(voice, hub_url, key, folder)
         partners.connect(line)
@@ -233,6 +245,8 @@ async def _run_in(
         await api.aclose()
         await line.close()
         untap_events(TAP)
+        hub_sock.close()
+        sandbox_sock.close()
     return summary
 
 
