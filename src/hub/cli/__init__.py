@@ -30,6 +30,11 @@ COMMANDS: dict[str, Entry] = {
         "catalog", "catalog", "The catalog: SKUs, their listings per connection, and their aliases."
     ),
     "db": Entry("db", "db", "Database schema."),
+    "demo": Entry(
+        "demo",
+        "demo",
+        "Run the hub with a demo shop, 3PL and carrier; watch orders reach delivered.",
+    ),
     "forecast": Entry(
         "forecast",
         "forecast",
@@ -132,6 +137,8 @@ class LazyGroup(click.Group):
 START_HERE = """\
 hub: one canonical order from every channel. Start here:
 
+  hub demo                    watch it work: a demo shop, 3PL and carrier, and
+                              orders to delivered (Ctrl-C stops it)
   hub serve                   serve the API on http://127.0.0.1:8000 with a job
                               worker (it creates the database if there is none)
   hub keys create --name me --scope admin
