@@ -202,7 +202,7 @@ async def measure(settings: Settings, order_id: str, requests: int) -> dict[str,
     await db.dispose()
     found: dict[str, list[float]] = {}
     async with AsyncTestClient(app=create_app(settings, run_worker=False)) as client:
-        r = await client.post("/console/sign-in", data={"key": key})
+        r = await client.post("/console/sign-in", data={"key": key}, follow_redirects=False)
         cookie = {"Cookie": f"{COOKIE}={r.cookies[COOKIE]}"}
         client.cookies.clear()
         for name, path in pages(order_id).items():

@@ -285,7 +285,7 @@ async def send_console(
     world: World, method: str, call: Call, headers: dict[str, str]
 ) -> httpx.Response:
     """A console page, in the session the key signs in to (the public pages: as they are).
-    Redirects are followed; landing on the sign-in page stands for 401."""
+    A redirect to sign in stands for 401; any other (after an action) for 200."""
     public = ROUTES.get(f"{method} {call.path}", ("",))[0] == PUBLIC or "/static/" in call.path
     session = None if public else await console_session(world, headers)
     cookie = {"Cookie": f"{COOKIE}={session[0]}"} if session else {}
@@ -293,11 +293,12 @@ async def send_console(
     if method == "POST" and session and form is not None:
         form = {**form, "csrf_token": session[1]}
     r = await world.client.request(
-        method, call.path, data=form, params=call.params, headers=cookie, follow_redirects=True
+        method, call.path, data=form, params=call.params, headers=cookie, follow_redirects=False
     )
     world.client.cookies.clear()
-    if not public and r.url.path == "/console/sign-in":
-        r.status_code = 401
+    if r.status_code == 303:  # to the sign-in page for a session: 401; else the action's page
+        signed_out = r.headers["location"].startswith("/console/sign-in?next=")
+        r.status_code = 401 if signed_out else 200
     return r
 
 

@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -290,7 +291,7 @@ async def console_session(world: World, headers: dict[str, str]) -> tuple[str, s
     if not key:
         return None
     if key not in world.sessions:
-        r = await world.client.post("/console/sign-in", data={"key": key})
+        r = await world.client.post("/console/sign-in", data={"key": key}, follow_redirects=False)
         cookie = r.cookies.get(COOKIE)
         world.client.cookies.clear()
         session = None
@@ -336,6 +337,12 @@ async def _console_movement(world: World, variant: Variant, fresh: bool) -> Call
     return Call("/console/stock/movements", form=form)
 
 
+async def _console_routing(world: World, variant: Variant, fresh: bool) -> Call:
+    today = utcnow().date()
+    form = {"since": (today - timedelta(days=30)).isoformat(), "until": today.isoformat()}
+    return Call("/console/routing", form=form, shows="Result")
+
+
 CONSOLE: dict[str, Builder] = {
     "GET /console": fixed("/console", shows="Work queue"),
     "GET /console/sign-in": fixed("/console/sign-in"),
@@ -361,9 +368,7 @@ CONSOLE: dict[str, Builder] = {
     "GET /console/catalog": fixed("/console/catalog", shows="TEE"),
     "GET /console/connections": fixed("/console/connections", shows=OWN),
     "GET /console/routing": fixed("/console/routing"),
-    "POST /console/routing": fixed(
-        "/console/routing", form={"since": "2020-01-01", "until": "2030-01-01"}
-    ),
+    "POST /console/routing": _console_routing,
 }
 
 #: how to call each route: "METHOD /path" as the test's table names it.
