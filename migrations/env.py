@@ -10,7 +10,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from hub import config as hub_config
-from hub.store import partner_tables, planning_tables  # noqa: F401  (their tables join the metadata)
+from hub.store import (  # noqa: F401  (their tables join the metadata)
+    console_tables,
+    partner_tables,
+    planning_tables,
+)
 from hub.store.tables import metadata
 
 url = context.config.attributes.get("url") or hub_config.load().database_url

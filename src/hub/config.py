@@ -49,6 +49,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     #: the worker runs the forecasts every night after this hour (UTC), unless turned off
     forecast_nightly: bool = True
     forecast_hour_utc: Annotated[int, msgspec.Meta(ge=0, le=23)] = 2
+    #: signs the console's session cookies; unset: a random one kept in the database
+    console_secret: str | None = None
+    console_session_hours: Positive = 8.0  # a console session ends this long after sign-in
 
     @property
     def is_sqlite(self) -> bool:

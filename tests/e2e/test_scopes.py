@@ -32,10 +32,19 @@ from sqlalchemy import update
 from hub.api.app import create_app
 from hub.clock import utcnow
 from hub.config import Settings
+from hub.console.session import COOKIE
 from hub.services import keys as key_service
 from hub.store.database import Database
 from hub.store.tables import api_keys
-from tests.support.scope_world import BUILDERS, ENV, Call, World, build_world, write_config
+from tests.support.scope_world import (
+    BUILDERS,
+    ENV,
+    Call,
+    World,
+    build_world,
+    console_session,
+    write_config,
+)
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 PUBLIC = "public"
@@ -43,6 +52,11 @@ FILTERED = "filtered"  # a list: another channel's records are left out
 
 #: route -> (the scopes that may call it besides admin, what a channel key gets for
 #: another channel's record: FILTERED for a list, else the status; None: no channel grant)
+#: every key that signs in (the console's Today page and sign-out)
+EVERY_KEY = (
+    "orders:read orders:write fulfilment:read fulfilment:write stock:read stock:write "
+    "catalog:read catalog:write connections:read payments:write channel channel+ats:read"
+)
 ROUTES: dict[str, tuple[str, str | int | None]] = {
     "GET /health": (PUBLIC, None),
     "GET /ready": (PUBLIC, None),
@@ -98,6 +112,28 @@ ROUTES: dict[str, tuple[str, str | int | None]] = {
     "GET /inbound": ("admin", None),
     "GET /inbound/{message_id}": ("admin", None),
     "POST /inbound/{message_id}/replay": ("admin", None),
+    # the console: a session signed in with the key (no session: to the sign-in page, 401)
+    "GET /console/sign-in": (PUBLIC, None),
+    "POST /console/sign-in": (PUBLIC, None),
+    "GET /console/static/{file_path}": (PUBLIC, None),
+    "GET /console": (EVERY_KEY, None),
+    "POST /console/sign-out": (EVERY_KEY, None),
+    "GET /console/orders": ("orders:read orders:write channel", FILTERED),
+    "GET /console/orders/{order_id}": ("orders:read orders:write channel", 404),
+    "GET /console/orders/{order_id}/{action}": ("orders:write channel", 404),
+    "POST /console/orders/{order_id}/{action}": ("orders:write channel", 404),
+    "GET /console/inbound": ("admin", None),
+    "GET /console/inbound/{message_id}": ("admin", None),
+    "POST /console/inbound/{message_id}/replay": ("admin", None),
+    "POST /console/inbound/replay-all": ("admin", None),
+    "GET /console/jobs": ("admin", None),
+    "POST /console/jobs/{job_id}/replay": ("admin", None),
+    "GET /console/stock": ("stock:read stock:write", None),
+    "POST /console/stock/movements": ("stock:write", None),
+    "GET /console/catalog": ("catalog:read catalog:write", None),
+    "GET /console/connections": ("connections:read", None),
+    "GET /console/routing": ("orders:read orders:write", None),
+    "POST /console/routing": ("orders:read orders:write", None),
 }
 
 #: the keys of the walk: a name and its scopes (the expired one is an admin key expired).
@@ -234,11 +270,35 @@ async def make_keys(world: World) -> dict[str, dict[str, str]]:
 
 
 async def send(world: World, method: str, call: Call, headers: dict[str, str]) -> httpx.Response:
-    r = await world.client.request(
-        method, call.path, json=call.json, params=call.params, headers=headers
-    )
+    if call.path.startswith("/console"):
+        r = await send_console(world, method, call, headers)
+    else:
+        r = await world.client.request(
+            method, call.path, json=call.json, params=call.params, headers=headers
+        )
     answer = r.text + str(r.headers)
     assert not [s for s in world.secrets if s in answer or s[4:] in answer], (method, call)
+    return r
+
+
+async def send_console(
+    world: World, method: str, call: Call, headers: dict[str, str]
+) -> httpx.Response:
+    """A console page, in the session the key signs in to (the public pages: as they are).
+    A redirect to sign in stands for 401; any other (after an action) for 200."""
+    public = ROUTES.get(f"{method} {call.path}", ("",))[0] == PUBLIC or "/static/" in call.path
+    session = None if public else await console_session(world, headers)
+    cookie = {"Cookie": f"{COOKIE}={session[0]}"} if session else {}
+    form = call.form
+    if method == "POST" and session and form is not None:
+        form = {**form, "csrf_token": session[1]}
+    r = await world.client.request(
+        method, call.path, data=form, params=call.params, headers=cookie, follow_redirects=False
+    )
+    world.client.cookies.clear()
+    if r.status_code == 303:  # to the sign-in page for a session: 401; else the action's page
+        signed_out = r.headers["location"].startswith("/console/sign-in?next=")
+        r.status_code = 401 if signed_out else 200
     return r
 
 

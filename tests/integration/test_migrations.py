@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, select, text
 from hub.config import normalise_database_url
 from hub.domain.order import OrderData
 from hub.store import (
+    console_tables,  # noqa: F401  (its tables join the metadata)
     order_queries,
     partner_tables,  # noqa: F401  (its tables join the metadata)
     planning_tables,  # noqa: F401  (its tables join the metadata)

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +25,7 @@ from sqlalchemy import insert, update
 
 from hub.clock import utcnow
 from hub.config import Settings
+from hub.console.session import COOKIE
 from hub.forecasting import ForecastConfig
 from hub.services.forecast.run import run_forecasts
 from hub.store import inbound as inbound_store
@@ -78,6 +81,7 @@ class Call:
     params: dict[str, str] | None = None
     shows: str | None = None
     hides: str | None = None
+    form: dict[str, str] | None = None  # a console form (its CSRF token is added)
 
 
 @dataclass
@@ -92,6 +96,7 @@ class World:
     message_id: str = ""
     purchase_order: str = ""
     secrets: list[str] = field(default_factory=list)  # plain keys: never in an answer
+    sessions: dict[str, tuple[str, str] | None] = field(default_factory=dict)  # key -> console
     _seq: itertools.count[int] = field(default_factory=itertools.count)
 
     def channel(self, variant: Variant) -> str:
@@ -279,6 +284,93 @@ async def _track(world: World, variant: Variant, fresh: bool) -> Call:
     return Call(f"/track/{world.public_ref}")
 
 
+async def console_session(world: World, headers: dict[str, str]) -> tuple[str, str] | None:
+    """The console session (cookie, CSRF token) a bearer key signs in to, or None when the
+    key does not sign in (none, or expired). Made once per key; the client keeps no cookie."""
+    key = headers.get("Authorization", "").removeprefix("Bearer ")
+    if not key:
+        return None
+    if key not in world.sessions:
+        r = await world.client.post("/console/sign-in", data={"key": key}, follow_redirects=False)
+        cookie = r.cookies.get(COOKIE)
+        world.client.cookies.clear()
+        session = None
+        if r.status_code == 303 and cookie:
+            today = await world.client.get("/console", headers={"Cookie": f"{COOKIE}={cookie}"})
+            token = re.search(r'name="csrf_token" value="([^"]+)"', today.text)
+            assert token, today.text
+            session = (cookie, token[1])
+        world.sessions[key] = session
+    return world.sessions[key]
+
+
+async def _console_sign_in(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call("/console/sign-in", form={"key": world.admin["Authorization"][7:]})
+
+
+async def _console_orders(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call("/console/orders", shows=world.orders["own"], hides=world.orders["other"])
+
+
+async def _console_order(world: World, variant: Variant, fresh: bool) -> Call:
+    order_id = world.orders[variant]
+    return Call(f"/console/orders/{order_id}", shows=order_id)
+
+
+async def _console_confirm(world: World, variant: Variant, fresh: bool) -> Call:
+    order_id = world.orders[variant]
+    return Call(f"/console/orders/{order_id}/cancel", shows=order_id)
+
+
+async def _console_act(world: World, variant: Variant, fresh: bool) -> Call:
+    order_id = await world.new_order(variant) if fresh else world.orders[variant]
+    return Call(f"/console/orders/{order_id}/hold", form={"reason": "scope walk"})
+
+
+async def _console_replay_job(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call(f"/console/jobs/{await world.dead_job() if fresh else 1}/replay", form={})
+
+
+async def _console_movement(world: World, variant: Variant, fresh: bool) -> Call:
+    form = {"kind": "adjustment", "sku": "TEE", "location": "main", "quantity": "1",
+            "reason": "scope walk", "token": f"walk-{next(world._seq)}"}  # fmt: skip
+    return Call("/console/stock/movements", form=form)
+
+
+async def _console_routing(world: World, variant: Variant, fresh: bool) -> Call:
+    today = utcnow().date()
+    form = {"since": (today - timedelta(days=30)).isoformat(), "until": today.isoformat()}
+    return Call("/console/routing", form=form, shows="Result")
+
+
+CONSOLE: dict[str, Builder] = {
+    "GET /console": fixed("/console", shows="Work queue"),
+    "GET /console/sign-in": fixed("/console/sign-in"),
+    "POST /console/sign-in": _console_sign_in,
+    "POST /console/sign-out": fixed("/console/sign-out", form={}),
+    "GET /console/static/{file_path}": fixed("/console/static/console.css"),
+    "GET /console/orders": _console_orders,
+    "GET /console/orders/{order_id}": _console_order,
+    "GET /console/orders/{order_id}/{action}": _console_confirm,
+    "POST /console/orders/{order_id}/{action}": _console_act,
+    "GET /console/inbound": fixed("/console/inbound"),
+    "GET /console/inbound/{message_id}": fixed(
+        "/console/inbound/01JSCOPESMESSAGE0000000000", shows="01JSCOPESMESSAGE0000000000"
+    ),
+    "POST /console/inbound/{message_id}/replay": fixed(
+        "/console/inbound/01JSCOPESMESSAGE0000000000/replay", form={}
+    ),
+    "POST /console/inbound/replay-all": fixed("/console/inbound/replay-all", form={}),
+    "GET /console/jobs": fixed("/console/jobs"),
+    "POST /console/jobs/{job_id}/replay": _console_replay_job,
+    "GET /console/stock": fixed("/console/stock", params={"sku": "TEE"}, shows="Per location"),
+    "POST /console/stock/movements": _console_movement,
+    "GET /console/catalog": fixed("/console/catalog", shows="TEE"),
+    "GET /console/connections": fixed("/console/connections", shows=OWN),
+    "GET /console/routing": fixed("/console/routing"),
+    "POST /console/routing": _console_routing,
+}
+
 #: how to call each route: "METHOD /path" as the test's table names it.
 BUILDERS: dict[str, Builder] = {
     "GET /health": fixed("/health"),
@@ -333,4 +425,5 @@ BUILDERS: dict[str, Builder] = {
     "GET /inbound": fixed("/inbound", shows="01JSCOPESMESSAGE0000000000"),
     "GET /inbound/{message_id}": _message,
     "POST /inbound/{message_id}/replay": _replay_message,
+    **CONSOLE,
 }

@@ -33,6 +33,7 @@ from hub.api.request import HubRequest, refuse_impossible_params
 from hub.api.stock import LocationController, StockController
 from hub.bootstrap import Hub
 from hub.config import Settings
+from hub.console.routes import console_routers
 
 
 class Health(msgspec.Struct):
@@ -102,6 +103,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
         list_connections,
         receive_webhook,
         asset,
+        *console_routers(),  # the operator console: HTML, out of the OpenAPI document
     ]
     return Litestar(
         route_handlers=handlers,

@@ -18,7 +18,8 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from hub.errors import Forbidden
 from hub.services.keys import KeyRefused, Principal
 
-PUBLIC_PATHS = ["^/health$", "^/ready$", "^/schema", "^/webhooks/", "^/track/"]
+#: no bearer key here; ``/console`` signs in with a key for a session cookie (hub.console)
+PUBLIC_PATHS = ["^/health$", "^/ready$", "^/schema", "^/webhooks/", "^/track/", "^/console"]
 
 
 class BearerKeyMiddleware(AbstractAuthenticationMiddleware):

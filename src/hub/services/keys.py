@@ -166,7 +166,11 @@ class KeyRing:
 
     async def resolve(self, key: str) -> Principal | None:
         """The key's principal (even when expired), or None when unknown or revoked."""
-        h = digest(key)
+        return await self.resolve_digest(digest(key))
+
+    async def resolve_digest(self, h: str) -> Principal | None:
+        """The principal of the key whose SHA-256 is ``h`` (the console's session keeps the
+        digest, never the key)."""
         hit = self._cache.get(h)
         now = time.monotonic()
         if hit is not None and hit[1] > now:
@@ -184,7 +188,11 @@ class KeyRing:
 
     async def authenticate(self, key: str) -> Principal:
         """The principal of a key that opens the API now; KeyRefused says why not."""
-        principal = await self.resolve(key)
+        return await self.authenticate_digest(digest(key))
+
+    async def authenticate_digest(self, h: str) -> Principal:
+        """As ``authenticate``, for the key whose SHA-256 is ``h``."""
+        principal = await self.resolve_digest(h)
         if principal is None:
             raise KeyRefused("the API key is unknown or revoked")
         if principal.expired(utcnow()):

@@ -56,6 +56,13 @@ orders = Table(
     Index(None, "placed_at", "id"),
     Index(None, "updated_at", "id"),
     Index(None, "external_id"),
+    # the console's work queue: orders flagged for an operator (few, among many)
+    Index(
+        "ix_orders_attention",
+        "updated_at",
+        postgresql_where=text("attention IS NOT NULL"),
+        sqlite_where=text("attention IS NOT NULL"),
+    ),
     Index(
         "ix_orders_search_trgm",
         "search",
@@ -156,6 +163,7 @@ inbound_messages = Table(
     Column("body", LargeBinary, nullable=False),
     UniqueConstraint("connection", "dedupe_key"),
     Index(None, "status", "received_at"),
+    Index(None, "connection", "source", "received_at"),  # the console: last webhook
 )
 
 inbound_reasons = Table(  # every reason a message was quarantined for, oldest first
@@ -332,6 +340,7 @@ fulfilments = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Index(None, "order_id"),
     Index(None, "location", "status"),
+    Index(None, "status", "created_at"),  # the console's open (late) fulfilments
 )
 
 fulfilment_lines = Table(
