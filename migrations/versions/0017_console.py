@@ -1,7 +1,7 @@
 """The operator console: its signing secret, and indexes for its work queue (orders flagged
 for attention, open fulfilments by age).
 
-Revision ID: 0017_console
+Revision ID: 0017
 Revises: 0016
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_console"
+revision = "0017"
 down_revision = "0016"
 branch_labels = None
 depends_on = None
