@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ def pick_list(
     --released-before, or (neither) every open one now. Each SKU once, with its total
     and the orders it goes to, in the order of its bins.
     """
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # a line per font subset, at INFO
     before = _when(released_before) if released_before else None
     settings = load_settings()
     migrate_embedded(settings)
