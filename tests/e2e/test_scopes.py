@@ -84,6 +84,14 @@ ROUTES: dict[str, tuple[str, str | int | None]] = {
         "fulfilment:read fulfilment:write orders:read orders:write channel",
         404,
     ),
+    "GET /fulfilments/{fulfilment_id}/packing-slip.pdf": (
+        "fulfilment:read fulfilment:write orders:read orders:write channel",
+        404,
+    ),
+    "GET /locations/{code}/pick-list.pdf": (
+        "fulfilment:read fulfilment:write orders:read orders:write channel",
+        404,
+    ),
     "POST /fulfilments/{fulfilment_id}/shipments": ("fulfilment:write", None),
     "POST /fulfilments/{fulfilment_id}/label": ("fulfilment:write", None),
     "GET /stock/{sku}": ("stock:read stock:write", None),

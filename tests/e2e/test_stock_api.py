@@ -64,8 +64,8 @@ async def test_movements_counts_and_levels(
         "reserved": 0,
         "available": 12,
         "locations": [
-            {"location": "main", "on_hand": 9, "reserved": 0, "available": 9},
-            {"location": "tpl", "on_hand": 3, "reserved": 0, "available": 3},
+            {"location": "main", "on_hand": 9, "reserved": 0, "available": 9, "bin": None},
+            {"location": "tpl", "on_hand": 3, "reserved": 0, "available": 3, "bin": None},
         ],
     }
     async with db.read() as conn:

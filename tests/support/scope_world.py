@@ -236,6 +236,11 @@ def _fulfilment(suffix: str = "") -> Builder:
     return build
 
 
+async def _pick_list(world: World, variant: Variant, fresh: bool) -> Call:
+    params = {"fulfilment": world.fulfilments[variant]}
+    return Call("/locations/main/pick-list.pdf", params=params, shows="%PDF-")
+
+
 async def _ship(world: World, variant: Variant, fresh: bool) -> Call:
     lines = [{"sku": "TEE", "quantity": 1}]
     body = {"carrier": "DHL", "tracking_number": world.tracking(), "lines": lines}
@@ -390,6 +395,8 @@ BUILDERS: dict[str, Builder] = {
     "GET /fulfilments": _fulfilment_list,
     "GET /fulfilments/{fulfilment_id}": _fulfilment(),
     "GET /fulfilments/{fulfilment_id}/label": _fulfilment("/label"),
+    "GET /fulfilments/{fulfilment_id}/packing-slip.pdf": _fulfilment("/packing-slip.pdf"),
+    "GET /locations/{code}/pick-list.pdf": _pick_list,
     "POST /fulfilments/{fulfilment_id}/shipments": _ship,
     "POST /fulfilments/{fulfilment_id}/label": _buy_label,
     "GET /stock/{sku}": fixed("/stock/TEE", shows='"locations"'),

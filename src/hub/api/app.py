@@ -24,6 +24,7 @@ from hub.api.jobs import JobController
 from hub.api.openapi import asset, openapi_config
 from hub.api.orders import OrderController
 from hub.api.paging import page_ask
+from hub.api.papers import packing_slip, pick_list
 from hub.api.payments import PaymentController
 from hub.api.problem_docs import ProblemDocs
 from hub.api.problems import exception_handlers
@@ -99,6 +100,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
         PurchaseOrderController,
         ask_label,
         label,
+        pick_list,
+        packing_slip,
         track,
         list_connections,
         receive_webhook,

@@ -63,6 +63,9 @@ COMMANDS: dict[str, Entry] = {
         "normalize",
         "Print the canonical orders a partner's documents give, as a JSON array.",
     ),
+    "pick-list": Entry(
+        "papers", "pick_list", "Print the pick list of LOCATION's open fulfilments to a PDF file."
+    ),
     "poll": Entry(
         "orders",
         "poll_command",

@@ -27,10 +27,11 @@ def stock() -> None:
 def stock_show(sku: str) -> None:
     """On hand, reserved and available of SKU at each location."""
     view = run(load_settings(), lambda db: stock_service.get_stock(db, sku))
-    table = Table("location", "on hand", "reserved", "available", title=sku)
+    table = Table("location", "bin", "on hand", "reserved", "available", title=sku)
     for row in view.locations:
-        table.add_row(row.location, str(row.on_hand), str(row.reserved), str(row.available))
-    table.add_row("all", str(view.on_hand), str(view.reserved), str(view.available))
+        figures = (row.on_hand, row.reserved, row.available)
+        table.add_row(row.location, row.bin or "", *map(str, figures))
+    table.add_row("all", "", str(view.on_hand), str(view.reserved), str(view.available))
     console.print(table)
 
 

@@ -157,6 +157,26 @@ def open_at(
     return list(conn.execute(keyset(query, [c.created_at, c.id], after, limit=limit)))
 
 
+def open_released_before(
+    conn: Connection,
+    location: str,
+    before: datetime,
+    channels: Collection[str] | None,
+    limit: int,
+) -> list[Any]:
+    """The open fulfilments of ``location`` released (written by routing) before ``before``,
+    oldest first, at most ``limit``; ``channels``: only those channels' orders' (None: all)."""
+    c = fulfilments.c
+    query = select(fulfilments).where(
+        c.location == location, c.status.in_(sorted(STILL_OPEN)), c.created_at < before
+    )
+    if channels is not None:
+        query = query.join(orders, orders.c.id == c.order_id).where(
+            orders.c.channel.in_(sorted(channels))
+        )
+    return list(conn.execute(query.order_by(c.created_at, c.id).limit(limit)))
+
+
 def visible(conn: Connection, fulfilment_id: str, channels: Collection[str] | None) -> Any | None:
     """The fulfilment, when it exists and its order's channel is one of ``channels`` (None:
     any channel)."""

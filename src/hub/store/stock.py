@@ -192,3 +192,45 @@ def order_lines(conn: Connection, order_ids: Iterable[str]) -> list[tuple[str, s
         .order_by(order_lines_table.c.order_id, order_lines_table.c.position)
     )
     return [(r.order_id, r.sku, r.quantity) for r in rows]
+
+
+def set_bins(conn: Connection, bins: dict[Key, str | None]) -> None:
+    """Set the bin of each (sku, location), creating a zero level where there is none
+    (a bin may be known before the first unit arrives); None clears it."""
+    ensure_levels(conn, bins)
+    for (sku, location), label in sorted(bins.items()):
+        conn.execute(
+            update(stock_levels)
+            .where(stock_levels.c.sku == sku, stock_levels.c.location == location)
+            .values(bin=label)
+        )
+
+
+def bins_at(conn: Connection, location: str, skus: Iterable[str]) -> dict[str, str]:
+    """The bin of each of ``skus`` that has one at ``location``."""
+    wanted = sorted(set(skus))
+    out: dict[str, str] = {}
+    for start in range(0, len(wanted), 1000):
+        rows = conn.execute(
+            select(stock_levels.c.sku, stock_levels.c.bin).where(
+                stock_levels.c.location == location,
+                stock_levels.c.sku.in_(wanted[start : start + 1000]),
+                stock_levels.c.bin.is_not(None),
+            )
+        )
+        out.update({r.sku: r.bin for r in rows})
+    return out
+
+
+def bins_of(conn: Connection, sku: str) -> dict[str, str]:
+    """location -> the bin of ``sku`` there, where it has one."""
+    rows = conn.execute(
+        select(stock_levels.c.location, stock_levels.c.bin).where(
+            stock_levels.c.sku == sku, stock_levels.c.bin.is_not(None)
+        )
+    )
+    return {r.location: r.bin for r in rows}
+
+
+def location(conn: Connection, code: str) -> Any | None:
+    return conn.execute(select(locations).where(locations.c.code == code)).first()

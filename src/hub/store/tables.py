@@ -209,6 +209,7 @@ stock_levels = Table(
     Column("location", String(64), ForeignKey("locations.code"), primary_key=True),
     Column("on_hand", Integer, nullable=False),
     Column("reserved", Integer, nullable=False),
+    Column("bin", String(64)),  # where the SKU lies at the location (pick lists sort by it)
     CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
     CheckConstraint("reserved >= 0", name="reserved_not_negative"),
 )

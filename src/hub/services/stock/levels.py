@@ -31,6 +31,7 @@ class LocationStock(msgspec.Struct, frozen=True):
     on_hand: int
     reserved: int
     available: int
+    bin: str | None = None  # where the SKU lies there (set by a count or the catalog import)
 
 
 class ComponentStock(msgspec.Struct, frozen=True):
@@ -59,8 +60,13 @@ def _view(
     found: list[tuple[str, Level, int]],
     channels: Mapping[str, ChannelRules],
     per_day: float | None = None,
+    bins: Mapping[str, str] | None = None,
 ) -> StockView:
-    rows = [LocationStock(loc, lvl.on_hand, lvl.reserved, lvl.available) for loc, lvl, _ in found]
+    bins = bins or {}
+    rows = [
+        LocationStock(loc, lvl.on_hand, lvl.reserved, lvl.available, bins.get(loc))
+        for loc, lvl, _ in found
+    ]
     figures = [
         LocationFigures(loc, lvl.on_hand, lvl.reserved, safety) for loc, lvl, safety in found
     ]
@@ -118,12 +124,13 @@ async def get_stock(
         demand: dict[str, float] = {}
         if any(r.hold_back_below_days is not None for r in serving.values()):
             demand = await conn.run_sync(forecast_store.demand_per_day, list(found))
+        bins = {} if parts else await conn.run_sync(store.bins_of, sku)
     if parts:
         views = {c: _view(c, found[c], serving, demand.get(c)) for c in parts}
         return _bundle_view(sku, parts, views)
     if not found[sku]:
         raise NotFound(f"no stock recorded for {sku!r}")
-    return _view(sku, found[sku], serving, demand.get(sku))
+    return _view(sku, found[sku], serving, demand.get(sku), bins)
 
 
 async def channel_stock(

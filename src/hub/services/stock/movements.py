@@ -21,10 +21,12 @@ from hub.store import stock as store
 from hub.store.database import Database
 
 Sku = Annotated[OneLine, msgspec.Meta(min_length=1, max_length=100)]
+Bin = Annotated[OneLine, msgspec.Meta(max_length=64)]
 
 
 class MovementIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """One posted movement. For ``count`` the quantity is the absolute figure counted."""
+    """One posted movement. For ``count`` the quantity is the absolute figure counted, and
+    ``bin`` (a count only) where the SKU was found: set as its bin there (``""`` clears it)."""
 
     kind: Literal["receipt", "adjustment", "count"]
     sku: Sku
@@ -32,6 +34,7 @@ class MovementIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     quantity: Int32
     reason: Annotated[FreeText, msgspec.Meta(min_length=1, max_length=500)]
     source: Annotated[OneLine, msgspec.Meta(max_length=200)] | None = None
+    bin: Bin | None = None
 
 
 class MovementsApplied(msgspec.Struct, frozen=True):
@@ -40,9 +43,8 @@ class MovementsApplied(msgspec.Struct, frozen=True):
     applied: int
 
 
-def apply_batch(conn: Connection, items: Sequence[MovementIn], source: str) -> None:
-    """Apply ``items`` inside the caller's transaction; ``Unprocessable`` (nothing applied)
-    when a location is unknown or a movement would break a level."""
+def _check_items(conn: Connection, items: Sequence[MovementIn]) -> None:
+    """Unprocessable naming the first unknown location, or a bin on what is not a count."""
     known = store.location_codes(conn)
     for i, item in enumerate(items):
         if item.location not in known:
@@ -50,6 +52,17 @@ def apply_batch(conn: Connection, items: Sequence[MovementIn], source: str) -> N
                 f"movements[{i}]: no location {item.location!r}",
                 [FieldError(f"movements[{i}].location", "unknown location")],
             )
+        if item.bin is not None and item.kind != "count":
+            raise Unprocessable(
+                f"movements[{i}]: a bin is set by a count, not a {item.kind}",
+                [FieldError(f"movements[{i}].bin", "only on a count")],
+            )
+
+
+def apply_batch(conn: Connection, items: Sequence[MovementIn], source: str) -> None:
+    """Apply ``items`` inside the caller's transaction; ``Unprocessable`` (nothing applied)
+    when a location is unknown or a movement would break a level."""
+    _check_items(conn, items)
     keys = {(m.sku, m.location) for m in items}
     store.ensure_levels(conn, keys)
     locked = store.lock_levels(conn, {m.sku for m in items})
@@ -83,6 +96,9 @@ def apply_batch(conn: Connection, items: Sequence[MovementIn], source: str) -> N
             now=now,
         )
         current[key] = after
+    bins = {(m.sku, m.location): m.bin.strip() or None for m in items if m.bin is not None}
+    if bins:
+        store.set_bins(conn, bins)
     stock_changed(conn, {m.sku for m in items}, now=now)
 
 
