@@ -49,6 +49,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     #: the worker runs the forecasts every night after this hour (UTC), unless turned off
     forecast_nightly: bool = True
     forecast_hour_utc: Annotated[int, msgspec.Meta(ge=0, le=23)] = 2
+    #: outbound webhooks: plain http allowed to loopback (127.0.0.1, ::1, localhost) only
+    webhook_allow_http_loopback: bool = False
+    #: how long a process trusts its cached list of subscriptions (the timeline tap's)
+    webhook_cache_seconds: Positive = 5.0
+    #: deliveries to one subscriber in flight at once, per worker
+    webhook_per_subscriber: PositiveInt = 4
 
     @property
     def is_sqlite(self) -> bool:
