@@ -110,7 +110,7 @@ async def test_order_events_arrive_signed_and_are_recorded(
     r = await app_client.get(f"/subscriptions/{sub['id']}", headers=admin)
     assert r.status_code == 200 and "secret" not in r.json()  # shown once
     listed = await until(lambda: _delivered(app_client, admin, sub["id"], 2))
-    assert {d["status_code"] for d in listed} == {204}
+    assert {d["http_status"] for d in listed} == {204}
     assert all(d["response_ms"] is not None and d["attempts"] == 1 for d in listed)
     assert {d["id"] for d in listed} == {s.headers["webhook-id"] for s in rx.seen}
 
@@ -197,7 +197,7 @@ async def test_replay_one_and_all_failed(
             await place(client, admin, "WH-R2")
             path = f"/subscriptions/{sub['id']}/deliveries"
             dead = await until(lambda: _in_state(client, admin, path, "dead", 2))
-            assert {d["status_code"] for d in dead} == {503}
+            assert {d["http_status"] for d in dead} == {503}
             assert all("503" in d["error"] for d in dead)
             rx.switch = 204
             first = dead[0]["id"]

@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from hub.clock import utcnow
 from hub.config import Settings
@@ -19,6 +19,7 @@ from hub.services import subscriptions as webhooks
 from hub.services.intake import messages
 from hub.services.intake.writer import OrderWriter
 from hub.services.jobs import FatalJobError, JobContext, JobRegistry
+from hub.services.stock_sync import fan_out, stock_changed
 from hub.services.subscriptions import events, manage
 from hub.store import inbound as inbound_store
 from hub.store import subscriptions as store
@@ -163,3 +164,18 @@ async def test_no_subscription_wants_it_nothing_is_written(db: Database) -> None
     assert n == 0 and await deliveries(db) == []
     async with db.read() as conn:
         assert await store.list_deliveries(conn, "x", status=None, after=None, limit=5) == []
+
+
+async def test_stock_changes_are_announced_from_the_fan_out(db: Database) -> None:
+    """No channel pushes stock here: the event still says the SKU changed, with no figures."""
+    await subscribe(db, "stock.changed")
+
+    def move_and_fan_out(conn: Connection) -> None:
+        stock_changed(conn, ["TEE", "MUG"], now=utcnow())
+        fan_out(conn, [])
+
+    await db.run_write(move_and_fan_out)
+    found = sorted(
+        (body(d)["data"]["sku"], body(d)["data"]["channels"]) for d in await deliveries(db)
+    )
+    assert found == [("MUG", {}), ("TEE", {})]

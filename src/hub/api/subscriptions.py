@@ -65,7 +65,7 @@ class SecretRotated(Subscription, frozen=True, kw_only=True):
 
 class Delivery(msgspec.Struct, frozen=True, kw_only=True):
     """One event sent (or to be sent) to a subscription. ``id`` is the ``webhook-id``
-    header; ``event`` the body as sent; ``status_code``, ``response_ms`` and ``error`` are
+    header; ``event`` the body as sent; ``http_status``, ``response_ms`` and ``error`` are
     of the last attempt."""
 
     id: str
@@ -73,7 +73,7 @@ class Delivery(msgspec.Struct, frozen=True, kw_only=True):
     event_type: str
     status: DeliveryStatus
     attempts: int
-    status_code: int | None
+    http_status: int | None
     response_ms: int | None
     error: str | None
     created_at: datetime
@@ -116,7 +116,7 @@ def _delivery(d: StoredDelivery) -> Delivery:
         event_type=d.event_type,
         status=d.status,
         attempts=d.attempts,
-        status_code=d.status_code,
+        http_status=d.status_code,
         response_ms=d.response_ms,
         error=d.error,
         created_at=d.created_at,
