@@ -15,6 +15,7 @@ without the in-process worker, on SQLite (a fresh file) and PostgreSQL (a fresh 
 
     .venv/bin/python bench/ingest.py                  # every case, 10 s each
     .venv/bin/python bench/ingest.py --only bare --only sqlite --duration 3
+    .venv/bin/python bench/ingest.py --only sqlite --subscribe   # one webhook subscription
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import argparse
 import asyncio
 import contextlib
 import http.client
+import http.server
 import json
 import math
 import multiprocessing as mp
@@ -35,6 +37,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from array import array
 from collections import Counter
@@ -565,6 +568,42 @@ def database(kind: Kind, args: argparse.Namespace, workdir: Path) -> Iterator[st
             pg_admin(args.pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class _Hooks(http.server.BaseHTTPRequestHandler):
+    """The ``--subscribe`` receiver: answers every delivery 204 at once."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def webhook_receiver() -> int:
+    """A local receiver in a thread of this process; returns its port."""
+    server = http.server.ThreadingHTTPServer((HOST, 0), _Hooks)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return int(server.server_address[1])
+
+
+def subscribe(port: int, key: str, receiver_port: int) -> None:
+    """One subscription to ``order.created`` at the local receiver."""
+    body = json.dumps({"url": f"http://{HOST}:{receiver_port}/hooks",
+                       "event_types": ["order.created"]})  # fmt: skip
+    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    conn.request("POST", "/subscriptions", body=body, headers=headers)
+    answer = conn.getresponse()
+    if answer.status != 201:
+        raise RuntimeError(f"POST /subscriptions: {answer.status} {answer.read()!r}")
+    conn.close()
+
+
 def hub_cli(env: dict[str, str], *argv: str) -> str:
     done = subprocess.run(
         [hub_exe(), *argv], env=env, cwd=str(ROOT), capture_output=True, text=True, timeout=120
@@ -642,7 +681,11 @@ def run_case(case: Case, args: argparse.Namespace) -> Outcome:
                     cmd.append("--no-worker")
                 if args.processes > 1:
                     cmd += ["--processes", str(args.processes)]
+            if args.subscribe and url is not None:
+                env["HUB_WEBHOOK_ALLOW_HTTP_LOOPBACK"] = "1"
             server = Server.start(cmd, env, port, workdir / "server.log")
+            if args.subscribe and key is not None:
+                subscribe(port, key, args.subscribe)
             cpu: dict[str, float] = {}
 
             def on_warm() -> None:
@@ -779,7 +822,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--processes", type=int, default=1, help="hub serve --processes N (API processes)"
     )
+    parser.add_argument(
+        "--subscribe",
+        action="store_const",
+        const=-1,
+        default=0,
+        help="one outbound webhook subscription (order.created) to a local receiver",
+    )
     args = parser.parse_args(argv)
+    if args.subscribe:
+        args.subscribe = webhook_receiver()
     if args.duration <= 0 or args.warmup < 0 or args.concurrency < 1 or args.client_procs < 1:
         parser.error("--duration, --concurrency and --client-procs must be positive")
     return args

@@ -14,6 +14,7 @@ from hub.config import Settings
 from hub.connections import DEFAULT_RELEASE_WHEN, Connections
 from hub.domain.payments import ReleaseWhen
 from hub.services import forecast, stock_sync
+from hub.services import subscriptions as webhooks
 from hub.services.fulfilment import jobs as fulfilment_jobs
 from hub.services.intake import messages, polling
 from hub.services.intake.accept import ACCEPT_JOB, accept_handler
@@ -25,6 +26,7 @@ from hub.services.routing.rules_source import RulesSource
 from hub.services.routing.waits import retry_waiting_now
 from hub.services.stock import Policy
 from hub.store.database import Database
+from hub.store.event_taps import tap_events
 from hub.worker import Worker
 
 
@@ -60,6 +62,8 @@ def build_registry(settings: Settings, connections: Connections | None = None) -
     routing_jobs.register(registry, rules, release_policy(connections))
     fulfilment_jobs.register(registry, rules.get)
     forecast.register(registry)
+    registry.closers.append(webhooks.register(registry, settings).aclose)
+    tap_events("webhooks", webhooks.timeline_tap)
     load_plugins(registry, settings.plugins)
     return registry
 
@@ -132,6 +136,8 @@ class Hub:
                 await task
         finally:
             await self.writer.stop()
+            for close in self.registry.closers:
+                await close()
             if self.http is not None:
                 await self.http.aclose()
             await self.db.dispose()

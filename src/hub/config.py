@@ -52,6 +52,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     #: signs the console's session cookies; unset: a random one kept in the database
     console_secret: str | None = None
     console_session_hours: Positive = 8.0  # a console session ends this long after sign-in
+    #: outbound webhooks: plain http allowed to loopback (127.0.0.1, ::1, localhost) only
+    webhook_allow_http_loopback: bool = False
+    #: how long a process trusts its cached list of subscriptions (the timeline tap's)
+    webhook_cache_seconds: Positive = 5.0
+    #: deliveries to one subscriber in flight at once, per worker
+    webhook_per_subscriber: PositiveInt = 4
 
     @property
     def is_sqlite(self) -> bool:

@@ -27,7 +27,9 @@ from sqlalchemy import Connection
 
 from hub.clock import utcnow
 from hub.config import Settings
+from hub.domain.webhooks import EventType
 from hub.services import stock_sync
+from hub.services import subscriptions as webhooks
 from hub.services.forecast import schedule as forecast_schedule
 from hub.services.intake.polling import enqueue_due_polls
 from hub.services.jobs import (
@@ -351,6 +353,10 @@ class Worker:
         job_store.fail_sync(
             conn, job.id, worker=self.name, error=describe(exc), now=now, retry_at=when
         )
+        if when is None and job.kind != webhooks.DELIVER_JOB:  # not of itself: no loop
+            data = {"job_id": job.id, "kind": job.kind, "attempts": job.attempts,
+                    "error": describe(exc)}  # fmt: skip
+            webhooks.emit_sync(conn, EventType.JOB_DEAD, [(data, now)])
 
     async def maintenance(self) -> None:
         """Drop idempotency records and finished jobs past their retention."""

@@ -26,6 +26,7 @@ from sqlalchemy import insert, update
 from hub.clock import utcnow
 from hub.config import Settings
 from hub.console.session import COOKIE
+from hub.domain.ids import new_id
 from hub.forecasting import ForecastConfig
 from hub.services.forecast.run import run_forecasts
 from hub.store import inbound as inbound_store
@@ -33,6 +34,7 @@ from hub.store import jobs as job_store
 from hub.store.database import Database
 from hub.store.jobs import NewJob
 from hub.store.tables import fulfilments, jobs
+from hub.store.webhook_tables import webhook_deliveries
 from tests.e2e.test_fulfilment_api import drain, order
 
 Variant = Literal["own", "other"]
@@ -62,6 +64,8 @@ CONFIG = {
         },
     ]
 }
+#: a subscription no delivery is made to: job.dead, at a port nothing listens on
+HOOK = {"url": "https://127.0.0.1:9/hook", "event_types": ["job.dead"], "allow_private": True}
 ENV = {"SCOPES_SHOP_SECRET": "s1", "SCOPES_EASYPOST_KEY": "k", "SCOPES_EASYPOST_SECRET": "s2"}
 
 
@@ -95,6 +99,8 @@ class World:
     public_ref: str = ""
     message_id: str = ""
     purchase_order: str = ""
+    subscription: str = ""
+    delivery: str = ""
     secrets: list[str] = field(default_factory=list)  # plain keys: never in an answer
     sessions: dict[str, tuple[str, str] | None] = field(default_factory=dict)  # key -> console
     _seq: itertools.count[int] = field(default_factory=itertools.count)
@@ -120,6 +126,23 @@ class World:
 
     def tracking(self) -> str:
         return f"TRK-{next(self._seq)}"
+
+    async def new_subscription(self) -> str:
+        r = await self.client.post("/subscriptions", json=HOOK, headers=self.admin)
+        assert r.status_code == 201, r.text
+        sub_id: str = r.json()["id"]
+        return sub_id
+
+    async def dead_delivery(self) -> str:
+        """A delivery parked dead (no job: nothing tries to send it to the unused port)."""
+        now = utcnow()
+        row = {"id": new_id(), "subscription_id": self.subscription, "event_type": "job.dead",
+               "body": b'{"type":"job.dead","timestamp":"2026-01-01T00:00:00Z","data":{}}',
+               "status": "dead", "attempts": 3, "error": "refused", "created_at": now,
+               "updated_at": now}  # fmt: skip
+        async with self.db.write() as conn:
+            await conn.execute(insert(webhook_deliveries).values(row))
+        return str(row["id"])
 
     async def new_purchase_order(self) -> str:
         r = await self.client.post("/purchase-orders", json=PURCHASE, headers=self.admin)
@@ -156,6 +179,8 @@ async def build_world(
         await conn.execute(update(fulfilments).values(label=b"%PDF-1.4 label", label_format="pdf"))
     await run_forecasts(db, history_end=utcnow().date(), config=ForecastConfig(workers=1))
     world.purchase_order = await world.new_purchase_order()
+    world.subscription = await world.new_subscription()  # after the drain: nothing to send
+    world.delivery = await world.dead_delivery()
     world.message_id = "01JSCOPESMESSAGE0000000000"
     await db.run_write(
         lambda c: inbound_store.keep_sync(
@@ -283,6 +308,23 @@ def _purchase_order(suffix: str = "", json: Any = None) -> Builder:
         return Call(f"/purchase-orders/{po_id}{suffix}", json=json, shows=None if json else po_id)
 
     return build
+
+
+def _subscription(suffix: str = "", *, fresh_sub: bool = False, **more: Any) -> Builder:
+    async def build(world: World, variant: Variant, fresh: bool) -> Call:
+        sub_id = await world.new_subscription() if fresh and fresh_sub else world.subscription
+        return Call(f"/subscriptions/{sub_id}{suffix}", **more)
+
+    return build
+
+
+async def _subscriptions(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call("/subscriptions", shows=world.subscription)
+
+
+async def _replay_delivery(world: World, variant: Variant, fresh: bool) -> Call:
+    delivery = await world.dead_delivery() if fresh else world.delivery
+    return Call(f"/subscriptions/{world.subscription}/deliveries/{delivery}/replay")
 
 
 async def _track(world: World, variant: Variant, fresh: bool) -> Call:
@@ -429,6 +471,14 @@ BUILDERS: dict[str, Builder] = {
     "POST /purchase-orders/{po_id}/close": _purchase_order("/close", json={}),
     "GET /jobs": fixed("/jobs"),
     "POST /jobs/{job_id}/replay": _replay_job,
+    "POST /subscriptions": fixed("/subscriptions", json=HOOK, shows="whsec_"),
+    "GET /subscriptions": _subscriptions,
+    "GET /subscriptions/{sub_id}": _subscription(),
+    "DELETE /subscriptions/{sub_id}": _subscription(fresh_sub=True),
+    "POST /subscriptions/{sub_id}/rotate-secret": _subscription("/rotate-secret"),
+    "GET /subscriptions/{sub_id}/deliveries": _subscription("/deliveries"),
+    "POST /subscriptions/{sub_id}/deliveries/{delivery_id}/replay": _replay_delivery,
+    "POST /subscriptions/{sub_id}/replay": _subscription("/replay", params={"state": "failed"}),
     "GET /inbound": fixed("/inbound", shows="01JSCOPESMESSAGE0000000000"),
     "GET /inbound/{message_id}": _message,
     "POST /inbound/{message_id}/replay": _replay_message,

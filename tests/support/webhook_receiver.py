@@ -3,7 +3,8 @@
 Paths: ``/ok`` verifies the Standard Webhooks signature with every secret it was given
 (204 when one matches, 401 otherwise); ``/status/<code>`` answers that code;
 ``/redirect`` answers 302 to ``/ok``; ``/big`` answers 1 MB; ``/hang`` waits until the
-test releases it. Every request is recorded with its headers, body, client port and, over
+test releases it; ``/switch`` answers ``receiver.switch`` (503 until the test changes
+it). Every request is recorded with its headers, body, client port and, over
 TLS, the SNI name the client sent.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import ssl
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ class Seen:
     body: bytes
     client_port: int
     verified_with: list[int] = field(default_factory=list)  # indexes of secrets that verify
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 class Receiver:
@@ -35,6 +38,7 @@ class Receiver:
         self.seen: list[Seen] = []
         self.sni: list[str | None] = []
         self.release = threading.Event()
+        self.switch = 503  # what ``/switch`` answers now
         self.port = 0
 
     def url(self, path: str, host: str = "127.0.0.1", scheme: str = "http") -> str:
@@ -75,6 +79,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             elif self.path.startswith("/status/"):
                 code = int(self.path.rsplit("/", 1)[1])
                 self._answer(code, b"nope", {"Retry-After": "7"} if code in (429, 503) else {})
+            elif self.path == "/switch":
+                self._answer(receiver.switch)
             elif self.path == "/redirect":
                 self._answer(302, b"", {"Location": receiver.url("/ok")})
             elif self.path == "/big":

@@ -32,6 +32,7 @@ from hub.api.purchasing import PurchaseOrderController
 from hub.api.query import check_query
 from hub.api.request import HubRequest, refuse_impossible_params
 from hub.api.stock import LocationController, StockController
+from hub.api.subscriptions import SubscriptionController
 from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.console.routes import console_routers
@@ -98,6 +99,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
         ForecastController,
         ReplenishmentController,
         PurchaseOrderController,
+        SubscriptionController,
         ask_label,
         label,
         pick_list,

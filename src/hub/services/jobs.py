@@ -111,6 +111,8 @@ class JobRegistry:
     batch: dict[str, BatchHandler] = field(default_factory=dict)
     local: dict[str, LocalHandler] = field(default_factory=dict)
     outbound: set[str] = field(default_factory=set)
+    #: what the handlers hold open (a pooled client): closed with the hub
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def register(self, kind: str, handler: Handler, *, outbound: bool = False) -> None:
         self.single[kind] = handler

@@ -23,9 +23,11 @@ from sqlalchemy import Connection, Row
 from hub.clock import utcnow
 from hub.connections import NotConfigured
 from hub.domain.order import normalise
+from hub.domain.webhooks import EventType
 from hub.errors import Conflict, NotFound
 from hub.sdk.connector import ChannelOrder, MapsMessages
 from hub.sdk.fulfilment import MapsEvents, PartnerEvent, ShipmentReport
+from hub.services import subscriptions as webhooks
 from hub.services.fulfilment.shipments import apply_events
 from hub.services.intake.channel_orders import apply_sync
 from hub.services.jobs import JobContext
@@ -151,16 +153,15 @@ def _why(exc: BaseException) -> str:
 
 
 async def _quarantine(db: Database, message_id: str, reason: str, actor: str) -> str:
-    await db.run_write(
-        lambda conn: store.mark_sync(
-            conn,
-            message_id,
-            status="quarantined",
-            now=utcnow(),
-            reason=reason[:2000],
-            actor=actor,
+    def mark(conn: Connection) -> None:
+        now = utcnow()
+        store.mark_sync(
+            conn, message_id, status="quarantined", now=now, reason=reason[:2000], actor=actor
         )
-    )
+        data = {"message_id": message_id, "reason": reason[:2000], "actor": actor}
+        webhooks.emit_sync(conn, EventType.INBOUND_QUARANTINED, [(data, now)])
+
+    await db.run_write(mark)
     return "quarantined"
 
 

@@ -13,8 +13,10 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from hub.clock import utcnow
+from hub.domain.webhooks import EventType
+from hub.services import subscriptions as webhooks
 from hub.services.stock_sync.jobs import FANOUT_JOB, PUSH_JOB, enqueue_again, enqueue_once
-from hub.services.stock_sync.targets import Target, targets
+from hub.services.stock_sync.targets import Target, figures, targets
 from hub.store import catalog as catalog_store
 from hub.store import stock_sync as store
 from hub.store.jobs import Job
@@ -45,6 +47,23 @@ def fanout_handler(
     return run
 
 
+def _announce(
+    conn: Connection,
+    found: list[Target],
+    skus: set[str],
+    pairs: list[tuple[str, str]],
+    now: datetime,
+) -> None:
+    """``stock.changed`` per SKU, with the ATS of each channel it is pushed to."""
+    channels: dict[str, dict[str, int]] = {sku: {} for sku in skus}
+    for t in found:
+        mine = [s for c, s in pairs if c == t.code]
+        for sku, ats in figures(conn, t.rules, mine).items():
+            channels[sku][t.code] = ats
+    events = [({"sku": sku, "channels": channels[sku]}, now) for sku in sorted(skus)]
+    webhooks.emit_sync(conn, EventType.STOCK_CHANGED, events)
+
+
 def fan_out(conn: Connection, found: list[Target], on_dirty: OnDirty | None = None) -> int:
     """One fan-out step (inside the caller's transaction); returns the pending rows made."""
     now = utcnow()
@@ -59,6 +78,8 @@ def fan_out(conn: Connection, found: list[Target], on_dirty: OnDirty | None = No
     pairs = [(t.code, s) for t in found for s in skus if t.all_skus or (t.code, s) in listed]
     store.mark_pending(conn, pairs, now=now)
     store.clear_dirty(conn, seen)
+    if webhooks.wants(conn, EventType.STOCK_CHANGED):
+        _announce(conn, found, skus, pairs, now)
     for code in sorted({c for c, _ in pairs}):
         enqueue_once(conn, PUSH_JOB, code, now=now)
     if len(seen) == FANOUT_LIMIT:  # more are waiting
