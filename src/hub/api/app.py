@@ -30,6 +30,8 @@ from hub.api.problems import exception_handlers
 from hub.api.purchasing import PurchaseOrderController
 from hub.api.query import check_query
 from hub.api.request import HubRequest, refuse_impossible_params
+from hub.api.return_form import return_form, submit_return_form
+from hub.api.returns import OrderReturnController, ReturnController
 from hub.api.stock import LocationController, StockController
 from hub.bootstrap import Hub
 from hub.config import Settings
@@ -96,9 +98,13 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
         ForecastController,
         ReplenishmentController,
         PurchaseOrderController,
+        OrderReturnController,
+        ReturnController,
         ask_label,
         label,
         track,
+        return_form,
+        submit_return_form,
         list_connections,
         receive_webhook,
         asset,
