@@ -58,7 +58,9 @@ async def send_refund(ctx: JobContext, return_id: str) -> str:
         raise FatalJobError(str(exc)) from None
     try:
         sent = await connector.refund_order(
-            connection, channel_refund(row, order, lines), ctx.partner_http(connection.code)
+            connection,
+            channel_refund(row, order, lines),
+            ctx.partner_http(connection.code, attempts=1),  # a lost answer: the job asks first
         )
     except RetriableError as exc:
         raise RetryLater.after(exc) from None
