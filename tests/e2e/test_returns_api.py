@@ -134,7 +134,7 @@ async def test_the_buyer_opens_a_return_on_the_tracking_page(
     page = await client.get(f"/track/{ref}/return")
     assert page.status_code == 200 and 'name="unlock"' in page.text and "TEE" not in page.text
     r = await client.post(f"/track/{ref}/return", data={"unlock": "wrong"})
-    assert r.status_code == 422 and "TEE" not in r.text
+    assert r.status_code == 200 and "does not match" in r.text and "TEE" not in r.text
     r = await client.post(f"/track/{ref}/return", data={"unlock": "sw1a1aa"})
     assert r.status_code == 200 and 'name="qty_0"' in r.text and 'max="2"' in r.text
     form = {"unlock": "ADA@example.com", "qty_0": "1", "qty_1": "0", "reason": "defective"}
@@ -151,7 +151,7 @@ async def test_the_buyer_opens_a_return_on_the_tracking_page(
     monkeypatch.setattr(buyer_form, "PER_REF_PER_HOUR", 1)
     other = await client.post("/orders", json=order("R-2", ("TEE", 1)), headers=auth)
     ref2 = other.json()["public_ref"]
-    assert (await client.post(f"/track/{ref2}/return", data={"unlock": "x"})).status_code == 422
+    assert (await client.post(f"/track/{ref2}/return", data={"unlock": "x"})).status_code == 200
     r = await client.post(f"/track/{ref2}/return", data={"unlock": "x"})
     assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
     assert (await client.get("/track/NOPE/return")).status_code == 404

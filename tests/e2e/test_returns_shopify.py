@@ -40,22 +40,39 @@ GRAPHQL = f"{SHOP}/admin/api/2025-01/graphql.json"
 SKU, LISTING = "TEE-ORG-BLK-M", "44700001"
 CONFIG = {
     "connections": [
-        {"code": "shopify-eu", "connector": "shopify", "base_url": SHOP,
-         "settings": {"location_id": "7700001", "stock_calls_per_second": 100},
-         "secrets": {"webhook_secret": {"env": "RET_SHOP_SECRET"},
-                     "access_token": {"env": "RET_SHOP_TOKEN"}}},
-        {"code": "easypost", "connector": "easypost", "base_url": EP,
-         "secrets": {"api_key": {"env": "RET_EP_KEY"}, "webhook_secret": {"env": "RET_EP_SECRET"}}},
+        {
+            "code": "shopify-eu",
+            "connector": "shopify",
+            "base_url": SHOP,
+            "settings": {"location_id": "7700001", "stock_calls_per_second": 100},
+            "secrets": {
+                "webhook_secret": {"env": "RET_SHOP_SECRET"},
+                "access_token": {"env": "RET_SHOP_TOKEN"},
+            },
+        },
+        {
+            "code": "easypost",
+            "connector": "easypost",
+            "base_url": EP,
+            "secrets": {
+                "api_key": {"env": "RET_EP_KEY"},
+                "webhook_secret": {"env": "RET_EP_SECRET"},
+            },
+        },
     ]
-}  # fmt: skip
+}
 ADDRESS = {"line1": "Lager 1", "city": "Berlin", "postal_code": "10117", "country": "DE"}
 
 
 @pytest.fixture
 def hub_settings(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     (tmp_path / "hub.yaml").write_text(json.dumps(CONFIG))
-    for name, value in (("RET_SHOP_SECRET", CREATE["secret"]), ("RET_SHOP_TOKEN", "shpat_x"),
-                        ("RET_EP_KEY", "EZTK"), ("RET_EP_SECRET", "whsec")):  # fmt: skip
+    for name, value in (
+        ("RET_SHOP_SECRET", CREATE["secret"]),
+        ("RET_SHOP_TOKEN", "shpat_x"),
+        ("RET_EP_KEY", "EZTK"),
+        ("RET_EP_SECRET", "whsec"),
+    ):
         monkeypatch.setenv(name, value)
     return msgspec.structs.replace(settings, config_path=str(tmp_path / "hub.yaml"))
 
@@ -85,8 +102,20 @@ class FakeShop:
     def answer(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         query = body["query"]
-        op = next((w for w in ("HubFulfillmentOrders", "HubFulfillmentCreate", "HubRefunds",
-                               "HubRefundCreate", "inventorySetQuantities") if w in query), "other")  # fmt: skip
+        op = next(
+            (
+                w
+                for w in (
+                    "HubFulfillmentOrders",
+                    "HubFulfillmentCreate",
+                    "HubRefunds",
+                    "HubRefundCreate",
+                    "inventorySetQuantities",
+                )
+                if w in query
+            ),
+            "other",
+        )
         self.sent.setdefault(op, []).append(body["variables"])
         if op == "HubFulfillmentOrders":
             return httpx.Response(
@@ -101,15 +130,32 @@ class FakeShop:
                 200, content=(SHOPIFY / "graphql_inventory_set_ok.json").read_bytes()
             )
         if op == "HubRefunds":
-            return httpx.Response(200, json={"data": {"order": {
-                "id": "gid://shopify/Order/5812345678901", "refunds": self.refunds,
-                "transactions": [{"id": "gid://shopify/OrderTransaction/700", "gateway": "shopify_payments",
-                                  "kind": "SALE", "status": "SUCCESS"}],
-                "lineItems": {"nodes": []}}}})  # fmt: skip
+            return httpx.Response(
+                200,
+                json={
+                    "data": {
+                        "order": {
+                            "id": "gid://shopify/Order/5812345678901",
+                            "refunds": self.refunds,
+                            "transactions": [
+                                {
+                                    "id": "gid://shopify/OrderTransaction/700",
+                                    "gateway": "shopify_payments",
+                                    "kind": "SALE",
+                                    "status": "SUCCESS",
+                                }
+                            ],
+                            "lineItems": {"nodes": []},
+                        }
+                    }
+                },
+            )
         if op == "HubRefundCreate":
-            made = {"id": f"gid://shopify/Refund/{len(self.refunds) + 1}",
-                    "note": body["variables"]["input"]["note"],
-                    "transactions": {"nodes": [{"id": "gid://shopify/OrderTransaction/701"}]}}  # fmt: skip
+            made = {
+                "id": f"gid://shopify/Refund/{len(self.refunds) + 1}",
+                "note": body["variables"]["input"]["note"],
+                "transactions": {"nodes": [{"id": "gid://shopify/OrderTransaction/701"}]},
+            }
             self.refunds.append(made)
             if self.lose_next_refund_answer:  # Shopify made it; the answer never arrives
                 self.lose_next_refund_answer = False
@@ -120,9 +166,12 @@ class FakeShop:
         return httpx.Response(200, json={"data": {}})
 
     def pushed(self) -> list[int]:
-        return [q["quantity"] for v in self.sent.get("inventorySetQuantities", [])
-                for q in v["input"]["quantities"]
-                if q["inventoryItemId"] == f"gid://shopify/InventoryItem/{LISTING}"]  # fmt: skip
+        return [
+            q["quantity"]
+            for v in self.sent.get("inventorySetQuantities", [])
+            for q in v["input"]["quantities"]
+            if q["inventoryItemId"] == f"gid://shopify/InventoryItem/{LISTING}"
+        ]
 
 
 @pytest.fixture
@@ -142,7 +191,8 @@ def partners() -> Iterator[tuple[FakeShop, list[Any]]]:
             return_value=httpx.Response(200, json=bought)
         )
         router.get(bought["postage_label"]["label_url"]).mock(
-            return_value=httpx.Response(200, content=b"\x89PNG label"))  # fmt: skip
+            return_value=httpx.Response(200, content=b"\x89PNG label")
+        )
         yield shop, labels
 
 
@@ -161,25 +211,44 @@ async def ok(r: Any, status: int = 200) -> Any:
 
 
 async def test_a_shopify_return_from_the_tracking_page_to_the_refund(
-    hub_client: AsyncTestClient, hub: Hub, auth: dict[str, str],
+    hub_client: AsyncTestClient,
+    hub: Hub,
+    auth: dict[str, str],
     partners: tuple[FakeShop, list[Any]],
-) -> None:  # fmt: skip
+) -> None:
     shop, labels = partners
     c = hub_client
-    await ok(await c.post("/locations", json={"code": "main", "name": "Main", "priority": 1,
-                                              "address": ADDRESS}, headers=auth), 201)  # fmt: skip
-    await ok(await c.post("/locations", json={"code": "store-berlin", "name": "Store",
-                                              "kind": "store", "priority": 2}, headers=auth), 201)  # fmt: skip
-    moves = [{"kind": "receipt", "sku": s, "location": "main", "quantity": 10, "reason": "in"}
-             for s in (SKU, "MUG-CER-350")]  # fmt: skip
+    await ok(
+        await c.post(
+            "/locations",
+            json={"code": "main", "name": "Main", "priority": 1, "address": ADDRESS},
+            headers=auth,
+        ),
+        201,
+    )
+    await ok(
+        await c.post(
+            "/locations",
+            json={"code": "store-berlin", "name": "Store", "kind": "store", "priority": 2},
+            headers=auth,
+        ),
+        201,
+    )
+    moves = [
+        {"kind": "receipt", "sku": s, "location": "main", "quantity": 10, "reason": "in"}
+        for s in (SKU, "MUG-CER-350")
+    ]
     await ok(await c.post("/stock/movements", json={"movements": moves}, headers=auth), 201)
     skus = {"skus": [{"sku": SKU, "name": "Tee", "listings": {"shopify-eu": LISTING}}]}
     assert (await c.put("/catalog/skus", json=skus, headers=auth)).status_code < 300
 
     # 1. the order comes and ships from main
     body = (SHOPIFY / "orders_create.json").read_bytes()
-    hooked = await c.post("/webhooks/shopify-eu", content=body,
-                          headers={**CREATE["headers"], "Content-Type": "application/json"})  # fmt: skip
+    hooked = await c.post(
+        "/webhooks/shopify-eu",
+        content=body,
+        headers={**CREATE["headers"], "Content-Type": "application/json"},
+    )
     assert hooked.status_code == 202, hooked.text
     await run_jobs(hub)
     (f,) = (await ok(await c.get("/fulfilments", headers=auth)))["items"]
@@ -199,8 +268,11 @@ async def test_a_shopify_return_from_the_tracking_page_to_the_refund(
     rid = ret["id"]
 
     # 3. authorised: a return label from EasyPost
-    got = await ok(await c.post(f"/returns/{rid}/authorise",
-                                json={"parcel": {"weight_grams": 400}}, headers=auth))  # fmt: skip
+    got = await ok(
+        await c.post(
+            f"/returns/{rid}/authorise", json={"parcel": {"weight_grams": 400}}, headers=auth
+        )
+    )
     assert (got["status"], got["location"]) == ("authorised", "main")
     await run_jobs(hub)
     assert [b["shipment"]["is_return"] for b in labels] == [True]
@@ -209,10 +281,13 @@ async def test_a_shopify_return_from_the_tracking_page_to_the_refund(
 
     # 4. + 5. received sellable at the store: one push, one unit more
     before = shop.pushed()
-    receive = {"location": "store-berlin",
-               "lines": [{"sku": SKU, "quantity": 1, "grade": "sellable"}]}  # fmt: skip
+    receive = {
+        "location": "store-berlin",
+        "lines": [{"sku": SKU, "quantity": 1, "grade": "sellable"}],
+    }
     assert (await ok(await c.post(f"/returns/{rid}/receive", json=receive, headers=auth)))[
-        "status"] == "received"  # fmt: skip
+        "status"
+    ] == "received"
     await run_jobs(hub)
     after = shop.pushed()[len(before) :]
     assert after == [before[-1] + 1]
@@ -225,8 +300,13 @@ async def test_a_shopify_return_from_the_tracking_page_to_the_refund(
     await run_jobs(hub, due_now=True)
     assert len(shop.sent["HubRefundCreate"]) == 1
     sent = shop.sent["HubRefundCreate"][0]["input"]
-    assert sent["refundLineItems"] == [{"lineItemId": "gid://shopify/LineItem/14123456789011",
-                                        "quantity": 1, "restockType": "NO_RESTOCK"}]  # fmt: skip
+    assert sent["refundLineItems"] == [
+        {
+            "lineItemId": "gid://shopify/LineItem/14123456789011",
+            "quantity": 1,
+            "restockType": "NO_RESTOCK",
+        }
+    ]
     assert sent["transactions"][0]["parentId"] == "gid://shopify/OrderTransaction/700"
     got = await ok(await c.get(f"/returns/{rid}", headers=auth))
     assert (got["status"], got["refund"]["state"]) == ("refunded", "recorded")
@@ -235,5 +315,11 @@ async def test_a_shopify_return_from_the_tracking_page_to_the_refund(
 
     # 7. the timeline
     kinds = [e["kind"] for e in order["timeline"] if e["kind"].startswith("return_")]
-    assert kinds == ["return_requested", "return_authorised", "return_label", "return_received",
-                     "return_refund_queued", "return_refunded"]  # fmt: skip
+    assert kinds == [
+        "return_requested",
+        "return_authorised",
+        "return_label",
+        "return_received",
+        "return_refund_queued",
+        "return_refunded",
+    ]

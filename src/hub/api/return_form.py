@@ -1,9 +1,10 @@
 """``/track/{public_ref}/return``: the buyer's return form, HTML, no key.
 
 GET shows the unlock form (nothing of the order); POST with the order's postal code or
-email shows the returnable lines, and POST with quantities opens the return. Refusals are
-the same page with the reason (422), 404 for an unknown reference, 429 when the reference
-or the client has tried too often (``Retry-After``)."""
+email shows the returnable lines, and POST with quantities opens the return. A wrong answer
+or quantity is the same page again with the reason (200, as forms do); an unknown reference
+is a 404 and too many attempts for the reference or from the client a 429 with
+``Retry-After``, both problem+json like every other refusal of the API."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, FromPath
 
+from hub.api.problems import PROBLEM_JSON, Problem, problem
 from hub.bootstrap import Hub
 from hub.domain.returns import REASONS
-from hub.errors import HubError
+from hub.errors import HubError, NotFound
 from hub.services.returns import buyer_form, policy
 from hub.services.returns.buyer_form import FormView, TooManyAttempts
 
@@ -74,13 +76,9 @@ def _html(description: str) -> ResponseSpec:
 
 
 @get("/track/{public_ref:str}/return", summary="The buyer's return form (no key)",
-     tags=["tracking"], responses={200: _html("The unlock form"),
-                                   404: _html("No order with that reference")})  # fmt: skip
+     tags=["tracking"], responses={200: _html("The unlock form")})  # fmt: skip
 async def return_form(hub: NamedDependency[Hub], public_ref: FromPath[str]) -> Response[str]:
-    try:
-        await buyer_form.known(hub.db, public_ref)
-    except HubError as exc:
-        return _page(f"<p>{html.escape(exc.detail)}</p>", exc.status)
+    await buyer_form.known(hub.db, public_ref)
     return _page(_unlock_form(public_ref))
 
 
@@ -90,10 +88,15 @@ async def return_form(hub: NamedDependency[Hub], public_ref: FromPath[str]) -> R
     tags=["tracking"],
     status_code=200,
     responses={
-        200: _html("The returnable lines, or the return opened"),
-        404: _html("No order with that reference"),
-        422: _html("The postal code or email does not match, or a quantity is wrong"),
-        429: _html("Too many attempts for this order or from this address (Retry-After)"),
+        200: _html(
+            "The returnable lines, the return opened, or the form again with the reason "
+            "(the postal code or email does not match, a quantity is wrong)"
+        ),
+        429: ResponseSpec(
+            Problem,
+            media_type=PROBLEM_JSON,
+            description="Too many attempts for this order or from this address (Retry-After)",
+        ),
     },
 )
 async def submit_return_form(
@@ -101,7 +104,7 @@ async def submit_return_form(
     hub: NamedDependency[Hub],
     public_ref: FromPath[str],
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
-) -> Response[str]:
+) -> Response[Any]:
     fields = {k: v if isinstance(v, str) else str(v) for k, v in (data or {}).items()}
     client = request.client.host if request.client else "unknown"
     unlock = fields.get("unlock", "")
@@ -111,14 +114,13 @@ async def submit_return_form(
             policy_of=policy.policy_of(hub.connections),
         )  # fmt: skip
     except TooManyAttempts as exc:
-        wait = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
-        return _page(f"<p>{html.escape(exc.detail)}</p>", 429, wait)
-    except HubError as exc:
-        first = exc.errors[0].field if exc.errors else ""
-        body = _unlock_form(public_ref, exc.detail) if first in ("unlock", "") else (
-            f'<p role="alert">{html.escape(exc.detail)}</p>' + _unlock_form(public_ref)
-        )  # fmt: skip
-        return _page(body, exc.status)
+        refused = problem(exc.status, exc.title, exc.detail)
+        refused.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return refused
+    except NotFound:
+        raise
+    except HubError as exc:  # the form again, with the reason
+        return _page(_unlock_form(public_ref, exc.detail))
     if view.opened:
         waits = " It waits for the shop's decision." if view.outside_policy else ""
         body = (f"<p>Your return {html.escape(view.opened)} of order {html.escape(view.number)}"
