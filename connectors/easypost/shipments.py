@@ -88,16 +88,18 @@ def _parcel(parcel: Parcel) -> dict[str, Decimal]:
 
 
 def shipment_body(request: LabelRequest, settings: EasyPostSettings) -> dict[str, Any]:
-    """The ``POST /v2/shipments`` body for ``request`` (decimals as ``Decimal``)."""
-    return {
-        "shipment": {
-            "reference": request.reference,
-            "from_address": _address(request.ship_from),
-            "to_address": _address(request.ship_to, request.customer),
-            "parcel": _parcel(request.parcel),
-            "options": {"label_format": settings.label_format},
-        }
+    """The ``POST /v2/shipments`` body for ``request`` (decimals as ``Decimal``). A return
+    label keeps the outbound addresses and says ``is_return``: EasyPost swaps them."""
+    shipment: dict[str, Any] = {
+        "reference": request.reference,
+        "from_address": _address(request.ship_from),
+        "to_address": _address(request.ship_to, request.customer),
+        "parcel": _parcel(request.parcel),
+        "options": {"label_format": settings.label_format},
     }
+    if request.is_return:
+        shipment["is_return"] = True
+    return {"shipment": shipment}
 
 
 def encode(body: dict[str, Any]) -> bytes:

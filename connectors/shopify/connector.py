@@ -7,14 +7,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.shopify import shipments, stock
+from connectors.shopify import refunds, shipments, stock
 from connectors.shopify.settings import ShopifySettings, parse_settings
 from hub.sdk import (
     Capability,
     ChannelOrder,
+    ChannelRefund,
     ChannelShipment,
     Connection,
     PartnerHttp,
+    RefundSent,
     SignatureError,
     StockFigure,
     StockPushResult,
@@ -43,6 +45,7 @@ class ShopifyConnector:
             Capability.PUSH_STOCK,
             Capability.READ_STOCK,
             Capability.PUSH_SHIPMENT,
+            Capability.REFUND,
         }
     )
     #: quantities per inventorySetQuantities call (Shopify's input array limit)
@@ -107,3 +110,11 @@ class ShopifyConnector:
         """Fulfil the shipment's lines on the order with its tracking; safe to repeat."""
         settings = parse_settings(connection.settings)
         await shipments.push_shipment(connection, settings, shipment, http)
+
+    async def refund_order(
+        self, connection: Connection, refund: ChannelRefund, http: PartnerHttp
+    ) -> RefundSent:
+        """``refundCreate`` for a return's refund; a refund made before is found, not made
+        again."""
+        settings = parse_settings(connection.settings)
+        return await refunds.refund_order(connection, settings, refund, http)

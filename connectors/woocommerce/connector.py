@@ -12,14 +12,16 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.woocommerce import shipments, stock
+from connectors.woocommerce import refunds, shipments, stock
 from connectors.woocommerce.settings import DEFAULT_MAPPING, WooCommerceSettings
 from hub.sdk import (
     Capability,
     ChannelOrder,
+    ChannelRefund,
     ChannelShipment,
     Connection,
     PartnerHttp,
+    RefundSent,
     SignatureError,
     StockFigure,
     StockPushResult,
@@ -54,6 +56,7 @@ class WooCommerceConnector:
             Capability.PUSH_STOCK,
             Capability.READ_STOCK,
             Capability.PUSH_SHIPMENT,
+            Capability.REFUND,
         }
     )
     #: products/batch and variations/batch take at most 100 items
@@ -127,3 +130,9 @@ class WooCommerceConnector:
     ) -> None:
         """A customer note with the tracking (once), and ``completed`` when all shipped."""
         await shipments.push_shipment(connection, shipment, http)
+
+    async def refund_order(
+        self, connection: Connection, refund: ChannelRefund, http: PartnerHttp
+    ) -> RefundSent:
+        """``POST orders/{id}/refunds`` (once: a refund with the hub's reason is found)."""
+        return await refunds.refund_order(connection, refund, http)

@@ -13,7 +13,7 @@ from hub import plugins
 from hub.config import Settings
 from hub.connections import DEFAULT_RELEASE_WHEN, Connections
 from hub.domain.payments import ReleaseWhen
-from hub.services import forecast, stock_sync
+from hub.services import forecast, returns, stock_sync
 from hub.services import subscriptions as webhooks
 from hub.services.fulfilment import jobs as fulfilment_jobs
 from hub.services.intake import messages, polling
@@ -64,6 +64,7 @@ def build_registry(settings: Settings, connections: Connections | None = None) -
     forecast.register(registry)
     registry.closers.append(webhooks.register(registry, settings).aclose)
     tap_events("webhooks", webhooks.timeline_tap)
+    returns.register(registry)
     load_plugins(registry, settings.plugins)
     return registry
 

@@ -101,6 +101,8 @@ class World:
     purchase_order: str = ""
     subscription: str = ""
     delivery: str = ""
+    returns_order: str = ""  # shipped in full: what the return routes take units from
+    return_id: str = ""
     secrets: list[str] = field(default_factory=list)  # plain keys: never in an answer
     sessions: dict[str, tuple[str, str] | None] = field(default_factory=dict)  # key -> console
     _seq: itertools.count[int] = field(default_factory=itertools.count)
@@ -144,6 +146,21 @@ class World:
             await conn.execute(insert(webhook_deliveries).values(row))
         return str(row["id"])
 
+    async def new_return(self, *steps: tuple[str, Any]) -> str:
+        """A return of one unit of the shipped order, moved through ``steps`` (action, body)."""
+        body = {"lines": [{"sku": "TEE", "quantity": 1}], "reason": "other"}
+        r = await self.client.post(
+            f"/orders/{self.returns_order}/returns", json=body, headers=self.admin
+        )
+        assert r.status_code == 201, r.text
+        return_id: str = r.json()["id"]
+        for action, json_body in steps:
+            r = await self.client.post(
+                f"/returns/{return_id}/{action}", json=json_body, headers=self.admin
+            )
+            assert r.status_code == 200, r.text
+        return return_id
+
     async def new_purchase_order(self) -> str:
         r = await self.client.post("/purchase-orders", json=PURCHASE, headers=self.admin)
         assert r.status_code == 201, r.text
@@ -181,6 +198,7 @@ async def build_world(
     world.purchase_order = await world.new_purchase_order()
     world.subscription = await world.new_subscription()  # after the drain: nothing to send
     world.delivery = await world.dead_delivery()
+    await ship_returns_order(world)
     world.message_id = "01JSCOPESMESSAGE0000000000"
     await db.run_write(
         lambda c: inbound_store.keep_sync(
@@ -195,6 +213,20 @@ async def build_world(
         )
     )
     return world
+
+
+async def ship_returns_order(world: World) -> None:
+    """An order of the channel shipped in full (40 units), and one return of it."""
+    body = order("SCOPE-returns", ("TEE", 40)) | {"channel": OWN}
+    r = await world.client.post("/orders", json=body, headers=world.admin)
+    assert r.status_code == 201, r.text
+    world.returns_order = r.json()["id"]
+    await drain(world.db, world.settings)
+    listed = (await world.client.get("/fulfilments", headers=world.admin)).json()["items"]
+    (f,) = [f for f in listed if f["order_id"] == world.returns_order]
+    ship = {"carrier": "DHL", "tracking_number": world.tracking()}
+    await admin_call(world, "POST", f"/fulfilments/{f['id']}/shipments", ship)
+    world.return_id = await world.new_return()
 
 
 Builder = Callable[[World, Variant, bool], Awaitable[Call]]
@@ -418,12 +450,51 @@ CONSOLE: dict[str, Builder] = {
     "POST /console/routing": _console_routing,
 }
 
+RECEIVE = {"location": "main", "lines": [{"sku": "TEE", "quantity": 1, "grade": "sellable"}]}
+AUTHORISED = ("authorise", {})
+RECEIVED = ("receive", RECEIVE)
+
+
+def _return_step(action: str, json: Any, *steps: tuple[str, Any]) -> Builder:
+    async def build(world: World, variant: Variant, fresh: bool) -> Call:
+        return_id = await world.new_return(*steps) if fresh else world.return_id
+        return Call(f"/returns/{return_id}/{action}", json=json, shows=return_id)
+
+    return build
+
+
+async def _open_return(world: World, variant: Variant, fresh: bool) -> Call:
+    body = {"lines": [{"sku": "TEE", "quantity": 1}], "reason": "size_or_fit"}
+    return Call(f"/orders/{world.returns_order}/returns", json=body, shows='"requested"')
+
+
+async def _return(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call(f"/returns/{world.return_id}", shows=world.return_id)
+
+
+async def _return_form(world: World, variant: Variant, fresh: bool) -> Call:
+    """An unknown reference: the same 404 with a key or none (each call a new reference, so
+    the form's per-reference limit never answers first)."""
+    return Call(f"/track/NO-SUCH-REF-{next(world._seq)}/return")
+
+
 #: how to call each route: "METHOD /path" as the test's table names it.
 BUILDERS: dict[str, Builder] = {
     "GET /health": fixed("/health"),
     "GET /ready": fixed("/ready"),
     "GET /schema/*": fixed("/schema/openapi.json"),
     "GET /track/{public_ref}": _track,
+    "GET /track/{public_ref}/return": _return_form,
+    "POST /track/{public_ref}/return": _return_form,
+    "POST /orders/{order_id}/returns": _open_return,
+    "GET /returns": fixed("/returns", shows='"items"'),
+    "GET /returns/{return_id}": _return,
+    "POST /returns/{return_id}/authorise": _return_step("authorise", {}),
+    "POST /returns/{return_id}/reject": _return_step("reject", {"reason": "scope walk"}),
+    "POST /returns/{return_id}/cancel": _return_step("cancel", {}),
+    "POST /returns/{return_id}/receive": _return_step("receive", RECEIVE, AUTHORISED),
+    "POST /returns/{return_id}/refund": _return_step("refund", {}, AUTHORISED, RECEIVED),
+    "POST /returns/{return_id}/close": _return_step("close", {}, AUTHORISED, RECEIVED),
     "POST /webhooks/{code}": fixed("/webhooks/no-such-connection", json={}),
     "GET /orders": _orders,
     "GET /orders/{order_id}": _order,

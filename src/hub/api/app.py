@@ -31,6 +31,8 @@ from hub.api.problems import exception_handlers
 from hub.api.purchasing import PurchaseOrderController
 from hub.api.query import check_query
 from hub.api.request import HubRequest, refuse_impossible_params
+from hub.api.return_form import return_form, submit_return_form
+from hub.api.returns import OrderReturnController, ReturnController
 from hub.api.stock import LocationController, StockController
 from hub.api.subscriptions import SubscriptionController
 from hub.bootstrap import Hub
@@ -100,11 +102,15 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
         ReplenishmentController,
         PurchaseOrderController,
         SubscriptionController,
+        OrderReturnController,
+        ReturnController,
         ask_label,
         label,
         pick_list,
         packing_slip,
         track,
+        return_form,
+        submit_return_form,
         list_connections,
         receive_webhook,
         asset,

@@ -48,6 +48,16 @@ class EventKind(StrEnum):
     CANCELLED_FULFILMENT_SHIPPED = "cancelled_fulfilment_shipped"
     EDITED = "edited"  # an operator changed the address, note, tags, ship_by or service level
     PAYMENT_MISMATCH = "payment_mismatch"  # captured differs from the total: both figures
+    # returns (domain/returns): every step of a return of the order
+    RETURN_REQUESTED = "return_requested"  # opened; outside policy: with the reasons
+    RETURN_AUTHORISED = "return_authorised"
+    RETURN_REJECTED = "return_rejected"
+    RETURN_CANCELLED = "return_cancelled"
+    RETURN_LABEL = "return_label"  # the return label bought
+    RETURN_RECEIVED = "return_received"  # units received and graded (partially or in full)
+    RETURN_REFUND_QUEUED = "return_refund_queued"  # the refund on its way to the channel
+    RETURN_REFUNDED = "return_refunded"
+    RETURN_CLOSED = "return_closed"
 
 
 S = OrderStatus

@@ -32,7 +32,7 @@ PaymentStatus = Literal[
 ]
 TransactionKind = Literal["authorization", "capture", "refund", "void"]
 TransactionStatus = Literal["succeeded", "pending", "failed"]
-TransactionSource = Literal["channel", "status", "manual", "migration"]
+TransactionSource = Literal["channel", "status", "manual", "migration", "return"]
 
 COUNTRIES: frozenset[str] = frozenset(c.alpha_2 for c in pycountry.countries)
 

@@ -12,6 +12,8 @@ the routes each one may call (and ``tests/e2e/test_scopes.py`` walks every route
 - ``connections:read``: the configured connections and their health.
 - ``payments:write``: record a payment or refund by hand on any channel's order (cash, a
   bank transfer, a card terminal's slip); nothing else, not even reading the order.
+- ``returns:read`` / ``returns:write``: returns of every channel's orders: open, authorise,
+  receive and grade, refund, close.
 - ``channel:<code>``: a channel's own key: create, read and change *that channel's* orders
   and read their fulfilments. Nothing of other channels, no stock, no catalog.
 - ``ats:read``: only beside ``channel:<code>``: that channel's available to sell for a SKU
@@ -38,6 +40,7 @@ IMPLIES: dict[str, frozenset[str]] = {
     "stock:write": frozenset({"stock:read"}),
     "stock:read": frozenset({"ats:read"}),
     "catalog:write": frozenset({"catalog:read"}),
+    "returns:write": frozenset({"returns:read"}),
 }
 FIXED_SCOPES = frozenset(
     {"admin", "connections:read", "payments:write", *IMPLIES}.union(*IMPLIES.values())

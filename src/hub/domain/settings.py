@@ -26,6 +26,15 @@ settings:
   poll_interval_seconds: 300
   shipment_poll_interval_seconds: 300
   lookback_seconds: 120          # a poll's window ends this long before it started
+  # returns (domain/returns, services/returns)
+  return_window_days: 30         # from delivery; 0: no window
+  return_excluded_skus: [GIFT-CARD]
+  return_excluded_tags: [final-sale]
+  return_shipping_paid_by: buyer # buyer: the return label's cost is kept back from the refund
+  restocking_fee_percent: 0
+  return_refund_shipping: false  # refund the order's shipping once every unit came back
+  return_refurbish_location: refurb   # where `refurbish` units go (offered to no channel)
+  return_location: main          # where return labels send parcels; default: the order's
 ```
 """
 
@@ -38,6 +47,7 @@ import msgspec
 
 from hub.domain.ats import ChannelRules
 from hub.domain.payments import ReleaseWhen
+from hub.domain.returns import PaidBy, ReturnPolicy
 
 Units = Annotated[int, msgspec.Meta(ge=0)]
 Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
@@ -66,6 +76,26 @@ class HubSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     poll_interval_seconds: Positive = 300.0
     shipment_poll_interval_seconds: Positive = 300.0
     lookback_seconds: NotNegative = 120.0
+    return_window_days: Units = 30
+    return_excluded_skus: frozenset[str] = frozenset()
+    return_excluded_tags: frozenset[str] = frozenset()
+    return_shipping_paid_by: PaidBy = "buyer"
+    restocking_fee_percent: Percent = 0
+    return_refund_shipping: bool = False
+    return_refurbish_location: str | None = None
+    return_location: str | None = None
+
+    def return_policy(self) -> ReturnPolicy:
+        """The channel's return policy (``domain.returns``)."""
+        return ReturnPolicy(
+            window_days=self.return_window_days,
+            excluded_skus=self.return_excluded_skus,
+            excluded_tags=self.return_excluded_tags,
+            shipping_paid_by=self.return_shipping_paid_by,
+            restocking_fee_percent=self.restocking_fee_percent,
+            refund_shipping=self.return_refund_shipping,
+            refurbish_location=self.return_refurbish_location,
+        )
 
     def rules(self) -> ChannelRules:
         """What the channel may see of the stock (``domain.ats``)."""

@@ -80,6 +80,7 @@ from hub.sdk.fulfilment import (
     tracking_status,
 )
 from hub.sdk.http import SUCCESS, CallGuard, PartnerHttp, RateLimits
+from hub.sdk.refunds import ChannelRefund, RefundLine, RefundSent, RefundsOrders
 from hub.sdk.signatures import (
     hmac_sha256_base64,
     hmac_sha256_hex,
@@ -100,6 +101,7 @@ __all__ = [
     "CallGuard",
     "Capability",
     "ChannelOrder",
+    "ChannelRefund",
     "ChannelShipment",
     "Clock",
     "Connection",
@@ -142,6 +144,9 @@ __all__ = [
     "ReadsStock",
     "ReceivesEvents",
     "ReceivesWebhooks",
+    "RefundLine",
+    "RefundSent",
+    "RefundsOrders",
     "Reloading",
     "RetriableError",
     "ShipmentPollResult",

@@ -23,6 +23,7 @@ class Capability(StrEnum):
     RECEIVE_EVENTS = "receive_events"  # hub.sdk.fulfilment.ReceivesEvents
     POLL_SHIPMENTS = "poll_shipments"  # hub.sdk.fulfilment.PollsShipments
     BUY_LABELS = "buy_labels"  # hub.sdk.fulfilment.BuysLabels
+    REFUND = "refund"  # hub.sdk.refunds.RefundsOrders
 
 
 @dataclass(frozen=True, slots=True)

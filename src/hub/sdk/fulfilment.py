@@ -190,11 +190,14 @@ class Parcel(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class LabelRequest(msgspec.Struct, frozen=True, kw_only=True):
-    reference: str  # the hub's fulfilment id
+    reference: str  # the hub's fulfilment id (a return's id for a return label)
     ship_from: Address
     ship_to: Address
     parcel: Parcel
     customer: Customer = Customer()
+    #: a return label: the parcel goes from ``ship_to`` (the buyer) back to ``ship_from``;
+    #: the addresses are given as for the outbound parcel and the carrier swaps them
+    is_return: bool = False
 
 
 class Rate(msgspec.Struct, frozen=True, kw_only=True):

@@ -20,6 +20,7 @@ from sqlalchemy import (
 
 from hub.store.columns import BigId, UtcDateTime, metadata
 from hub.store.payment_tables import payment_transactions  # noqa: F401  (in metadata, too)
+from hub.store.return_tables import return_lines, return_receipts, returns  # noqa: F401
 from hub.store.webhook_tables import subscriptions  # noqa: F401  (in metadata, too)
 
 orders = Table(
