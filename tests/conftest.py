@@ -44,6 +44,8 @@ TABLES = [
     "partner_breakers",
     "rate_buckets",
     "route_waits",
+    "complaint_lines",
+    "complaints",
     "shipment_lines",
     "shipments",
     "fulfilment_lines",

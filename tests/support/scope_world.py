@@ -91,6 +91,7 @@ class World:
     public_ref: str = ""
     message_id: str = ""
     purchase_order: str = ""
+    complaints: dict[str, str] = field(default_factory=dict)  # variant -> complaint id
     secrets: list[str] = field(default_factory=list)  # plain keys: never in an answer
     _seq: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -115,6 +116,14 @@ class World:
 
     def tracking(self) -> str:
         return f"TRK-{next(self._seq)}"
+
+    async def new_complaint(self, variant: Variant) -> str:
+        body = {"kind": "damaged", "description": "scope walk"}
+        path = f"/orders/{self.orders[variant]}/complaints"
+        r = await self.client.post(path, json=body, headers=self.admin)
+        assert r.status_code == 201, r.text
+        complaint_id: str = r.json()["id"]
+        return complaint_id
 
     async def new_purchase_order(self) -> str:
         r = await self.client.post("/purchase-orders", json=PURCHASE, headers=self.admin)
@@ -151,6 +160,8 @@ async def build_world(
         await conn.execute(update(fulfilments).values(label=b"%PDF-1.4 label", label_format="pdf"))
     await run_forecasts(db, history_end=utcnow().date(), config=ForecastConfig(workers=1))
     world.purchase_order = await world.new_purchase_order()
+    for variant in ("own", "other"):
+        world.complaints[variant] = await world.new_complaint(variant)
     world.message_id = "01JSCOPESMESSAGE0000000000"
     await db.run_write(
         lambda c: inbound_store.keep_sync(
@@ -279,6 +290,28 @@ async def _track(world: World, variant: Variant, fresh: bool) -> Call:
     return Call(f"/track/{world.public_ref}")
 
 
+async def _complain(world: World, variant: Variant, fresh: bool) -> Call:
+    path = f"/orders/{world.orders[variant]}/complaints"
+    return Call(path, json={"kind": "late", "description": "scope walk"}, shows='"late"')
+
+
+async def _complaints(world: World, variant: Variant, fresh: bool) -> Call:
+    own, other = world.complaints["own"], world.complaints["other"]
+    return Call("/complaints", shows=own, hides=other)
+
+
+async def _complaint(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call(f"/complaints/{world.complaints[variant]}", shows=world.complaints[variant])
+
+
+def _complaint_action(action: str, body: dict[str, Any]) -> Builder:
+    async def build(world: World, variant: Variant, fresh: bool) -> Call:
+        cid = await world.new_complaint(variant) if fresh else world.complaints[variant]
+        return Call(f"/complaints/{cid}/{action}", json=body, shows=cid)
+
+    return build
+
+
 #: how to call each route: "METHOD /path" as the test's table names it.
 BUILDERS: dict[str, Builder] = {
     "GET /health": fixed("/health"),
@@ -295,6 +328,13 @@ BUILDERS: dict[str, Builder] = {
     "POST /orders/{order_id}/hold": _action("hold"),
     "POST /orders/{order_id}/release": _action("release"),
     "POST /orders/{order_id}/payments": _payment,
+    "POST /orders/{order_id}/complaints": _complain,
+    "GET /complaints": _complaints,
+    "GET /complaints/stats": fixed("/complaints/stats", shows='"by_carrier"'),
+    "GET /complaints/{complaint_id}": _complaint,
+    "POST /complaints/{complaint_id}/answer": _complaint_action("answer", {"message": "sorry"}),
+    "POST /complaints/{complaint_id}/resolve": _complaint_action("resolve", {"outcome": "none"}),
+    "POST /complaints/{complaint_id}/reject": _complaint_action("reject", {"reason": "no"}),
     "GET /fulfilments": _fulfilment_list,
     "GET /fulfilments/{fulfilment_id}": _fulfilment(),
     "GET /fulfilments/{fulfilment_id}/label": _fulfilment("/label"),

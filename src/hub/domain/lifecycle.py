@@ -48,6 +48,12 @@ class EventKind(StrEnum):
     CANCELLED_FULFILMENT_SHIPPED = "cancelled_fulfilment_shipped"
     EDITED = "edited"  # an operator changed the address, note, tags, ship_by or service level
     PAYMENT_MISMATCH = "payment_mismatch"  # captured differs from the total: both figures
+    # complaints (services/complaints): each step on the complained-about order's timeline
+    COMPLAINT_OPENED = "complaint_opened"
+    COMPLAINT_ANSWERED = "complaint_answered"
+    COMPLAINT_RESOLVED = "complaint_resolved"  # with its outcome
+    COMPLAINT_REJECTED = "complaint_rejected"
+    COMPLAINT_RESHIP = "complaint_reship"  # on the new order: what it reships, for which
 
 
 S = OrderStatus

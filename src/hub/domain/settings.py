@@ -26,6 +26,8 @@ settings:
   poll_interval_seconds: 300
   shipment_poll_interval_seconds: 300
   lookback_seconds: 120          # a poll's window ends this long before it started
+  # after-sales (services/complaints)
+  complaint_sla_hours: 48        # a complaint on its orders is due this long after it opened
 ```
 """
 
@@ -66,6 +68,7 @@ class HubSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     poll_interval_seconds: Positive = 300.0
     shipment_poll_interval_seconds: Positive = 300.0
     lookback_seconds: NotNegative = 120.0
+    complaint_sla_hours: Positive = 48.0
 
     def rules(self) -> ChannelRules:
         """What the channel may see of the stock (``domain.ats``)."""

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 
 from hub.store.columns import BigId, UtcDateTime, metadata
+from hub.store.complaint_tables import complaint_lines, complaints  # noqa: F401  (in metadata)
 from hub.store.payment_tables import payment_transactions  # noqa: F401  (in metadata, too)
 
 orders = Table(
@@ -49,6 +50,9 @@ orders = Table(
     Column("paid_refunded", BigInteger, nullable=False, server_default=text("0")),
     # on hold until paid: the release_when it waits for (paid, authorized); else None
     Column("awaiting_payment", String(20)),
+    # an order made for another one: a complaint's reship (link_kind "reship")
+    Column("linked_order_id", String(26)),
+    Column("link_kind", String(20)),
     UniqueConstraint("channel", "external_id"),
     # GET /orders: one index per filter, sorted by a time and the id (store/order_queries)
     Index(None, "channel", "placed_at", "id"),
@@ -56,6 +60,7 @@ orders = Table(
     Index(None, "placed_at", "id"),
     Index(None, "updated_at", "id"),
     Index(None, "external_id"),
+    Index(None, "linked_order_id"),
     Index(
         "ix_orders_search_trgm",
         "search",
@@ -365,6 +370,7 @@ shipments = Table(
     UniqueConstraint("fulfilment_id", "parcel_key"),
     Index(None, "tracking_number"),
     Index(None, "order_id"),
+    Index(None, "shipped_at"),  # units shipped in a window (complaint rates)
 )
 
 shipment_lines = Table(

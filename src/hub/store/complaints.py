@@ -1,0 +1,207 @@
+"""Complaints and their lines (``complaints``, ``complaint_lines``); the reads the complaint
+figures join: each complained-about order's parcels, and the units shipped in a window.
+
+Synchronous: every function runs inside the caller's transaction. Whoever changes a
+complaint locks its row first (``lock``), and a status the table forbids is refused here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
+
+from hub.domain.complaint_stats import Complained, Parcel
+from hub.domain.complaints import TRANSITIONS, ComplaintLine, ComplaintStatus
+from hub.domain.lifecycle import TransitionRefused
+from hub.store.tables import (
+    complaint_lines,
+    complaints,
+    fulfilment_lines,
+    fulfilments,
+    order_lines,
+    orders,
+    shipment_lines,
+    shipments,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintFilter:
+    """What ``GET /complaints`` narrows to (None: no narrowing)."""
+
+    channels: Sequence[str] | None = None
+    statuses: Sequence[str] | None = None
+    kinds: Sequence[str] | None = None
+    order_id: str | None = None
+    overdue_at: datetime | None = None  # pending and due at or before this time
+
+
+def find_order(conn: Connection, asked: str) -> Row[Any] | None:
+    """The order by its id or its number (H-100002)."""
+    query = select(orders).where(or_(orders.c.id == asked, orders.c.number == asked))
+    return conn.execute(query).first()
+
+
+def insert_one(conn: Connection, row: dict[str, Any], lines: Sequence[ComplaintLine]) -> None:
+    conn.execute(insert(complaints), [row])
+    if lines:
+        conn.execute(
+            insert(complaint_lines),
+            [{"complaint_id": row["id"], "position": i, "sku": ln.sku, "quantity": ln.quantity}
+             for i, ln in enumerate(lines)],
+        )  # fmt: skip
+
+
+def get(conn: Connection, complaint_id: str) -> Row[Any] | None:
+    return conn.execute(select(complaints).where(complaints.c.id == complaint_id)).first()
+
+
+def lock(conn: Connection, complaint_id: str) -> Row[Any] | None:
+    """The complaint's row, locked until the transaction ends on PostgreSQL."""
+    query = select(complaints).where(complaints.c.id == complaint_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).first()
+
+
+def lines_of(conn: Connection, ids: Sequence[str]) -> dict[str, list[ComplaintLine]]:
+    out: dict[str, list[ComplaintLine]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    c = complaint_lines.c
+    query = select(c.complaint_id, c.sku, c.quantity).where(c.complaint_id.in_(list(ids)))
+    for r in conn.execute(query.order_by(c.complaint_id, c.position)):
+        out[r.complaint_id].append(ComplaintLine(sku=r.sku, quantity=r.quantity))
+    return out
+
+
+def move(conn: Connection, row: Row[Any], target: ComplaintStatus, values: dict[str, Any]) -> None:
+    """Move the (locked) complaint of ``row`` to ``target`` with ``values``; a move the
+    table forbids raises ``TransitionRefused`` and writes nothing."""
+    current = ComplaintStatus(row.status)
+    if target not in TRANSITIONS[current]:
+        raise TransitionRefused(current, target, what="a complaint", table=TRANSITIONS)
+    conn.execute(
+        update(complaints).where(complaints.c.id == row.id).values(status=target, **values)
+    )
+
+
+def list_page(
+    conn: Connection, found: ComplaintFilter, after: tuple[datetime, str] | None, limit: int
+) -> list[Row[Any]]:
+    """Newest first, ``limit`` rows after the (created_at, id) key ``after``."""
+    c = complaints.c
+    query = select(complaints)
+    if found.channels is not None:
+        query = query.where(c.channel.in_(list(found.channels)))
+    if found.statuses:
+        query = query.where(c.status.in_(list(found.statuses)))
+    if found.kinds:
+        query = query.where(c.kind.in_(list(found.kinds)))
+    if found.order_id is not None:
+        query = query.where(c.order_id == found.order_id)
+    if found.overdue_at is not None:
+        query = query.where(c.status.in_(["open", "answered"]), c.due_at <= found.overdue_at)
+    if after is not None:
+        at, last = after
+        query = query.where(or_(c.created_at < at, and_(c.created_at == at, c.id < last)))
+    query = query.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
+    return list(conn.execute(query))
+
+
+def complained(conn: Connection, since: datetime) -> list[Complained]:
+    """The complaints opened since ``since``, each with what its order shipped."""
+    found = list(
+        conn.execute(
+            select(complaints.c.id, complaints.c.order_id, complaints.c.kind).where(
+                complaints.c.created_at >= since
+            )
+        )
+    )
+    named = lines_of(conn, [r.id for r in found])
+    order_ids = sorted({r.order_id for r in found})
+    parcels: dict[str, list[Parcel]] = {}
+    skus: dict[str, set[str]] = {}
+    for start in range(0, len(order_ids), 500):
+        chunk = order_ids[start : start + 500]
+        _parcels_of(conn, chunk, parcels)
+        for r in conn.execute(
+            select(order_lines.c.order_id, order_lines.c.sku).where(
+                order_lines.c.order_id.in_(chunk)
+            )
+        ):
+            skus.setdefault(r.order_id, set()).add(r.sku)
+    return [
+        Complained(
+            kind=r.kind,
+            skus=frozenset(ln.sku for ln in named[r.id]),
+            parcels=tuple(parcels.get(r.order_id, ())),
+            order_skus=frozenset(skus.get(r.order_id, ())),
+        )
+        for r in found
+    ]
+
+
+def _parcels_of(conn: Connection, order_ids: list[str], out: dict[str, list[Parcel]]) -> None:
+    """The parcels of ``order_ids`` (carrier, location, SKUs); an order with none: its
+    fulfilments that were not cancelled."""
+    s, f = shipments.c, fulfilments.c
+    query = (
+        select(s.id, s.order_id, func.coalesce(s.carrier, f.carrier).label("carrier"),
+               f.location, shipment_lines.c.sku)
+        .join(fulfilments, f.id == s.fulfilment_id)
+        .join(shipment_lines, shipment_lines.c.shipment_id == s.id)
+        .where(s.order_id.in_(order_ids))
+    )  # fmt: skip
+    grouped: dict[tuple[str, str], tuple[Any, set[str]]] = {}
+    for r in conn.execute(query):
+        grouped.setdefault((r.order_id, r.id), (r, set()))[1].add(r.sku)
+    for (order_id, _), (r, skus) in sorted(grouped.items()):
+        out.setdefault(order_id, []).append(Parcel(r.carrier, r.location, frozenset(skus)))
+    unshipped = [o for o in order_ids if o not in out]
+    if not unshipped:
+        return
+    query = (
+        select(f.id, f.order_id, f.carrier, f.location, fulfilment_lines.c.sku)
+        .join(fulfilment_lines, fulfilment_lines.c.fulfilment_id == f.id)
+        .where(f.order_id.in_(unshipped), f.status != "cancelled")
+    )
+    grouped = {}
+    for r in conn.execute(query):
+        grouped.setdefault((r.order_id, r.id), (r, set()))[1].add(r.sku)
+    for (order_id, _), (r, skus) in sorted(grouped.items()):
+        out.setdefault(order_id, []).append(Parcel(r.carrier, r.location, frozenset(skus)))
+
+
+def shipped_units(conn: Connection, since: datetime) -> tuple[dict[str, int], ...]:
+    """Units shipped since ``since``: by carrier, by location and by SKU (one pass with
+    grouping sets on PostgreSQL; three on SQLite, which has none)."""
+    s, f, sl = shipments.c, fulfilments.c, shipment_lines.c
+    carrier = func.coalesce(s.carrier, f.carrier, "unknown").label("carrier")
+    joined = (
+        select()
+        .select_from(shipments)
+        .join(shipment_lines, sl.shipment_id == s.id)
+        .join(fulfilments, f.id == s.fulfilment_id)
+        .where(s.shipped_at >= since)
+    )
+    units = func.sum(sl.quantity).label("units")
+    if conn.dialect.name == "postgresql":
+        which = func.grouping(carrier, f.location, sl.sku).label("which")
+        query = joined.add_columns(carrier, f.location, sl.sku, units, which).group_by(
+            func.grouping_sets(carrier, f.location, sl.sku)
+        )
+        out: tuple[dict[str, int], ...] = ({}, {}, {})
+        for r in conn.execute(query):  # grouping(): 3 bits, 1 where a column is rolled up
+            at = {0b011: (0, r.carrier), 0b101: (1, r.location), 0b110: (2, r.sku)}[r.which]
+            out[at[0]][at[1] or "unknown"] = int(r.units)
+        return out
+    return tuple(
+        {(r[0] or "unknown"): int(r.units) for r in conn.execute(joined.add_columns(col, units)
+                                                                  .group_by(col))}
+        for col in (carrier, f.location, sl.sku)
+    )  # fmt: skip
