@@ -185,8 +185,10 @@ def _create(
         outcomes[index] = IngestResult(created=True, order_id=order_id, body=body)
         rows.orders.append(
             _order_row(order, data, digest, now)
-            | {"linked_order_id": req.link[0] if req.link else None,
-               "link_kind": req.link[1] if req.link else None}  # fmt: skip
+            | {
+                "linked_order_id": req.link[0] if req.link else None,
+                "link_kind": req.link[1] if req.link else None,
+            }
             | payment_store.summary_values(paid.summary)
             | {"attention": paid.attention}
         )
