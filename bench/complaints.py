@@ -2,7 +2,8 @@
 
 Creates ``hub_bench_<random>`` at ``--pg-url``, migrates it, fills it with ``--orders``
 shipped orders over 90 days (1 to 3 lines of 300 SKUs, one fulfilment at one of 8 locations,
-one parcel by one of 5 carriers) and ``--complaints`` complaints (half naming a line), then
+one parcel by one of 5 carriers, with their units per day in ``shipped_daily`` as the
+parcels' timeline tap keeps them) and ``--complaints`` complaints (half naming a line), then
 times the figures (``hub.services.complaints.stats``: every query and the attribution, as
 the route runs them) for a 30-day window and for all 90 days; prints p50, p99 and max in
 ms over ``--runs`` calls after a warm-up, and drops the database::
@@ -42,7 +43,8 @@ def _rows(orders: int, complaints: int) -> dict[str, list[tuple[object, ...]]]:
     rnd = random.Random(14)
     out: dict[str, list[tuple[object, ...]]] = {t: [] for t in (
         "orders", "order_lines", "fulfilments", "fulfilment_lines", "shipments",
-        "shipment_lines", "complaints", "complaint_lines")}  # fmt: skip
+        "shipment_lines", "complaints", "complaint_lines", "shipped_daily")}  # fmt: skip
+    daily: dict[tuple[object, str, str], int] = {}
     skus_of: dict[int, list[str]] = {}
     for n in range(orders):
         at = NOW - timedelta(seconds=rnd.uniform(0, 90 * 86400))
@@ -59,6 +61,10 @@ def _rows(orders: int, complaints: int) -> dict[str, list[tuple[object, ...]]]:
             out["order_lines"].append((oid, i, sku, q))
             out["fulfilment_lines"].append((fid, i, sku, q, q))
             out["shipment_lines"].append((sid, sku, q))
+            for cell in (("carrier", carrier), ("location", location), ("sku", sku)):
+                key = (at.date(), *cell)
+                daily[key] = daily.get(key, 0) + q
+    out["shipped_daily"] = [(d, dim, k, n) for (d, dim, k), n in sorted(daily.items())]  # type: ignore[index]
     for c in range(complaints):
         n = rnd.randrange(orders)
         at = NOW - timedelta(seconds=rnd.uniform(0, 90 * 86400))
@@ -83,6 +89,7 @@ COLUMNS = {
     "complaints": ["id", "order_id", "channel", "kind", "status", "description", "evidence",
                    "due_at", "created_at", "updated_at", "actor"],
     "complaint_lines": ["complaint_id", "position", "sku", "quantity"],
+    "shipped_daily": ["day", "dimension", "key", "units"],
 }  # fmt: skip
 
 
@@ -119,19 +126,23 @@ async def measure(url: str, runs: int) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    name = f"hub_bench_{uuid.uuid4().hex[:10]}"
+    name = args.reuse or f"hub_bench_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(f"{args.pg_url}/postgres")
-    await admin.execute(f'CREATE DATABASE "{name}"')
     url = f"{args.pg_url}/{name}"
     try:
-        await asyncio.to_thread(upgrade, normalise_database_url(url))
-        start = time.perf_counter()
-        await fill(url, args.orders, args.complaints)
-        print(f"filled {args.orders} shipped orders, {args.complaints} complaints in "
-              f"{time.perf_counter() - start:.1f} s")  # fmt: skip
+        if not args.reuse:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+            await asyncio.to_thread(upgrade, normalise_database_url(url))
+            start = time.perf_counter()
+            await fill(url, args.orders, args.complaints)
+            print(f"filled {args.orders} shipped orders, {args.complaints} complaints in "
+                  f"{time.perf_counter() - start:.1f} s")  # fmt: skip
         await measure(url, args.runs)
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if args.keep:
+            print(f"kept: --reuse {name}")
+        else:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
 
 
@@ -141,4 +152,6 @@ if __name__ == "__main__":
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--complaints", type=int, default=3_000)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--keep", action="store_true", help="keep the database (and say its name)")
+    parser.add_argument("--reuse", help="measure a database kept before, without filling it")
     asyncio.run(main(parser.parse_args()))

@@ -46,6 +46,7 @@ TABLES = [
     "route_waits",
     "complaint_lines",
     "complaints",
+    "shipped_daily",
     "shipment_lines",
     "shipments",
     "fulfilment_lines",

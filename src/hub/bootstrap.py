@@ -14,6 +14,7 @@ from hub.config import Settings
 from hub.connections import DEFAULT_RELEASE_WHEN, Connections
 from hub.domain.payments import ReleaseWhen
 from hub.services import forecast, stock_sync
+from hub.services.complaints.stats import count_shipments
 from hub.services.fulfilment import jobs as fulfilment_jobs
 from hub.services.intake import messages, polling
 from hub.services.intake.accept import ACCEPT_JOB, accept_handler
@@ -25,6 +26,7 @@ from hub.services.routing.rules_source import RulesSource
 from hub.services.routing.waits import retry_waiting_now
 from hub.services.stock import Policy
 from hub.store.database import Database
+from hub.store.event_taps import tap_events
 from hub.worker import Worker
 
 
@@ -61,6 +63,7 @@ def build_registry(settings: Settings, connections: Connections | None = None) -
     fulfilment_jobs.register(registry, rules.get)
     forecast.register(registry)
     load_plugins(registry, settings.plugins)
+    tap_events("complaint_figures", count_shipments)  # units shipped, for complaint rates
     return registry
 
 

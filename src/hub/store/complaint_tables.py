@@ -3,7 +3,7 @@ what it was resolved with. Each step is also on the order's timeline (``complain
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Table, Text
 
 from hub.store.columns import UtcDateTime, metadata
 
@@ -40,4 +40,16 @@ complaint_lines = Table(
     Column("position", Integer, primary_key=True),
     Column("sku", String(100), nullable=False),
     Column("quantity", BigInteger, nullable=False),
+)
+
+# Units shipped per UTC day by carrier, by location and by SKU (``dimension``: carrier,
+# location, sku), added to as each parcel is recorded: the denominators of the complaint
+# rates, read without scanning every parcel of the window.
+shipped_daily = Table(
+    "shipped_daily",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("dimension", String(10), primary_key=True),
+    Column("key", String(100), primary_key=True),
+    Column("units", BigInteger, nullable=False),
 )

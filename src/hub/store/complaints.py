@@ -175,33 +175,3 @@ def _parcels_of(conn: Connection, order_ids: list[str], out: dict[str, list[Parc
         grouped.setdefault((r.order_id, r.id), (r, set()))[1].add(r.sku)
     for (order_id, _), (r, skus) in sorted(grouped.items()):
         out.setdefault(order_id, []).append(Parcel(r.carrier, r.location, frozenset(skus)))
-
-
-def shipped_units(conn: Connection, since: datetime) -> tuple[dict[str, int], ...]:
-    """Units shipped since ``since``: by carrier, by location and by SKU (one pass with
-    grouping sets on PostgreSQL; three on SQLite, which has none)."""
-    s, f, sl = shipments.c, fulfilments.c, shipment_lines.c
-    carrier = func.coalesce(s.carrier, f.carrier, "unknown").label("carrier")
-    joined = (
-        select()
-        .select_from(shipments)
-        .join(shipment_lines, sl.shipment_id == s.id)
-        .join(fulfilments, f.id == s.fulfilment_id)
-        .where(s.shipped_at >= since)
-    )
-    units = func.sum(sl.quantity).label("units")
-    if conn.dialect.name == "postgresql":
-        which = func.grouping(carrier, f.location, sl.sku).label("which")
-        query = joined.add_columns(carrier, f.location, sl.sku, units, which).group_by(
-            func.grouping_sets(carrier, f.location, sl.sku)
-        )
-        out: tuple[dict[str, int], ...] = ({}, {}, {})
-        for r in conn.execute(query):  # grouping(): 3 bits, 1 where a column is rolled up
-            at = {0b011: (0, r.carrier), 0b101: (1, r.location), 0b110: (2, r.sku)}[r.which]
-            out[at[0]][at[1] or "unknown"] = int(r.units)
-        return out
-    return tuple(
-        {(r[0] or "unknown"): int(r.units) for r in conn.execute(joined.add_columns(col, units)
-                                                                  .group_by(col))}
-        for col in (carrier, f.location, sl.sku)
-    )  # fmt: skip

@@ -19,7 +19,11 @@ from sqlalchemy import (
 )
 
 from hub.store.columns import BigId, UtcDateTime, metadata
-from hub.store.complaint_tables import complaint_lines, complaints  # noqa: F401  (in metadata)
+from hub.store.complaint_tables import (  # noqa: F401  (in metadata)
+    complaint_lines,
+    complaints,
+    shipped_daily,
+)
 from hub.store.payment_tables import payment_transactions  # noqa: F401  (in metadata, too)
 
 orders = Table(

@@ -4,13 +4,18 @@ shipped in the same window (``hub.domain.complaint_stats`` says what counts agai
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import msgspec
 from sqlalchemy import Connection
 
 from hub.domain.complaint_stats import Row, count, rows
+from hub.domain.lifecycle import EventKind
 from hub.store import complaints as store
+from hub.store import shipped
 from hub.store.database import Database
 
 
@@ -26,7 +31,7 @@ class ComplaintStats(msgspec.Struct, frozen=True, kw_only=True):
 def stats_in(conn: Connection, since: datetime) -> ComplaintStats:
     complained = store.complained(conn, since)
     carriers, locations, skus = count(complained)
-    by_carrier, by_location, by_sku = store.shipped_units(conn, since)
+    by_carrier, by_location, by_sku = shipped.shipped_units(conn, since)
     return ComplaintStats(
         since=since,
         complaints=len(complained),
@@ -40,3 +45,12 @@ def stats_in(conn: Connection, since: datetime) -> ComplaintStats:
 async def stats(db: Database, since: datetime) -> ComplaintStats:
     async with db.read() as conn:
         return await conn.run_sync(stats_in, since)
+
+
+def count_shipments(conn: Connection, events: Sequence[dict[str, Any]]) -> None:
+    """The timeline tap that keeps the shipped units: each ``shipment`` entry's parcel is
+    added to the daily figures in the transaction that records it."""
+    ids = [json.loads(e["detail"])["shipment"] for e in events
+           if e["kind"] == EventKind.SHIPMENT.value and e.get("detail")]  # fmt: skip
+    if ids:
+        shipped.count_shipped(conn, ids)
