@@ -1,5 +1,6 @@
-"""Complaints and their lines (``complaints``, ``complaint_lines``); the reads the complaint
-figures join: each complained-about order's parcels, and the units shipped in a window.
+"""Complaints and their lines (``complaints``, ``complaint_lines``), and what the complaint
+figures join them to: each complained-about order's parcels (``store/shipped`` holds the
+units shipped).
 
 Synchronous: every function runs inside the caller's transaction. Whoever changes a
 complaint locks its row first (``lock``), and a status the table forbids is refused here.
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
 from hub.domain.complaint_stats import Complained, Parcel
 from hub.domain.complaints import TRANSITIONS, ComplaintLine, ComplaintStatus
@@ -148,30 +149,34 @@ def complained(conn: Connection, since: datetime) -> list[Complained]:
 
 def _parcels_of(conn: Connection, order_ids: list[str], out: dict[str, list[Parcel]]) -> None:
     """The parcels of ``order_ids`` (carrier, location, SKUs); an order with none: its
-    fulfilments that were not cancelled."""
-    s, f = shipments.c, fulfilments.c
-    query = (
-        select(s.id, s.order_id, func.coalesce(s.carrier, f.carrier).label("carrier"),
-               f.location, shipment_lines.c.sku)
-        .join(fulfilments, f.id == s.fulfilment_id)
-        .join(shipment_lines, shipment_lines.c.shipment_id == s.id)
-        .where(s.order_id.in_(order_ids))
-    )  # fmt: skip
-    grouped: dict[tuple[str, str], tuple[Any, set[str]]] = {}
-    for r in conn.execute(query):
-        grouped.setdefault((r.order_id, r.id), (r, set()))[1].add(r.sku)
-    for (order_id, _), (r, skus) in sorted(grouped.items()):
-        out.setdefault(order_id, []).append(Parcel(r.carrier, r.location, frozenset(skus)))
-    unshipped = [o for o in order_ids if o not in out]
-    if not unshipped:
-        return
-    query = (
-        select(f.id, f.order_id, f.carrier, f.location, fulfilment_lines.c.sku)
-        .join(fulfilment_lines, fulfilment_lines.c.fulfilment_id == f.id)
-        .where(f.order_id.in_(unshipped), f.status != "cancelled")
+    fulfilments that were not cancelled. Each read goes through an index (the orders' few
+    rows), never a join over every fulfilment."""
+    f, s = fulfilments.c, shipments.c
+    found = {r.id: r for r in conn.execute(
+        select(f.id, f.order_id, f.location, f.carrier, f.status).where(f.order_id.in_(order_ids))
+    )}  # fmt: skip
+    parcels = list(
+        conn.execute(
+            select(s.id, s.order_id, s.carrier, s.fulfilment_id).where(s.order_id.in_(order_ids))
+        )
     )
-    grouped = {}
-    for r in conn.execute(query):
-        grouped.setdefault((r.order_id, r.id), (r, set()))[1].add(r.sku)
-    for (order_id, _), (r, skus) in sorted(grouped.items()):
-        out.setdefault(order_id, []).append(Parcel(r.carrier, r.location, frozenset(skus)))
+    skus = _skus(conn, shipment_lines.c.shipment_id, shipment_lines.c.sku, [p.id for p in parcels])
+    for p in sorted(parcels, key=lambda p: p.id):
+        ful = found.get(p.fulfilment_id)
+        carrier = p.carrier or (ful.carrier if ful else None)
+        parcel = Parcel(carrier, ful.location if ful else None, frozenset(skus.get(p.id, ())))
+        out.setdefault(p.order_id, []).append(parcel)
+    waiting = [r for r in found.values() if r.order_id not in out and r.status != "cancelled"]
+    fl = fulfilment_lines.c
+    skus = _skus(conn, fl.fulfilment_id, fl.sku, [r.id for r in waiting])
+    for r in sorted(waiting, key=lambda r: r.id):
+        parcel = Parcel(r.carrier, r.location, frozenset(skus.get(r.id, ())))
+        out.setdefault(r.order_id, []).append(parcel)
+
+
+def _skus(conn: Connection, owner: Any, sku: Any, ids: list[str]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    if ids:
+        for r in conn.execute(select(owner, sku).where(owner.in_(ids))):
+            found.setdefault(r[0], set()).add(r[1])
+    return found
