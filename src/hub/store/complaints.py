@@ -115,68 +115,68 @@ def list_page(
 
 
 def complained(conn: Connection, since: datetime) -> list[Complained]:
-    """The complaints opened since ``since``, each with what its order shipped."""
-    found = list(
-        conn.execute(
-            select(complaints.c.id, complaints.c.order_id, complaints.c.kind).where(
-                complaints.c.created_at >= since
-            )
-        )
+    """The complaints opened since ``since``, each with what its order shipped. Every read
+    selects by the complaints of the window in SQL (a semi-join through the indexes on
+    ``order_id``), so none sends thousands of ids back and forth."""
+    c = complaints.c
+    found = list(conn.execute(select(c.id, c.order_id, c.kind).where(c.created_at >= since)))
+    of_window = select(c.order_id).where(c.created_at >= since)
+    cl = complaint_lines.c
+    named = _pairs(
+        conn,
+        select(cl.complaint_id, cl.sku).join(complaints, c.id == cl.complaint_id),
+        c.created_at >= since,
     )
-    named = lines_of(conn, [r.id for r in found])
-    order_ids = sorted({r.order_id for r in found})
-    parcels: dict[str, list[Parcel]] = {}
-    skus: dict[str, set[str]] = {}
-    for start in range(0, len(order_ids), 500):
-        chunk = order_ids[start : start + 500]
-        _parcels_of(conn, chunk, parcels)
-        for r in conn.execute(
-            select(order_lines.c.order_id, order_lines.c.sku).where(
-                order_lines.c.order_id.in_(chunk)
-            )
-        ):
-            skus.setdefault(r.order_id, set()).add(r.sku)
+    order_skus = _pairs(
+        conn,
+        select(order_lines.c.order_id, order_lines.c.sku),
+        order_lines.c.order_id.in_(of_window),
+    )
+    parcels = _parcels_of(conn, of_window)
     return [
         Complained(
             kind=r.kind,
-            skus=frozenset(ln.sku for ln in named[r.id]),
+            skus=frozenset(named.get(r.id, ())),
             parcels=tuple(parcels.get(r.order_id, ())),
-            order_skus=frozenset(skus.get(r.order_id, ())),
+            order_skus=frozenset(order_skus.get(r.order_id, ())),
         )
         for r in found
     ]
 
 
-def _parcels_of(conn: Connection, order_ids: list[str], out: dict[str, list[Parcel]]) -> None:
-    """The parcels of ``order_ids`` (carrier, location, SKUs); an order with none: its
-    fulfilments that were not cancelled. Each read goes through an index (the orders' few
-    rows), never a join over every fulfilment."""
-    f, s = fulfilments.c, shipments.c
+def _pairs(conn: Connection, query: Any, where: Any) -> dict[str, set[str]]:
+    """(owner, SKU) rows as owner -> SKUs."""
+    out: dict[str, set[str]] = {}
+    for owner, sku in conn.execute(query.where(where)):
+        out.setdefault(owner, set()).add(sku)
+    return out
+
+
+def _parcels_of(conn: Connection, orders_of: Any) -> dict[str, list[Parcel]]:
+    """The parcels of the orders ``orders_of`` selects (carrier, location, SKUs); an order
+    with none: its fulfilments that were not cancelled."""
+    f, s, sl, fl = fulfilments.c, shipments.c, shipment_lines.c, fulfilment_lines.c
     found = {r.id: r for r in conn.execute(
-        select(f.id, f.order_id, f.location, f.carrier, f.status).where(f.order_id.in_(order_ids))
+        select(f.id, f.order_id, f.location, f.carrier, f.status).where(f.order_id.in_(orders_of))
     )}  # fmt: skip
     parcels = list(
         conn.execute(
-            select(s.id, s.order_id, s.carrier, s.fulfilment_id).where(s.order_id.in_(order_ids))
+            select(s.id, s.order_id, s.carrier, s.fulfilment_id).where(s.order_id.in_(orders_of))
         )
     )
-    skus = _skus(conn, shipment_lines.c.shipment_id, shipment_lines.c.sku, [p.id for p in parcels])
+    skus = _pairs(conn, select(sl.shipment_id, sl.sku).join(shipments, s.id == sl.shipment_id),
+                  s.order_id.in_(orders_of))  # fmt: skip
+    out: dict[str, list[Parcel]] = {}
     for p in sorted(parcels, key=lambda p: p.id):
         ful = found.get(p.fulfilment_id)
         carrier = p.carrier or (ful.carrier if ful else None)
         parcel = Parcel(carrier, ful.location if ful else None, frozenset(skus.get(p.id, ())))
         out.setdefault(p.order_id, []).append(parcel)
     waiting = [r for r in found.values() if r.order_id not in out and r.status != "cancelled"]
-    fl = fulfilment_lines.c
-    skus = _skus(conn, fl.fulfilment_id, fl.sku, [r.id for r in waiting])
+    if waiting:
+        ids = [r.id for r in waiting]
+        skus = _pairs(conn, select(fl.fulfilment_id, fl.sku), fl.fulfilment_id.in_(ids))
     for r in sorted(waiting, key=lambda r: r.id):
         parcel = Parcel(r.carrier, r.location, frozenset(skus.get(r.id, ())))
         out.setdefault(r.order_id, []).append(parcel)
-
-
-def _skus(conn: Connection, owner: Any, sku: Any, ids: list[str]) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
-    if ids:
-        for r in conn.execute(select(owner, sku).where(owner.in_(ids))):
-            found.setdefault(r[0], set()).add(r[1])
-    return found
+    return out
