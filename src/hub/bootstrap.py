@@ -15,6 +15,7 @@ from hub.connections import DEFAULT_RELEASE_WHEN, Connections
 from hub.domain.payments import ReleaseWhen
 from hub.services import forecast, returns, stock_sync
 from hub.services import subscriptions as webhooks
+from hub.services.complaints.stats import count_shipments
 from hub.services.fulfilment import jobs as fulfilment_jobs
 from hub.services.intake import messages, polling
 from hub.services.intake.accept import ACCEPT_JOB, accept_handler
@@ -66,6 +67,7 @@ def build_registry(settings: Settings, connections: Connections | None = None) -
     tap_events("webhooks", webhooks.timeline_tap)
     returns.register(registry)
     load_plugins(registry, settings.plugins)
+    tap_events("complaint_figures", count_shipments)  # units shipped, for complaint rates
     return registry
 
 

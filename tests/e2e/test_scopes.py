@@ -74,6 +74,13 @@ ROUTES: dict[str, tuple[str, str | int | None]] = {
     "POST /orders/{order_id}/hold": ("orders:write channel", 404),
     "POST /orders/{order_id}/release": ("orders:write channel", 404),
     "POST /orders/{order_id}/payments": ("payments:write", None),
+    "POST /orders/{order_id}/complaints": ("complaints:write channel", 404),
+    "GET /complaints": ("complaints:read complaints:write channel", FILTERED),
+    "GET /complaints/{complaint_id}": ("complaints:read complaints:write channel", 404),
+    "GET /complaints/stats": ("complaints:read complaints:write", None),
+    "POST /complaints/{complaint_id}/answer": ("complaints:write", None),
+    "POST /complaints/{complaint_id}/resolve": ("complaints:write", None),
+    "POST /complaints/{complaint_id}/reject": ("complaints:write", None),
     "GET /fulfilments": (
         "fulfilment:read fulfilment:write orders:read orders:write channel",
         FILTERED,
@@ -183,6 +190,8 @@ KINDS: dict[str, tuple[str, ...]] = {
             "payments:write",
             "returns:read",
             "returns:write",
+            "complaints:read",
+            "complaints:write",
         )
     },
     "channel": ("channel:shop-eu",),

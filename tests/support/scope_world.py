@@ -103,6 +103,7 @@ class World:
     delivery: str = ""
     returns_order: str = ""  # shipped in full: what the return routes take units from
     return_id: str = ""
+    complaints: dict[str, str] = field(default_factory=dict)  # variant -> complaint id
     secrets: list[str] = field(default_factory=list)  # plain keys: never in an answer
     sessions: dict[str, tuple[str, str] | None] = field(default_factory=dict)  # key -> console
     _seq: itertools.count[int] = field(default_factory=itertools.count)
@@ -161,6 +162,14 @@ class World:
             assert r.status_code == 200, r.text
         return return_id
 
+    async def new_complaint(self, variant: Variant) -> str:
+        body = {"kind": "damaged", "description": "scope walk"}
+        path = f"/orders/{self.orders[variant]}/complaints"
+        r = await self.client.post(path, json=body, headers=self.admin)
+        assert r.status_code == 201, r.text
+        complaint_id: str = r.json()["id"]
+        return complaint_id
+
     async def new_purchase_order(self) -> str:
         r = await self.client.post("/purchase-orders", json=PURCHASE, headers=self.admin)
         assert r.status_code == 201, r.text
@@ -199,6 +208,8 @@ async def build_world(
     world.subscription = await world.new_subscription()  # after the drain: nothing to send
     world.delivery = await world.dead_delivery()
     await ship_returns_order(world)
+    for variant in ("own", "other"):
+        world.complaints[variant] = await world.new_complaint(variant)
     world.message_id = "01JSCOPESMESSAGE0000000000"
     await db.run_write(
         lambda c: inbound_store.keep_sync(
@@ -460,6 +471,26 @@ def _return_step(action: str, json: Any, *steps: tuple[str, Any]) -> Builder:
         return_id = await world.new_return(*steps) if fresh else world.return_id
         return Call(f"/returns/{return_id}/{action}", json=json, shows=return_id)
 
+
+async def _complain(world: World, variant: Variant, fresh: bool) -> Call:
+    path = f"/orders/{world.orders[variant]}/complaints"
+    return Call(path, json={"kind": "late", "description": "scope walk"}, shows='"late"')
+
+
+async def _complaints(world: World, variant: Variant, fresh: bool) -> Call:
+    own, other = world.complaints["own"], world.complaints["other"]
+    return Call("/complaints", shows=own, hides=other)
+
+
+async def _complaint(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call(f"/complaints/{world.complaints[variant]}", shows=world.complaints[variant])
+
+
+def _complaint_action(action: str, body: dict[str, Any]) -> Builder:
+    async def build(world: World, variant: Variant, fresh: bool) -> Call:
+        cid = await world.new_complaint(variant) if fresh else world.complaints[variant]
+        return Call(f"/complaints/{cid}/{action}", json=body, shows=cid)
+
     return build
 
 
@@ -505,6 +536,13 @@ BUILDERS: dict[str, Builder] = {
     "POST /orders/{order_id}/hold": _action("hold"),
     "POST /orders/{order_id}/release": _action("release"),
     "POST /orders/{order_id}/payments": _payment,
+    "POST /orders/{order_id}/complaints": _complain,
+    "GET /complaints": _complaints,
+    "GET /complaints/stats": fixed("/complaints/stats", shows='"by_carrier"'),
+    "GET /complaints/{complaint_id}": _complaint,
+    "POST /complaints/{complaint_id}/answer": _complaint_action("answer", {"message": "sorry"}),
+    "POST /complaints/{complaint_id}/resolve": _complaint_action("resolve", {"outcome": "none"}),
+    "POST /complaints/{complaint_id}/reject": _complaint_action("reject", {"reason": "no"}),
     "GET /fulfilments": _fulfilment_list,
     "GET /fulfilments/{fulfilment_id}": _fulfilment(),
     "GET /fulfilments/{fulfilment_id}/label": _fulfilment("/label"),

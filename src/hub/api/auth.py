@@ -37,8 +37,9 @@ class BearerKeyMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=principal, auth=None)
 
 
-def requires(scope: str) -> Any:
-    """A guard: the caller's key must grant ``scope`` (for at least its own channel).
+def requires(scope: str, *, every_channel: bool = False) -> Any:
+    """A guard: the caller's key must grant ``scope`` (for at least its own channel; with
+    ``every_channel``, for every channel's records: a channel's own key is refused).
 
     ``OPTIONS`` passes: the authentication middleware does not run for it (it only answers
     which methods a path has), so there is no key to check.
@@ -51,7 +52,7 @@ def requires(scope: str) -> Any:
                 return  # litestar answers it: 204 with Allow, nothing else
             raise NotAuthorizedException("send an API key as 'Authorization: Bearer <key>'")
         principal: Principal = connection.user
-        if not principal.allows(scope):
+        if not principal.allows(scope) or (every_channel and not principal.every_channel(scope)):
             raise Forbidden(f"the key {principal.name!r} lacks the {scope!r} scope")
 
     return guard

@@ -58,6 +58,12 @@ class EventKind(StrEnum):
     RETURN_REFUND_QUEUED = "return_refund_queued"  # the refund on its way to the channel
     RETURN_REFUNDED = "return_refunded"
     RETURN_CLOSED = "return_closed"
+    # complaints (services/complaints): each step on the complained-about order's timeline
+    COMPLAINT_OPENED = "complaint_opened"
+    COMPLAINT_ANSWERED = "complaint_answered"
+    COMPLAINT_RESOLVED = "complaint_resolved"  # with its outcome
+    COMPLAINT_REJECTED = "complaint_rejected"
+    COMPLAINT_RESHIP = "complaint_reship"  # on the new order: what it reships, for which
 
 
 S = OrderStatus

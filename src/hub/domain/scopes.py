@@ -14,8 +14,12 @@ the routes each one may call (and ``tests/e2e/test_scopes.py`` walks every route
   bank transfer, a card terminal's slip); nothing else, not even reading the order.
 - ``returns:read`` / ``returns:write``: returns of every channel's orders: open, authorise,
   receive and grade, refund, close.
+- ``complaints:read`` / ``complaints:write``: complaints of every channel's orders, their
+  figures (``GET /complaints/stats``); write: open, answer, resolve (refund, reship,
+  voucher, return) and reject them.
 - ``channel:<code>``: a channel's own key: create, read and change *that channel's* orders
-  and read their fulfilments. Nothing of other channels, no stock, no catalog.
+  and read their fulfilments; open complaints on them and read those. Nothing of other
+  channels, no stock, no catalog.
 - ``ats:read``: only beside ``channel:<code>``: that channel's available to sell for a SKU
   (``GET /stock/{sku}/ats``), one figure and its pooled terms, nothing per location.
 
@@ -41,12 +45,15 @@ IMPLIES: dict[str, frozenset[str]] = {
     "stock:read": frozenset({"ats:read"}),
     "catalog:write": frozenset({"catalog:read"}),
     "returns:write": frozenset({"returns:read"}),
+    "complaints:write": frozenset({"complaints:read"}),
 }
 FIXED_SCOPES = frozenset(
     {"admin", "connections:read", "payments:write", *IMPLIES}.union(*IMPLIES.values())
 )
 #: what ``channel:<code>`` grants, for that channel's data only.
-CHANNEL_GRANTS = frozenset({"orders:read", "orders:write", "fulfilment:read"})
+CHANNEL_GRANTS = frozenset(
+    {"orders:read", "orders:write", "fulfilment:read", "complaints:read", "complaints:write"}
+)
 #: granted only together with ``channel:<code>``, for that channel only.
 CHANNEL_ONLY = frozenset({"ats:read"})
 _CHANNEL_SCOPE = re.compile(r"^channel:[a-z0-9][a-z0-9_-]{0,63}$")
@@ -118,6 +125,10 @@ class Principal(msgspec.Struct, frozen=True):
     def may_write_channel(self, channel: str) -> bool:
         reach = self.channels("orders:write")
         return reach is None or channel in reach
+
+    def every_channel(self, scope: str) -> bool:
+        """Holds ``scope`` for every channel's records (not only through a channel key)."""
+        return self.channels(scope) is None
 
     def readable_channels(self) -> frozenset[str] | None:
         """The channels whose orders this key reads; None when every channel's."""

@@ -35,6 +35,8 @@ settings:
   return_refund_shipping: false  # refund the order's shipping once every unit came back
   return_refurbish_location: refurb   # where `refurbish` units go (offered to no channel)
   return_location: main          # where return labels send parcels; default: the order's
+  # after-sales (services/complaints)
+  complaint_sla_hours: 48        # a complaint on its orders is due this long after it opened
 ```
 """
 
@@ -96,6 +98,8 @@ class HubSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
             refund_shipping=self.return_refund_shipping,
             refurbish_location=self.return_refurbish_location,
         )
+
+    complaint_sla_hours: Positive = 48.0
 
     def rules(self) -> ChannelRules:
         """What the channel may see of the stock (``domain.ats``)."""

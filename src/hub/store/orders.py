@@ -287,6 +287,12 @@ def status_of(conn: Connection, order_id: str) -> OrderStatus:
     )
 
 
+def link_kind(conn: Connection, order_id: str) -> str | None:
+    """Why the order was made for another one (``reship``), or None for a channel's own."""
+    query = select(orders.c.link_kind).where(orders.c.id == order_id)
+    return conn.execute(query).scalar_one_or_none()
+
+
 def load(conn: Connection, order_id: str) -> Order:
     """The order ``order_id``, which must exist (in the caller's transaction)."""
     return to_order(conn.execute(select(orders).where(orders.c.id == order_id)).one())

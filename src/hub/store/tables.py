@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -19,8 +18,14 @@ from sqlalchemy import (
 )
 
 from hub.store.columns import BigId, UtcDateTime, metadata
+from hub.store.complaint_tables import (  # noqa: F401  (in metadata)
+    complaint_lines,
+    complaints,
+    shipped_daily,
+)
 from hub.store.payment_tables import payment_transactions  # noqa: F401  (in metadata, too)
 from hub.store.return_tables import return_lines, return_receipts, returns  # noqa: F401
+from hub.store.stock_sync_tables import stock_dirty, stock_drift, stock_sync  # noqa: F401
 from hub.store.webhook_tables import subscriptions  # noqa: F401  (in metadata, too)
 
 orders = Table(
@@ -51,6 +56,9 @@ orders = Table(
     Column("paid_refunded", BigInteger, nullable=False, server_default=text("0")),
     # on hold until paid: the release_when it waits for (paid, authorized); else None
     Column("awaiting_payment", String(20)),
+    # an order made for another one: a complaint's reship (link_kind "reship")
+    Column("linked_order_id", String(26)),
+    Column("link_kind", String(20)),
     UniqueConstraint("channel", "external_id"),
     # GET /orders: one index per filter, sorted by a time and the id (store/order_queries)
     Index(None, "channel", "placed_at", "id"),
@@ -65,6 +73,7 @@ orders = Table(
         postgresql_where=text("attention IS NOT NULL"),
         sqlite_where=text("attention IS NOT NULL"),
     ),
+    Index(None, "linked_order_id"),
     Index(
         "ix_orders_search_trgm",
         "search",
@@ -274,51 +283,6 @@ bundle_components = Table(
     Index(None, "component_sku"),
 )
 
-# Stock sync out (services/stock_sync). A movement appends its SKUs to ``stock_dirty`` in
-# its own transaction (inserts only: it never waits on another transaction's lock); the
-# fan-out turns them into one pending row per (connection, SKU) and deletes what it read;
-# a push job per connection sends the newest figure of its pending rows. ``version`` goes
-# up on every change, so a push only clears a row nothing has changed since it was read.
-stock_dirty = Table(
-    "stock_dirty",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),  # append-only: no row locks
-    Column("sku", String(100), nullable=False),
-    Column("changed_at", UtcDateTime, nullable=False),
-)
-
-stock_sync = Table(
-    "stock_sync",
-    metadata,
-    Column("connection", String(64), primary_key=True),
-    Column("sku", String(100), primary_key=True),
-    Column("pending", Boolean, nullable=False),
-    Column("force", Boolean, nullable=False),  # push even when the figure looks unchanged
-    Column("version", BigInteger, nullable=False),
-    Column("changed_at", UtcDateTime, nullable=False),
-    Column("pushed_quantity", Integer),  # the last figure the channel took
-    Column("pushed_at", UtcDateTime),
-    Column("attempts", Integer, nullable=False),  # failed pushes since the last success
-    Column("last_error", Text),
-    Column("checked_at", UtcDateTime),  # last drift check
-    # the figure (and listing) the partner refused for good: not sent again until it changes
-    Column("refused_quantity", Integer),
-    Column("refused_listing", String(200)),
-    Index(None, "connection", "pending", "changed_at", "sku"),  # the push job's next batch
-)
-
-stock_drift = Table(
-    "stock_drift",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("at", UtcDateTime, nullable=False),
-    Column("connection", String(64), nullable=False),
-    Column("sku", String(100), nullable=False),
-    Column("hub_quantity", Integer, nullable=False),
-    Column("channel_quantity", Integer, nullable=False),
-    Index(None, "connection", "at"),
-)
-
 # Fulfilment (services/fulfilment/): one fulfilment per order and location, sent to the
 # location's connection (or left open for the merchant's own warehouse API); parcels
 # (shipments) reported against it, with their lines and latest tracking status.
@@ -377,6 +341,7 @@ shipments = Table(
     UniqueConstraint("fulfilment_id", "parcel_key"),
     Index(None, "tracking_number"),
     Index(None, "order_id"),
+    Index(None, "shipped_at"),  # units shipped in a window (complaint rates)
 )
 
 shipment_lines = Table(

@@ -1,6 +1,7 @@
 """A parcel back to the channel the order came from (``shipment.push``): the channel's own
 lines it carries, carrier and tracking number, and whether the order is now complete.
-A channel that takes no shipments (call centre, point of sale) is skipped."""
+A channel that takes no shipments (call centre, point of sale) is skipped, and so is an order
+the channel never sent (a complaint's reship: it has no order of that id to fulfil)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,9 @@ def channel_lines(order: Order, parts: dict[str, int]) -> list[ShippedLine]:
     return out
 
 
-def _read(conn: Connection, shipment_id: str) -> tuple[Any, Order, dict[str, int], bool] | None:
+def _read(
+    conn: Connection, shipment_id: str
+) -> tuple[Any, Order, dict[str, int], bool, bool] | None:
     parcel = store.shipment_by_id(conn, shipment_id)
     if parcel is None:
         return None
@@ -57,7 +60,8 @@ def _read(conn: Connection, shipment_id: str) -> tuple[Any, Order, dict[str, int
     complete = all(
         ln.shipped >= ln.quantity for lines in store.lines_of(conn, live).values() for ln in lines
     )
-    return parcel, order, parts, complete
+    reship = order_store.link_kind(conn, order.id) == "reship"
+    return parcel, order, parts, complete, reship
 
 
 async def push_shipment(ctx: JobContext, shipment_id: str) -> str:
@@ -66,7 +70,9 @@ async def push_shipment(ctx: JobContext, shipment_id: str) -> str:
         found = await aconn.run_sync(_read, shipment_id)
     if found is None:
         raise FatalJobError(f"no shipment {shipment_id}")
-    parcel, order, parts, complete = found
+    parcel, order, parts, complete, reship = found
+    if reship:
+        return "skipped"  # the channel never sent this order: nothing of it to fulfil there
     try:
         connection, connector = ctx.connections.require(order.channel, PushesShipments)
     except NotConfigured:

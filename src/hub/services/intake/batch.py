@@ -41,6 +41,7 @@ class IngestRequest:
     actor: str
     idempotency_scope: str | None = None
     idempotency_key: str | None = None
+    link: tuple[str, str] | None = None  # (the order it is made for, why): a reship
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +185,10 @@ def _create(
         outcomes[index] = IngestResult(created=True, order_id=order_id, body=body)
         rows.orders.append(
             _order_row(order, data, digest, now)
+            | {
+                "linked_order_id": req.link[0] if req.link else None,
+                "link_kind": req.link[1] if req.link else None,
+            }
             | payment_store.summary_values(paid.summary)
             | {"attention": paid.attention}
         )
