@@ -15,6 +15,7 @@ from hub.connections import DEFAULT_RELEASE_WHEN, Connections
 from hub.domain.payments import ReleaseWhen
 from hub.services import forecast, returns, stock_sync
 from hub.services import subscriptions as webhooks
+from hub.services.complaints import hooks as complaint_hooks
 from hub.services.complaints.stats import count_shipments
 from hub.services.fulfilment import jobs as fulfilment_jobs
 from hub.services.intake import messages, polling
@@ -22,6 +23,7 @@ from hub.services.intake.accept import ACCEPT_JOB, accept_handler
 from hub.services.intake.writer import OrderWriter
 from hub.services.jobs import JobContext, JobRegistry, load_plugins
 from hub.services.keys import KeyRing
+from hub.services.returns import for_complaints as returns_for_complaints
 from hub.services.routing import jobs as routing_jobs
 from hub.services.routing.rules_source import RulesSource
 from hub.services.routing.waits import retry_waiting_now
@@ -68,6 +70,7 @@ def build_registry(settings: Settings, connections: Connections | None = None) -
     returns.register(registry)
     load_plugins(registry, settings.plugins)
     tap_events("complaint_figures", count_shipments)  # units shipped, for complaint rates
+    complaint_hooks.open_returns_with(returns_for_complaints.opener(connections))
     return registry
 
 

@@ -14,7 +14,6 @@ from sqlalchemy import update
 
 from hub.clock import utcnow
 from hub.config import Settings
-from hub.services.complaints import hooks
 from hub.store.database import Database
 from hub.store.tables import complaints
 from tests.e2e.test_fulfilment_api import drain, location, order, receive
@@ -157,15 +156,16 @@ async def test_voucher_return_and_rejection_and_the_list(
                   voucher_code="SORRY-5")  # fmt: skip
     assert r.json()["outcome"] == {"outcome": "voucher", "amount": 500, "currency": "EUR",
                                    "voucher_code": "SORRY-5"}  # fmt: skip
-    hooks.open_returns_with(lambda conn, asked: f"RET-{asked.complaint_id[-4:]}")
-    try:
-        r = await act(client, auth, ids[1], "resolve", outcome="return_required",
-                      lines=[{"sku": "TEE", "quantity": 2}])  # fmt: skip
-    finally:
-        hooks.open_returns_with(None)
-    assert r.json()["outcome"] == {"outcome": "return_required",
-                                   "lines": [{"sku": "TEE", "quantity": 2}],
-                                   "return_id": f"RET-{ids[1][-4:]}"}  # fmt: skip
+    r = await act(client, auth, ids[1], "resolve", outcome="return_required",
+                  lines=[{"sku": "TEE", "quantity": 2}])  # fmt: skip
+    outcome = r.json()["outcome"]
+    assert (outcome["outcome"], outcome["lines"]) == (
+        "return_required",
+        [{"sku": "TEE", "quantity": 2}],
+    )
+    opened = (await client.get(f"/returns/{outcome['return_id']}", headers=auth)).json()
+    assert (opened["order_id"], opened["status"]) == (order_id, "requested")
+    assert [(line["sku"], line["quantity"]) for line in opened["lines"]] == [("TEE", 2)]
     r = await act(client, auth, ids[2], "reject", reason="delivered within the promise")
     assert (r.json()["status"], r.json()["reason"]) == ("rejected", "delivered within the promise")
     async with db.write() as conn:  # the last one is past its due time

@@ -55,7 +55,8 @@ FILTERED = "filtered"  # a list: another channel's records are left out
 #: every key that signs in (the console's Today page and sign-out)
 EVERY_KEY = (
     "orders:read orders:write fulfilment:read fulfilment:write stock:read stock:write "
-    "catalog:read catalog:write connections:read payments:write channel channel+ats:read"
+    "catalog:read catalog:write connections:read payments:write returns:read returns:write "
+    "complaints:read complaints:write channel channel+ats:read"
 )
 ROUTES: dict[str, tuple[str, str | int | None]] = {
     "GET /health": (PUBLIC, None),

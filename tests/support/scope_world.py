@@ -471,6 +471,8 @@ def _return_step(action: str, json: Any, *steps: tuple[str, Any]) -> Builder:
         return_id = await world.new_return(*steps) if fresh else world.return_id
         return Call(f"/returns/{return_id}/{action}", json=json, shows=return_id)
 
+    return build
+
 
 async def _complain(world: World, variant: Variant, fresh: bool) -> Call:
     path = f"/orders/{world.orders[variant]}/complaints"
