@@ -49,6 +49,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     #: the worker runs the forecasts every night after this hour (UTC), unless turned off
     forecast_nightly: bool = True
     forecast_hour_utc: Annotated[int, msgspec.Meta(ge=0, le=23)] = 2
+    #: buyer mail (hub.notifications): the SMTP server; unset: mails are kept in the database
+    smtp_url: str | None = None
+    mail_from: str = "Shop <shop@localhost>"  # a connection's mail_from setting wins
+    public_url: str = "http://localhost:8000"  # where buyers reach /track/{ref}
+    templates_path: str | None = None  # HUB_TEMPLATES: brand folders over the shipped defaults
 
     @property
     def is_sqlite(self) -> bool:
@@ -57,9 +62,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 #: each setting's environment variable
 VARIABLES: dict[str, str] = {
-    f.name: {"config_path": "HUB_CONFIG", "routing_path": "HUB_ROUTING"}.get(
-        f.name, f"HUB_{f.name.upper()}"
-    )
+    f.name: {
+        "config_path": "HUB_CONFIG",
+        "routing_path": "HUB_ROUTING",
+        "templates_path": "HUB_TEMPLATES",
+    }.get(f.name, f"HUB_{f.name.upper()}")
     for f in msgspec.structs.fields(Settings)
 }
 #: the numeric settings and their kind (the type of their default)

@@ -96,6 +96,8 @@ ROUTES: dict[str, tuple[str, str | int | None]] = {
     "GET /jobs": ("admin", None),
     "POST /jobs/{job_id}/replay": ("admin", None),
     "GET /inbound": ("admin", None),
+    "GET /notifications": ("notifications:read", None),
+    "GET /notifications/{notification_id}": ("notifications:read", None),
     "GET /inbound/{message_id}": ("admin", None),
     "POST /inbound/{message_id}/replay": ("admin", None),
 }
@@ -118,6 +120,7 @@ KINDS: dict[str, tuple[str, ...]] = {
             "catalog:write",
             "connections:read",
             "payments:write",
+            "notifications:read",
         )
     },
     "channel": ("channel:shop-eu",),

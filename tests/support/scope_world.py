@@ -331,6 +331,8 @@ BUILDERS: dict[str, Builder] = {
     "GET /jobs": fixed("/jobs"),
     "POST /jobs/{job_id}/replay": _replay_job,
     "GET /inbound": fixed("/inbound", shows="01JSCOPESMESSAGE0000000000"),
+    "GET /notifications": fixed("/notifications", shows='"order_confirmed"'),
+    "GET /notifications/{notification_id}": fixed("/notifications/1", shows='"order_confirmed"'),
     "GET /inbound/{message_id}": _message,
     "POST /inbound/{message_id}/replay": _replay_message,
 }

@@ -50,6 +50,7 @@ COMMANDS: dict[str, Entry] = {
     ),
     "jobs": Entry("jobs", "jobs", "The outbox: durable jobs."),
     "keys": Entry("keys", "keys", "API keys."),
+    "mail": Entry("mail", "mail", "Buyer mails: what was sent, kept (no SMTP) or failed."),
     "mappings": Entry(
         "mappings", "mappings", "Mapping files: partner documents to canonical orders."
     ),
@@ -57,6 +58,9 @@ COMMANDS: dict[str, Entry] = {
         "mappings",
         "normalize",
         "Print the canonical orders a partner's documents give, as a JSON array.",
+    ),
+    "notifications": Entry(
+        "mail", "notifications", "Buyer notifications: preview a mail before any goes out."
     ),
     "poll": Entry(
         "orders",

@@ -48,6 +48,8 @@ class EventKind(StrEnum):
     CANCELLED_FULFILMENT_SHIPPED = "cancelled_fulfilment_shipped"
     EDITED = "edited"  # an operator changed the address, note, tags, ship_by or service level
     PAYMENT_MISMATCH = "payment_mismatch"  # captured differs from the total: both figures
+    OVERDUE = "overdue"  # ship_by passed and no parcel has left (the buyer is told: delayed)
+    DOCUMENT_ISSUED = "document_issued"  # an invoice, receipt or credit note (hub.documents)
 
 
 S = OrderStatus

@@ -12,6 +12,7 @@ the routes each one may call (and ``tests/e2e/test_scopes.py`` walks every route
 - ``connections:read``: the configured connections and their health.
 - ``payments:write``: record a payment or refund by hand on any channel's order (cash, a
   bank transfer, a card terminal's slip); nothing else, not even reading the order.
+- ``notifications:read``: the buyer mails (``/notifications``): recipient, subject, parts.
 - ``channel:<code>``: a channel's own key: create, read and change *that channel's* orders
   and read their fulfilments. Nothing of other channels, no stock, no catalog.
 - ``ats:read``: only beside ``channel:<code>``: that channel's available to sell for a SKU
@@ -40,7 +41,9 @@ IMPLIES: dict[str, frozenset[str]] = {
     "catalog:write": frozenset({"catalog:read"}),
 }
 FIXED_SCOPES = frozenset(
-    {"admin", "connections:read", "payments:write", *IMPLIES}.union(*IMPLIES.values())
+    {"admin", "connections:read", "payments:write", "notifications:read", *IMPLIES}.union(
+        *IMPLIES.values()
+    )
 )
 #: what ``channel:<code>`` grants, for that channel's data only.
 CHANNEL_GRANTS = frozenset({"orders:read", "orders:write", "fulfilment:read"})
