@@ -58,6 +58,11 @@ def test_each_event_calls_for_its_mail(event: dict[str, Any], expected: list[Any
 def test_a_cancellation_freezes_the_refund_due() -> None:
     (due,) = mails_for(row(EventKind.CANCEL, "cancelled", refund_due=2900))
     assert due.facts == {"refund_due": 2900}
+    by_hand = {"amount": 1500, "currency": "EUR", "action": "refund"}  # hub.domain.refund
+    (due,) = mails_for(row(EventKind.CANCEL, "cancelled", refund_due=by_hand))
+    assert due.facts == {"refund_due": 1500}
+    (due,) = mails_for(row(EventKind.CANCEL, "cancelled"))
+    assert due.facts == {"refund_due": 0}
 
 
 def test_the_defaults_per_connector() -> None:

@@ -21,8 +21,8 @@ def mail() -> None:
 
 @mail.command("list")
 @click.option("--order", "order_id", help="an order id")
-@click.option("--event", type=click.Choice(list(MailEvent)))
-@click.option("--status", type=click.Choice(list(NotificationStatus)))
+@click.option("--event", type=click.Choice([e.value for e in MailEvent]))
+@click.option("--status", type=click.Choice([s.value for s in NotificationStatus]))
 @click.option("--limit", default=100, show_default=True)
 @json_option
 def mail_list(
@@ -84,7 +84,7 @@ def notifications() -> None:
 
 
 @notifications.command("preview")
-@click.argument("event", type=click.Choice(list(MailEvent)))
+@click.argument("event", type=click.Choice([e.value for e in MailEvent]))
 @click.argument("order")
 @click.option("--parcel", default="", help="the shipment id (default: the latest parcel)")
 @click.option("--html", "show_html", is_flag=True, help="print the HTML part, not the text")

@@ -130,7 +130,7 @@ def mails_for(row: Mapping[str, Any]) -> list[Due]:
     if kind in (EventKind.ACCEPT, EventKind.RELEASE) and to == OrderStatus.ACCEPTED:
         return [Due(event=MailEvent.ORDER_CONFIRMED)]
     if kind == EventKind.CANCEL and to == OrderStatus.CANCELLED:
-        return [Due(event=MailEvent.CANCELLED, facts={"refund_due": d.get("refund_due")})]
+        return [Due(event=MailEvent.CANCELLED, facts={"refund_due": _refund_amount(d)})]
     if kind == EventKind.STATUS and to == OrderStatus.DELIVERED:
         return [Due(event=MailEvent.DELIVERED)]
     if kind == EventKind.SHIPMENT and d.get("shipment"):
@@ -147,6 +147,15 @@ def mails_for(row: Mapping[str, Any]) -> list[Due]:
     if kind == EventKind.DOCUMENT_ISSUED and d.get("kind") == "invoice" and d.get("document_id"):
         return [Due(event=MailEvent.INVOICE_ISSUED, parcel=str(d["document_id"]), facts=d)]
     return AFTER_SALES(row, d)
+
+
+def _refund_amount(d: Mapping[str, Any]) -> int:
+    """The refund due a cancel event names: an amount (a channel's cancel) or a ``RefundDue``
+    (an operator's, ``hub.domain.refund``); 0 when it names none."""
+    due = d.get("refund_due")
+    if isinstance(due, dict):
+        due = due.get("amount")
+    return due if isinstance(due, int) else 0
 
 
 def _manual_capture(d: Mapping[str, Any]) -> bool:
