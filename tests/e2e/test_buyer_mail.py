@@ -195,3 +195,24 @@ async def test_an_invoice_mail_carries_its_pdf(world: Any, smtp: Recorder, db: D
     (pdf,) = list(invoice.iter_attachments())
     assert pdf.get_filename() == "RE-2025-7.pdf" and pdf.get_content() == PDF
     assert invoice.get_body(("plain",)).get_content()
+
+
+async def test_each_parcel_gets_its_shipped_mail(world: Any, smtp: Recorder, db: Database) -> None:
+    client, auth, settings, mails = world
+    body = order("W-SHIP", ("TEE", 2), country="DE") | {"external_number": "W-SHIP"}
+    placed = (await client.post("/orders", json=body, headers=auth)).json()
+    await drain(db, settings, mails)
+    (f,) = (await client.get("/fulfilments", headers=auth)).json()["items"]
+    for number in ("TRK-1", "TRK-2"):
+        ship = {"carrier": "DHL", "tracking_number": number,
+                "lines": [{"sku": "TEE", "quantity": 1}]}  # fmt: skip
+        r = await client.post(f"/fulfilments/{f['id']}/shipments", json=ship, headers=auth)
+        assert r.status_code in (200, 201), r.text
+    await drain(db, settings, mails)
+    shipped = await notifications(client, auth, order=placed["id"], event="shipped")
+    assert [n["status"] for n in shipped] == ["sent", "sent"]
+    texts = [m.get_body(("plain",)).get_content() for m in received(smtp)[1:]]
+    assert len(texts) == 2 and "TRK-1" in texts[0] and "TRK-2" in texts[1]
+    assert all(f"https://shop.example/track/{placed['public_ref']}" in t for t in texts)
+    ids = {m["Message-ID"] for m in received(smtp)}
+    assert len(ids) == 3  # one confirmation, one mail per parcel

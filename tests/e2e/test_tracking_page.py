@@ -46,3 +46,9 @@ async def test_a_browser_gets_the_page_and_a_client_the_json(
     assert same.json() == plain.json()
     missing = await client.get("/track/nope", headers={"Accept": BROWSER})
     assert missing.status_code == 404
+
+
+async def test_the_document_names_both_answers(client: AsyncTestClient) -> None:
+    doc = (await client.get("/schema/openapi.json")).json()
+    ok = doc["paths"]["/track/{public_ref}"]["get"]["responses"]["200"]["content"]
+    assert set(ok) == {"application/json", "text/html"}

@@ -20,7 +20,7 @@ from hub.api.fulfilment_io import (
     fulfilment_out,
     tracking_out,
 )
-from hub.api.html import PAGE_HEADERS, wants_html
+from hub.api.html import PAGE_HEADERS, PageOperation, wants_html
 from hub.api.paging import Listing, Page, PageAsk
 from hub.bootstrap import Hub
 from hub.domain.bounds import OneLine, check_dates
@@ -185,6 +185,7 @@ async def label(
     "and each parcel's history, no name, address or price, no third-party script.",
     tags=["tracking"],
     responses={200: ResponseSpec(PublicTracking, description="The order's public view")},
+    operation_class=PageOperation,
 )
 async def track(
     request: Request[Any, Any, Any], hub: NamedDependency[Hub], public_ref: FromPath[str]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, Schema
+from litestar.openapi.spec.enums import OpenAPIType
+
 #: a page of the hub runs no script and loads nothing from elsewhere (the defaults inline
 #: their styles); Vary: the same URL answers JSON to other clients
 PAGE_HEADERS = {
@@ -32,3 +37,17 @@ def wants_html(accept: str | None) -> bool:
         best[media.lower()] = max(q, best.get(media.lower(), 0.0))
     html = best.get("text/html", 0.0)
     return html > 0 and html >= best.get("application/json", 0.0)
+
+
+@dataclass
+class PageOperation(Operation):
+    """An operation whose 200 answer is also a ``text/html`` page (the OpenAPI document says
+    both media types; a route takes it with ``operation_class=PageOperation``)."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse):
+            ok.content = dict(ok.content or {})
+            ok.content["text/html"] = OpenAPIMediaType(
+                schema=Schema(type=OpenAPIType.STRING, description="the page, UTF-8 HTML")
+            )
