@@ -51,8 +51,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     forecast_hour_utc: Annotated[int, msgspec.Meta(ge=0, le=23)] = 2
     #: buyer mail (hub.notifications): the SMTP server; unset: mails are kept in the database
     smtp_url: str | None = None
-    mail_from: str = "Shop <shop@localhost>"  # a connection's mail_from setting wins
-    public_url: str = "http://localhost:8000"  # where buyers reach /track/{ref}
+    mail_from: str | None = None  # unset: Shop <shop@localhost>; a connection's mail_from wins
+    public_url: str | None = None  # where buyers reach /track/{ref}; unset: localhost:8000
     templates_path: str | None = None  # HUB_TEMPLATES: brand folders over the shipped defaults
 
     @property

@@ -40,6 +40,8 @@ from hub.store.notifications import Notification, Rendered
 #: documents (``hub.store.documents.get_pdf``); bootstrap registers the source.
 AttachmentSource = Callable[[Any, Notification], Awaitable[Attachment | None]]
 Q = NotificationStatus.QUEUED
+DEFAULT_MAIL_FROM = "Shop <shop@localhost>"
+DEFAULT_PUBLIC_URL = "http://localhost:8000"
 
 
 @dataclass(slots=True)
@@ -59,7 +61,12 @@ class Mailer:
         return cls(templates, connections, settings, smtp)
 
     def sender(self, channel: str) -> str:
-        return self.connections.hub_settings(channel).mail_from or self.settings.mail_from
+        own = self.connections.hub_settings(channel).mail_from
+        return own or self.settings.mail_from or DEFAULT_MAIL_FROM
+
+    @property
+    def public_url(self) -> str:
+        return self.settings.public_url or DEFAULT_PUBLIC_URL
 
     def brand(self, channel: str) -> str:
         return self.connections.hub_settings(channel).templates or channel
@@ -72,7 +79,7 @@ class Mailer:
         sender = self.sender(n.channel)
         name, address = parseaddr(sender)
         shop = Shop(name=name or address, email=address)
-        ctx = mail_context(conn, n, order, shop=shop, public_url=self.settings.public_url)
+        ctx = mail_context(conn, n, order, shop=shop, public_url=self.public_url)
         country = order.shipping_address.country if order.shipping_address else None
         locale = buyer_locale(None, country)
         mail = self.templates.brand(self.brand(n.channel)).render_mail(n.event, ctx, locale)
