@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 import httpx
 
@@ -13,6 +15,7 @@ from hub import plugins
 from hub.config import Settings
 from hub.connections import DEFAULT_RELEASE_WHEN, Connections
 from hub.domain.payments import ReleaseWhen
+from hub.notifications.templates import Templates, check_templates
 from hub.services import forecast, returns, stock_sync
 from hub.services import subscriptions as webhooks
 from hub.services.complaints import hooks as complaint_hooks
@@ -23,6 +26,9 @@ from hub.services.intake.accept import ACCEPT_JOB, accept_handler
 from hub.services.intake.writer import OrderWriter
 from hub.services.jobs import JobContext, JobRegistry, load_plugins
 from hub.services.keys import KeyRing
+from hub.services.notifications import send as notification_send
+from hub.services.notifications.send import AttachmentSource, Mailer
+from hub.services.notifications.tap import TAP_NAME, notification_tap
 from hub.services.returns import for_complaints as returns_for_complaints
 from hub.services.routing import jobs as routing_jobs
 from hub.services.routing.rules_source import RulesSource
@@ -53,8 +59,38 @@ def release_policy(connections: Connections | None) -> Callable[[str], ReleaseWh
     return policy
 
 
-def build_registry(settings: Settings, connections: Connections | None = None) -> JobRegistry:
+@cache
+def _checked_templates(root: str | None) -> Templates:
+    return check_templates(Path(root) if root else None)
+
+
+def templates(settings: Settings) -> Templates:
+    """The buyer-mail templates (``HUB_TEMPLATES`` brand folders over the defaults), each
+    loaded and rendered once per process: a broken one stops the start, naming file and line."""
+    return _checked_templates(settings.templates_path)
+
+
+def attachment_source() -> AttachmentSource | None:
+    """Where an invoice mail's PDF comes from. The documents store provides it:
+    ``return pdf_source(documents.get_pdf)`` (hub.services.notifications.attachments)."""
+    return None
+
+
+def mailer(settings: Settings, connections: Connections) -> Mailer:
+    found = Mailer.of(templates(settings), connections, settings)
+    found.attachments = attachment_source()
+    return found
+
+
+def build_registry(
+    settings: Settings, connections: Connections | None = None, mails: Mailer | None = None
+) -> JobRegistry:
     registry = JobRegistry()
+    known = connections or Connections([], {})
+    notification_send.register(registry, mails or mailer(settings, known))
+    tap_events(
+        TAP_NAME, notification_tap(known.notify_events, max_attempts=settings.job_max_attempts)
+    )
     rules = RulesSource(settings.routing_path)
     router = routing_jobs.router(rules, release_policy(connections))
     registry.register_local(ACCEPT_JOB, accept_handler(stock_policy(connections), router))
@@ -90,6 +126,7 @@ class Hub:
     keys: KeyRing
     registry: JobRegistry
     connections: Connections
+    mailer: Mailer
     http: httpx.AsyncClient | None = field(default=None)
     _worker_stop: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _worker_task: asyncio.Task[None] | None = field(default=None, init=False)
@@ -100,13 +137,15 @@ class Hub:
         messages only (``hub inbound replay``): unset secrets are left out, not refused."""
         db = Database(settings.database_url)
         connections = load_connections(settings, require_secrets=require_secrets)
+        mails = mailer(settings, connections)
         return cls(
             settings=settings,
             db=db,
             writer=OrderWriter(db, max_attempts=settings.job_max_attempts),
             keys=KeyRing(db, ttl=settings.key_cache_seconds),
-            registry=build_registry(settings, connections),
+            registry=build_registry(settings, connections, mails),
             connections=connections,
+            mailer=mails,
         )
 
     def job_context(self) -> JobContext:

@@ -58,6 +58,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhook_cache_seconds: Positive = 5.0
     #: deliveries to one subscriber in flight at once, per worker
     webhook_per_subscriber: PositiveInt = 4
+    #: buyer mail (hub.notifications): the SMTP server; unset: mails are kept in the database
+    smtp_url: str | None = None
+    mail_from: str | None = None  # unset: Shop <shop@localhost>; a connection's mail_from wins
+    public_url: str | None = None  # where buyers reach /track/{ref}; unset: localhost:8000
+    templates_path: str | None = None  # HUB_TEMPLATES: brand folders over the shipped defaults
 
     @property
     def is_sqlite(self) -> bool:
@@ -66,9 +71,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
 #: each setting's environment variable
 VARIABLES: dict[str, str] = {
-    f.name: {"config_path": "HUB_CONFIG", "routing_path": "HUB_ROUTING"}.get(
-        f.name, f"HUB_{f.name.upper()}"
-    )
+    f.name: {
+        "config_path": "HUB_CONFIG",
+        "routing_path": "HUB_ROUTING",
+        "templates_path": "HUB_TEMPLATES",
+    }.get(f.name, f"HUB_{f.name.upper()}")
     for f in msgspec.structs.fields(Settings)
 }
 #: the numeric settings and their kind (the type of their default)

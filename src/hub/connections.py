@@ -52,6 +52,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from hub.domain.ats import ChannelRules
+from hub.domain.notifications import refused_reason
 from hub.domain.payments import RELEASE_WHEN, ReleaseWhen
 from hub.domain.settings import HUB_KEYS, HubSettings, SettingsError, convert, hub_settings
 from hub.infra.yaml import YamlFileError, read_yaml
@@ -154,6 +155,14 @@ class Connections:
         connection has)."""
         found = self._hub.get(code)
         return found if found is not None else HubSettings()
+
+    def notify_events(self, code: str) -> frozenset[str]:
+        """The buyer mails connection ``code`` sends (its ``notify``, else its connector's
+        default; a code no connection has: none)."""
+        connection = self._by_code.get(code)
+        if connection is None:
+            return frozenset()
+        return self.hub_settings(code).notify_events(connection.connector)
 
     def release_when(self, code: str) -> ReleaseWhen:
         """When an order of channel ``code`` may go to fulfilment: its ``release_when``
@@ -292,6 +301,9 @@ def _split_settings(
     except SettingsError as exc:
         at = f"{key}.settings.{exc.key}" if exc.key else f"{key}.settings"
         raise ConnectionsError(f"{at}: {exc.reason} (connection {c.code!r})") from None
+    refused = refused_reason(c.connector, ours.notify_events(c.connector))
+    if refused:
+        raise ConnectionsError(f"{key}.settings.notify: {refused} (connection {c.code!r})")
     return ours, theirs
 
 

@@ -41,6 +41,7 @@ from hub.services.jobs import (
     held_back,
     retry_at,
 )
+from hub.services.notifications import overdue
 from hub.store import idempotency
 from hub.store import jobs as job_store
 from hub.store.database import Database
@@ -73,6 +74,7 @@ class Worker:
         self.context = context or JobContext(db=db, settings=settings)
         self._last_maintenance = 0.0
         self._last_schedule = float("-inf")
+        self._last_overdue = float("-inf")
         self._held: set[int] = set()  # jobs this worker runs now: their leases are renewed
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -122,6 +124,9 @@ class Worker:
                 await enqueue_due_polls(self.context)
                 await stock_sync.enqueue_due(self.context)
                 await forecast_schedule.enqueue_due(self.context)  # demand, nightly forecast
+            if loop.time() - self._last_overdue > overdue.EVERY_SECONDS:
+                self._last_overdue = loop.time()
+                await overdue.mark_overdue(self.context)  # ship_by passed: the buyer hears
             local = await self._local()
             free = self.settings.worker_concurrency - self.in_flight
             claimed = await self._claim(free)

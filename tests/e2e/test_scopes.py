@@ -56,7 +56,7 @@ FILTERED = "filtered"  # a list: another channel's records are left out
 EVERY_KEY = (
     "orders:read orders:write fulfilment:read fulfilment:write stock:read stock:write "
     "catalog:read catalog:write connections:read payments:write returns:read returns:write "
-    "complaints:read complaints:write channel channel+ats:read"
+    "complaints:read complaints:write notifications:read channel channel+ats:read"
 )
 ROUTES: dict[str, tuple[str, str | int | None]] = {
     "GET /health": (PUBLIC, None),
@@ -145,6 +145,8 @@ ROUTES: dict[str, tuple[str, str | int | None]] = {
     "POST /subscriptions/{sub_id}/deliveries/{delivery_id}/replay": ("admin", None),
     "POST /subscriptions/{sub_id}/replay": ("admin", None),
     "GET /inbound": ("admin", None),
+    "GET /notifications": ("notifications:read", None),
+    "GET /notifications/{notification_id}": ("notifications:read", None),
     "GET /inbound/{message_id}": ("admin", None),
     "POST /inbound/{message_id}/replay": ("admin", None),
     # the console: a session signed in with the key (no session: to the sign-in page, 401)
@@ -193,6 +195,7 @@ KINDS: dict[str, tuple[str, ...]] = {
             "returns:write",
             "complaints:read",
             "complaints:write",
+            "notifications:read",
         )
     },
     "channel": ("channel:shop-eu",),

@@ -591,6 +591,8 @@ BUILDERS: dict[str, Builder] = {
     "POST /subscriptions/{sub_id}/deliveries/{delivery_id}/replay": _replay_delivery,
     "POST /subscriptions/{sub_id}/replay": _subscription("/replay", params={"state": "failed"}),
     "GET /inbound": fixed("/inbound", shows="01JSCOPESMESSAGE0000000000"),
+    "GET /notifications": fixed("/notifications", shows='"order_confirmed"'),
+    "GET /notifications/{notification_id}": fixed("/notifications/1", shows='"order_confirmed"'),
     "GET /inbound/{message_id}": _message,
     "POST /inbound/{message_id}/replay": _replay_message,
     **CONSOLE,

@@ -22,6 +22,7 @@ from hub.api.forecast import ForecastController, ReplenishmentController
 from hub.api.fulfilment import FulfilmentController, ask_label, label, track
 from hub.api.inbound import InboundController, list_connections, receive_webhook
 from hub.api.jobs import JobController
+from hub.api.notifications import NotificationController
 from hub.api.openapi import asset, openapi_config
 from hub.api.orders import OrderController
 from hub.api.paging import page_ask
@@ -96,6 +97,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
         OrderComplaintController,
         ComplaintController,
         JobController,
+        NotificationController,
         StockController,
         LocationController,
         CatalogController,

@@ -20,6 +20,7 @@ from hub.api.fulfilment_io import (
     fulfilment_out,
     tracking_out,
 )
+from hub.api.html import PAGE_HEADERS, PageOperation, wants_html
 from hub.api.paging import Listing, Page, PageAsk
 from hub.bootstrap import Hub
 from hub.domain.bounds import OneLine, check_dates
@@ -27,6 +28,7 @@ from hub.sdk import ParcelLine, ShipmentReport, TrackingStatus
 from hub.services.fulfilment import labels, own_warehouse, public_tracking
 from hub.services.fulfilment.own_warehouse import FulfilmentView
 from hub.services.keys import Principal
+from hub.services.notifications import page
 
 Text = Annotated[OneLine, msgspec.Meta(min_length=1, max_length=100)]
 FulfilmentFilter = Literal[
@@ -178,10 +180,24 @@ async def label(
 @get(
     "/track/{public_ref:str}",
     summary="An order's delivery status for its buyer (no key; no personal data)",
+    description="JSON by default. A client whose `Accept` asks for `text/html` (a browser, "
+    "the link in every buyer mail) gets the brand's tracking page instead: the same facts "
+    "and each parcel's history, no name, address or price, no third-party script.",
     tags=["tracking"],
+    responses={200: ResponseSpec(PublicTracking, description="The order's public view")},
+    operation_class=PageOperation,
 )
-async def track(hub: NamedDependency[Hub], public_ref: FromPath[str]) -> PublicTracking:
-    return tracking_out(await public_tracking.public_tracking(hub.db, public_ref))
+async def track(
+    request: Request[Any, Any, Any], hub: NamedDependency[Hub], public_ref: FromPath[str]
+) -> Response[Any]:
+    view = await public_tracking.public_tracking(hub.db, public_ref)
+    public = tracking_out(view)
+    if wants_html(request.headers.get("accept")):
+        html = await page.tracking_html(
+            hub.db, hub.mailer, view.order.id, view.order.channel, public
+        )
+        return Response(html, media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+    return Response(public, headers={"Vary": "Accept"})
 
 
 __all__ = ["FulfilmentController", "ask_label", "label", "track"]

@@ -55,6 +55,7 @@ COMMANDS: dict[str, Entry] = {
     ),
     "jobs": Entry("jobs", "jobs", "The outbox: durable jobs."),
     "keys": Entry("keys", "keys", "API keys."),
+    "mail": Entry("mail", "mail", "Buyer mails: what was sent, kept (no SMTP) or failed."),
     "mappings": Entry(
         "mappings", "mappings", "Mapping files: partner documents to canonical orders."
     ),
@@ -65,6 +66,9 @@ COMMANDS: dict[str, Entry] = {
     ),
     "pick-list": Entry(
         "papers", "pick_list", "Print the pick list of LOCATION's open fulfilments to a PDF file."
+    ),
+    "notifications": Entry(
+        "mail", "notifications", "Buyer notifications: preview a mail before any goes out."
     ),
     "poll": Entry(
         "orders",

@@ -64,6 +64,8 @@ class EventKind(StrEnum):
     COMPLAINT_RESOLVED = "complaint_resolved"  # with its outcome
     COMPLAINT_REJECTED = "complaint_rejected"
     COMPLAINT_RESHIP = "complaint_reship"  # on the new order: what it reships, for which
+    OVERDUE = "overdue"  # ship_by passed and no parcel has left (the buyer is told: delayed)
+    DOCUMENT_ISSUED = "document_issued"  # an invoice, receipt or credit note (hub.documents)
 
 
 S = OrderStatus

@@ -17,6 +17,7 @@ the routes each one may call (and ``tests/e2e/test_scopes.py`` walks every route
 - ``complaints:read`` / ``complaints:write``: complaints of every channel's orders, their
   figures (``GET /complaints/stats``); write: open, answer, resolve (refund, reship,
   voucher, return) and reject them.
+- ``notifications:read``: the buyer mails (``/notifications``): recipient, subject, parts.
 - ``channel:<code>``: a channel's own key: create, read and change *that channel's* orders
   and read their fulfilments; open complaints on them and read those. Nothing of other
   channels, no stock, no catalog.
@@ -48,7 +49,9 @@ IMPLIES: dict[str, frozenset[str]] = {
     "complaints:write": frozenset({"complaints:read"}),
 }
 FIXED_SCOPES = frozenset(
-    {"admin", "connections:read", "payments:write", *IMPLIES}.union(*IMPLIES.values())
+    {"admin", "connections:read", "payments:write", "notifications:read", *IMPLIES}.union(
+        *IMPLIES.values()
+    )
 )
 #: what ``channel:<code>`` grants, for that channel's data only.
 CHANNEL_GRANTS = frozenset(

@@ -37,6 +37,12 @@ settings:
   return_location: main          # where return labels send parcels; default: the order's
   # after-sales (services/complaints)
   complaint_sla_hours: 48        # a complaint on its orders is due this long after it opened
+  # buyer mail (hub.notifications): the events mailed (all, none, or a list of
+  # hub.domain.notifications.MailEvent); default: all for the call centre and generic
+  # channels, none for shopify, woocommerce and square; amazon and ebay refuse any
+  notify: [order_confirmed, shipped, delivered]
+  templates: nordlicht           # the brand folder under HUB_TEMPLATES; default: the code
+  mail_from: "Nordlicht <shop@nordlicht.example>"   # default: HUB_MAIL_FROM
 ```
 """
 
@@ -48,6 +54,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import msgspec
 
 from hub.domain.ats import ChannelRules
+from hub.domain.notifications import ALL_EVENTS, MailEvent, notify_default
 from hub.domain.payments import ReleaseWhen
 from hub.domain.returns import PaidBy, ReturnPolicy
 
@@ -56,6 +63,8 @@ Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
 Positive = Annotated[float, msgspec.Meta(gt=0)]
 NotNegative = Annotated[float, msgspec.Meta(ge=0)]
 Policy = Literal["hold", "backorder"]
+Notify = Literal["all", "none"] | frozenset[MailEvent]
+Brand = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
 S = TypeVar("S", bound=msgspec.Struct)
 
 
@@ -100,6 +109,19 @@ class HubSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         )
 
     complaint_sla_hours: Positive = 48.0
+    notify: Notify | None = None  # None: the connector's default (notify_default)
+    templates: Brand | None = None  # None: the connection's code
+    mail_from: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+
+    def notify_events(self, connector: str) -> frozenset[str]:
+        """The mail events this connection sends (``notify``, else its connector's default)."""
+        if self.notify is None:
+            return notify_default(connector)
+        if self.notify == "all":
+            return ALL_EVENTS
+        if self.notify == "none":
+            return frozenset()
+        return frozenset(self.notify)
 
     def rules(self) -> ChannelRules:
         """What the channel may see of the stock (``domain.ats``)."""

@@ -11,35 +11,18 @@ without its parcel is a bug in the caller, not an empty mail.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 import msgspec
 
+from hub.domain.notifications import RESERVED_EVENTS as RESERVED_EVENTS
+from hub.domain.notifications import MailEvent
 
-class MailEvent(StrEnum):
-    """The buyer mails the hub sends (issue 13)."""
-
-    ORDER_CONFIRMED = "order_confirmed"
-    PAYMENT_RECEIVED = "payment_received"
-    SHIPPED = "shipped"  # once per parcel
-    OUT_FOR_DELIVERY = "out_for_delivery"
-    DELIVERED = "delivered"
-    DELAYED = "delayed"  # a tracking exception, or ship_by passed without a parcel
-    CANCELLED = "cancelled"  # with the refund due
-    INVOICE_ISSUED = "invoice_issued"  # the PDF attached
-
-
-#: Names kept for the after-sales issue (returns, refunds). They render only where a template
-#: for them exists (a brand folder or, later, the defaults); ``check_templates`` checks any it
+#: The mails (``MailEvent``) and the after-sales names kept for later (``RESERVED_EVENTS``)
+#: live in ``hub.domain.notifications``. A reserved event renders only where a template for
+#: it exists (a brand folder or, later, the defaults); ``check_templates`` checks any it
 #: finds with the sample context plus ``samples.RESERVED_EXTRA`` as ``extra``. To add one:
 #: drop its three templates in, pass its data in ``MailContext.extra`` (or a typed part).
-RESERVED_EVENTS: tuple[str, ...] = (
-    "return_requested",
-    "return_authorised",
-    "return_received",
-    "refund_issued",
-)
 
 
 class Money(msgspec.Struct, frozen=True):

@@ -28,6 +28,7 @@ that passed the check is the one that mails go out with).
 
 from __future__ import annotations
 
+import os
 import re
 import traceback
 from collections.abc import Iterable
@@ -38,6 +39,7 @@ import msgspec
 from jinja2 import (
     ChoiceLoader,
     Environment,
+    FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
     TemplateNotFound,
@@ -115,9 +117,23 @@ def _datetime(ctx: Context, value: Any, fmt: str = "long") -> str:
     return format_datetime(value, loc.locale, loc.timezone, fmt)
 
 
+def _bytecode_cache() -> FileSystemBytecodeCache | None:
+    """Compiled templates kept between starts (``$XDG_CACHE_HOME/hub/jinja``, keyed by each
+    template's source), so the start check compiles only what changed; None where the
+    folder cannot be made (a read-only home): every start compiles."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    folder = Path(base) / "hub" / "jinja"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(folder)) if os.access(folder, os.W_OK) else None
+
+
 def _environment(folders: list[Path]) -> Environment:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(f) for f in folders]),
+        bytecode_cache=_bytecode_cache(),
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         trim_blocks=True,
