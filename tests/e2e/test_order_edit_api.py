@@ -68,7 +68,10 @@ async def test_patch_changes_what_it_names_and_records_who_and_what(
     assert got["lines"] == made["lines"] and got["customer"] == made["customer"]  # untouched
 
     detail = (await client.get(f"/orders/{made['id']}", headers=auth)).json()
-    assert detail == {**got, "timeline": detail["timeline"]}  # it was stored
+    # it was stored (the detail lists the payment's transactions besides its figures)
+    transactions = detail["payment"].pop("transactions")
+    assert [t["kind"] for t in transactions] == ["capture"]
+    assert detail == {**got, "timeline": detail["timeline"]}
     edited = detail["timeline"][-1]
     assert (edited["kind"], edited["actor"]) == ("edited", "key:admin")
     assert edited["detail"]["changed"]["tags"] == {"from": ["gift"], "to": ["gift", "vip"]}
