@@ -149,20 +149,20 @@ async def test_who_may_change_an_order(
 
 
 @pytest.mark.parametrize(
-    ("payment", "amount", "at_most", "action"),
+    ("payment", "amount", "action"),
     [
-        ("paid", 3500, 3500, "refund"),
-        ("partially_refunded", None, 3500, "refund_rest"),
-        ("authorized", 0, 0, "void_authorization"),
-        ("pending", 0, 0, "none"),
+        ("paid", 3500, "refund"),
+        # a refund of an unknown amount is recorded as 0: all that was captured may be due
+        ("partially_refunded", 3500, "refund"),
+        ("authorized", 0, "void_authorization"),
+        ("pending", 0, "none"),
     ],
 )
 async def test_cancel_shows_the_refund_due(
     client: AsyncTestClient,
     auth: dict[str, str],
     payment: str,
-    amount: int | None,
-    at_most: int,
+    amount: int,
     action: str,
 ) -> None:
     made = await create(client, auth, payment={"status": payment})
@@ -171,7 +171,7 @@ async def test_cancel_shows_the_refund_due(
     assert r.json()["status"] == "cancelled"
     due = r.json()["refund_due"]
     assert (due["payment_status"], due["currency"]) == (payment, "EUR")
-    assert (due["amount"], due["at_most"], due["action"]) == (amount, at_most, action)
+    assert (due["amount"], due["action"]) == (amount, action)
     assert due["note"]
     timeline = (await client.get(f"/orders/{made['id']}", headers=auth)).json()["timeline"]
     assert timeline[-1]["kind"] == "cancel" and timeline[-1]["detail"]["refund_due"] == due
