@@ -31,6 +31,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 TABLES = [
+    "documents",
+    "document_counters",
     "demand_daily",
     "demand_entries",
     "demand_orders",

@@ -13,7 +13,7 @@ from hub import plugins
 from hub.config import Settings
 from hub.connections import DEFAULT_RELEASE_WHEN, Connections
 from hub.domain.payments import ReleaseWhen
-from hub.services import forecast, stock_sync
+from hub.services import documents, forecast, stock_sync
 from hub.services.fulfilment import jobs as fulfilment_jobs
 from hub.services.intake import messages, polling
 from hub.services.intake.accept import ACCEPT_JOB, accept_handler
@@ -60,6 +60,7 @@ def build_registry(settings: Settings, connections: Connections | None = None) -
     routing_jobs.register(registry, rules, release_policy(connections))
     fulfilment_jobs.register(registry, rules.get)
     forecast.register(registry)
+    documents.register(registry, connections)
     load_plugins(registry, settings.plugins)
     return registry
 
@@ -131,6 +132,7 @@ class Hub:
                 task, self._worker_task = self._worker_task, None
                 await task
         finally:
+            documents.unregister()
             await self.writer.stop()
             if self.http is not None:
                 await self.http.aclose()

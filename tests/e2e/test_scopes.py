@@ -58,6 +58,12 @@ ROUTES: dict[str, tuple[str, str | int | None]] = {
     "POST /orders/{order_id}/hold": ("orders:write channel", 404),
     "POST /orders/{order_id}/release": ("orders:write channel", 404),
     "POST /orders/{order_id}/payments": ("payments:write", None),
+    "GET /orders/{order_id}/documents": ("documents:read documents:write", None),
+    "POST /orders/{order_id}/invoice": ("documents:write", None),
+    "POST /orders/{order_id}/credit-notes": ("documents:write", None),
+    "GET /documents": ("documents:read documents:write", None),
+    "GET /documents/{document_id}": ("documents:read documents:write", None),
+    "GET /documents/{document_id}/pdf": ("documents:read documents:write", None),
     "GET /fulfilments": (
         "fulfilment:read fulfilment:write orders:read orders:write channel",
         FILTERED,
@@ -118,6 +124,8 @@ KINDS: dict[str, tuple[str, ...]] = {
             "catalog:write",
             "connections:read",
             "payments:write",
+            "documents:read",
+            "documents:write",
         )
     },
     "channel": ("channel:shop-eu",),

@@ -31,6 +31,7 @@ from hub.store.database import Database
 from hub.store.jobs import NewJob
 from hub.store.tables import fulfilments, jobs
 from tests.e2e.test_fulfilment_api import drain, order
+from tests.support.documents import INVOICES
 
 Variant = Literal["own", "other"]
 PURCHASE = {
@@ -57,7 +58,8 @@ CONFIG = {
                 "webhook_secret": {"env": "SCOPES_EASYPOST_SECRET"},
             },
         },
-    ]
+    ],
+    "documents": {"series": [INVOICES]},
 }
 ENV = {"SCOPES_SHOP_SECRET": "s1", "SCOPES_EASYPOST_KEY": "k", "SCOPES_EASYPOST_SECRET": "s2"}
 
@@ -91,6 +93,7 @@ class World:
     public_ref: str = ""
     message_id: str = ""
     purchase_order: str = ""
+    document: str = ""  # an invoice of the own channel's order, rendered
     secrets: list[str] = field(default_factory=list)  # plain keys: never in an answer
     _seq: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -151,6 +154,10 @@ async def build_world(
         await conn.execute(update(fulfilments).values(label=b"%PDF-1.4 label", label_format="pdf"))
     await run_forecasts(db, history_end=utcnow().date(), config=ForecastConfig(workers=1))
     world.purchase_order = await world.new_purchase_order()
+    r = await client.post(f"/orders/{world.orders['own']}/invoice", headers=admin)
+    assert r.status_code == 201, r.text
+    world.document = r.json()["id"]
+    await drain(db, settings)  # its PDF
     world.message_id = "01JSCOPESMESSAGE0000000000"
     await db.run_write(
         lambda c: inbound_store.keep_sync(
@@ -221,6 +228,34 @@ async def _payment(world: World, variant: Variant, fresh: bool) -> Call:
 
 async def _fulfilment_list(world: World, variant: Variant, fresh: bool) -> Call:
     return Call("/fulfilments", shows=world.fulfilments["own"], hides=world.fulfilments["other"])
+
+
+def _document(suffix: str = "") -> Builder:
+    async def build(world: World, variant: Variant, fresh: bool) -> Call:
+        return Call(
+            f"/documents/{world.document}{suffix}", shows=None if suffix else world.document
+        )
+
+    return build
+
+
+async def _order_documents(world: World, variant: Variant, fresh: bool) -> Call:
+    order_id = world.orders[variant]
+    return Call(f"/orders/{order_id}/documents", shows=world.document if variant == "own" else None)
+
+
+async def _invoice(world: World, variant: Variant, fresh: bool) -> Call:
+    order_id = await world.new_order(variant) if fresh else world.orders[variant]
+    return Call(f"/orders/{order_id}/invoice", json={}, shows='"invoice"')
+
+
+async def _credit_note(world: World, variant: Variant, fresh: bool) -> Call:
+    """A credit note for the whole invoice of a new order, invoiced by the admin key."""
+    order_id = world.orders[variant]
+    if fresh:
+        order_id = await world.new_order(variant)
+        await admin_call(world, "POST", f"/orders/{order_id}/invoice", {})
+    return Call(f"/orders/{order_id}/credit-notes", json={}, shows='"credit_note"')
 
 
 def _fulfilment(suffix: str = "") -> Builder:
@@ -295,6 +330,12 @@ BUILDERS: dict[str, Builder] = {
     "POST /orders/{order_id}/hold": _action("hold"),
     "POST /orders/{order_id}/release": _action("release"),
     "POST /orders/{order_id}/payments": _payment,
+    "GET /orders/{order_id}/documents": _order_documents,
+    "POST /orders/{order_id}/invoice": _invoice,
+    "POST /orders/{order_id}/credit-notes": _credit_note,
+    "GET /documents": fixed("/documents", shows='"INV-2026-00001"'),
+    "GET /documents/{document_id}": _document(),
+    "GET /documents/{document_id}/pdf": _document("/pdf"),
     "GET /fulfilments": _fulfilment_list,
     "GET /fulfilments/{fulfilment_id}": _fulfilment(),
     "GET /fulfilments/{fulfilment_id}/label": _fulfilment("/label"),

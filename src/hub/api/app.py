@@ -17,6 +17,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from hub import __version__, config
 from hub.api.auth import PUBLIC_PATHS, BearerKeyMiddleware
 from hub.api.catalog import CatalogController
+from hub.api.documents import DocumentController, OrderDocumentController
 from hub.api.forecast import ForecastController, ReplenishmentController
 from hub.api.fulfilment import FulfilmentController, ask_label, label, track
 from hub.api.inbound import InboundController, list_connections, receive_webhook
@@ -87,6 +88,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
         ready,
         OrderController,
         PaymentController,
+        DocumentController,
+        OrderDocumentController,
         JobController,
         StockController,
         LocationController,

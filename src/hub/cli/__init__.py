@@ -30,6 +30,11 @@ COMMANDS: dict[str, Entry] = {
         "catalog", "catalog", "The catalog: SKUs, their listings per connection, and their aliases."
     ),
     "db": Entry("db", "db", "Database schema."),
+    "documents": Entry(
+        "documents",
+        "documents",
+        "Invoices, receipts and credit notes: export them for the bookkeeper.",
+    ),
     "forecast": Entry(
         "forecast",
         "forecast",

@@ -38,6 +38,8 @@ class EventKind(StrEnum):
     TRACKING = "tracking"
     FULFILLED_ON_CHANNEL = "fulfilled_on_channel"
     PAYMENT = "payment"  # a payment transaction recorded (or a pending one settled)
+    # an invoice, receipt or credit note's PDF stored: {document_id, kind, number, series}
+    DOCUMENT_ISSUED = "document_issued"
     # flagged for an operator (the order's ``attention``)
     UPDATE_REFUSED = "update_refused"
     CANCEL_REFUSED = "cancel_refused"
@@ -48,6 +50,7 @@ class EventKind(StrEnum):
     CANCELLED_FULFILMENT_SHIPPED = "cancelled_fulfilment_shipped"
     EDITED = "edited"  # an operator changed the address, note, tags, ship_by or service level
     PAYMENT_MISMATCH = "payment_mismatch"  # captured differs from the total: both figures
+    DOCUMENT_REFUSED = "document_refused"  # an invoice or credit note could not be issued
 
 
 S = OrderStatus

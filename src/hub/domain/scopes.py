@@ -12,6 +12,9 @@ the routes each one may call (and ``tests/e2e/test_scopes.py`` walks every route
 - ``connections:read``: the configured connections and their health.
 - ``payments:write``: record a payment or refund by hand on any channel's order (cash, a
   bank transfer, a card terminal's slip); nothing else, not even reading the order.
+- ``documents:read`` / ``documents:write``: invoices, receipts and credit notes of every
+  channel (an accountant's key reads them, their PDFs and the lists); write issues an
+  invoice or a credit note by hand.
 - ``channel:<code>``: a channel's own key: create, read and change *that channel's* orders
   and read their fulfilments. Nothing of other channels, no stock, no catalog.
 - ``ats:read``: only beside ``channel:<code>``: that channel's available to sell for a SKU
@@ -38,6 +41,7 @@ IMPLIES: dict[str, frozenset[str]] = {
     "stock:write": frozenset({"stock:read"}),
     "stock:read": frozenset({"ats:read"}),
     "catalog:write": frozenset({"catalog:read"}),
+    "documents:write": frozenset({"documents:read"}),
 }
 FIXED_SCOPES = frozenset(
     {"admin", "connections:read", "payments:write", *IMPLIES}.union(*IMPLIES.values())

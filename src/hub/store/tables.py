@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 
 from hub.store.columns import BigId, UtcDateTime, metadata
+from hub.store.document_tables import documents  # noqa: F401  (in metadata, too)
 from hub.store.payment_tables import payment_transactions  # noqa: F401  (in metadata, too)
 
 orders = Table(
