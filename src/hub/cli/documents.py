@@ -6,11 +6,16 @@ from datetime import datetime
 from pathlib import Path
 
 import click
+from rich.console import Console
 from rich.progress import Progress
 
-from hub.cli._common import console, load_settings, run
+from hub.cli._common import load_settings, run
 from hub.services.documents import views
 from hub.store.database import Database
+
+
+#: the progress bar goes to stderr: stdout is the CSV
+progress_console = Console(stderr=True)
 
 
 @click.group()
@@ -32,7 +37,7 @@ def export(since: datetime, fmt: str, series: tuple[str, ...], output: str | Non
     settings = load_settings()
 
     async def work(db: Database) -> str:
-        with Progress(console=console, transient=True) as progress:
+        with Progress(console=progress_console, transient=True) as progress:
             task = progress.add_task("exporting documents", total=None)
             return await views.export_csv(
                 db,

@@ -146,11 +146,16 @@ def parse_series(raw: Mapping[str, Any] | None, connections: Iterable[str]) -> D
     seen_codes: set[str] = set()
     served: dict[str, str] = {}
     everyone: str | None = None
+    prefixes: dict[str, str] = {}
     for i, s in enumerate(parsed.series):
         at = f"series[{i}]"
         if s.code in seen_codes:
             raise SettingsError(f"{at}.code", f"{s.code!r} is defined twice")
         seen_codes.add(s.code)
+        for key, prefix in (("prefix", s.prefix), ("credit_note_prefix", s.credit_prefix)):
+            if prefix in prefixes:  # two counters would give out the same numbers
+                raise SettingsError(f"{at}.{key}", f"{prefix!r} is used by {prefixes[prefix]}")
+            prefixes[prefix] = f"series {s.code!r}"
         _check_rates(at, s)
         if s.kind == "invoice" and s.einvoice and not s.seller.vat_id:
             raise SettingsError(
