@@ -13,7 +13,6 @@ from hub.cli._common import load_settings, run
 from hub.services.documents import views
 from hub.store.database import Database
 
-
 #: the progress bar goes to stderr: stdout is the CSV
 progress_console = Console(stderr=True)
 

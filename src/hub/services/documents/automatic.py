@@ -56,20 +56,17 @@ def _refused(conn: Connection, order_id: str, what: str, exc: InvalidDocument) -
 
 
 def bill(conn: Connection, connections: Connections, order_id: str, *, till: bool) -> None:
-    """Issue the order's invoice (or, for a till sale, its receipt) unless it has one or
-    no series serves it."""
+    """Issue the order's invoice (or, for a till sale, its receipt from the till location's
+    receipt series) unless it has one or no series serves it."""
     if bill_of(store.of_order_sync(conn, order_id)) is not None:
         return
     order = order_store.load(conn, order_id)
-    kind: DocumentKind = "invoice"
-    series = None
-    if till:
+    kind: DocumentKind = "receipt" if till else "invoice"
+    if till:  # the till's own receipts; without a receipt series the till gave its own
         location = routing_store.location_of_connection(conn, order.channel)
         series = connections.documents.for_location(location) if location else None
-        kind = "receipt"
-    if series is None:
+    else:
         series = connections.documents.for_channel(order.channel)
-        kind = "invoice"
     if series is None:
         return
     try:
