@@ -187,3 +187,41 @@ async def test_documents_list_pages_by_series_and_date(
     assert later == {"items": [], "next_cursor": None}
     assert (await client.get("/documents?series=till", headers=auth)).json()["items"] == []
     assert (await client.get("/documents?sort=x", headers=auth)).status_code == 400
+
+
+async def test_refunds_after_invoicing(
+    world: tuple[AsyncTestClient, Hub], auth: dict[str, str]
+) -> None:
+    """A partial refund flags the order for an operator to say which lines; refunding the
+    rest credits whatever is not credited yet."""
+    client, hub = world
+    order_id = await post_order(client, auth, body("CC-R", paid=True))
+    assert (await client.post(f"/orders/{order_id}/invoice", headers=auth)).status_code == 201
+    refund = {"kind": "refund", "method": "bank_transfer"}
+    r = await client.post(
+        f"/orders/{order_id}/payments", json=refund | {"amount": 1070, "reference": "RF-1"},
+        headers=auth,
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    order = (await client.get(f"/orders/{order_id}", headers=auth)).json()
+    flag = order["timeline"][-1]
+    assert flag["kind"] == "document_refused"
+    assert flag["detail"]["reason"].startswith("a refund of 1070 (minor units) after INV-2026-")
+    mug = {"lines": [{"position": 2, "quantity": 1}]}
+    r = await client.post(f"/orders/{order_id}/credit-notes", json=mug, headers=auth)
+    assert (r.status_code, r.json()["gross"]) == (201, 1070)
+
+    r = await client.post(
+        f"/orders/{order_id}/payments", json=refund | {"amount": 5490, "reference": "RF-2"},
+        headers=auth,
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    await run_jobs(hub)
+    docs = (await client.get(f"/orders/{order_id}/documents", headers=auth)).json()
+    assert [(d["number"], d["gross"]) for d in docs] == [
+        ("INV-2026-00001", 6560), ("CN-2026-00001", 1070), ("CN-2026-00002", 5490),
+    ]  # fmt: skip
+    last = (await client.get(f"/documents/{docs[2]['id']}", headers=auth)).json()
+    assert last["content"]["payment_status"] == "refunded"
+    assert [ln["sku"] for ln in last["content"]["lines"]] == ["TEE"]
+    assert last["content"]["shipping"]["name"] == "DHL"
