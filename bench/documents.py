@@ -10,6 +10,12 @@ XML. Cases:
   parsed and subset for every document;
 - ``no e-invoice``: the typical invoice without the XML (the cost of Factur-X).
 
+Then the issuance (``--pg-url``, default ``postgresql://postgres@127.0.0.1:5432``; a scratch
+database is made, migrated and dropped): 200 orders, then 200 invoices issued concurrently
+through ``hub.services.documents.by_hand.invoice`` (each number taken from the series'
+counter row inside its transaction), with the p50, p99 and max latency of one issuance and
+a check that the numbers have no gap and no duplicate. ``--no-pg`` skips it.
+
 Prints per case: invoices/s on one core (1000 / CPU ms of the process, which other load on
 the machine barely moves), invoices/s by the wall clock, p50 and p99 of single renders (wall),
 and the PDF size. ``--pin`` binds the process to one CPU::
@@ -21,6 +27,7 @@ and the PDF size. ``--pin`` binds the process to one CPU::
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import statistics
 import time
@@ -28,11 +35,20 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import asyncpg
 import msgspec
 
+from hub.config import normalise_database_url
+from hub.connections import Connections
+from hub.domain.document_series import parse_series
 from hub.domain.documents import DocumentContent, Seller, invoice_content
-from hub.domain.order import Address, Order
+from hub.domain.order import Address, Order, OrderData
 from hub.render import render_document
+from hub.services.documents import by_hand
+from hub.services.documents.by_hand import InvoiceIn
+from hub.services.intake.writer import IngestRequest, OrderWriter
+from hub.store.database import Database
+from hub.store.migrate import upgrade
 
 SELLER = Seller(
     name="Kiez Supply GmbH",
@@ -135,11 +151,88 @@ def measure(fn: Callable[[], bytes], duration: float) -> dict[str, float]:
     }
 
 
+async def _issue_all(url: str, count: int) -> list[float]:
+    """Latency of each of ``count`` concurrent issuances (seconds)."""
+    db = Database(url)
+    try:
+        connections = Connections([], {}, documents=parse_series({"series": [SERIES]}, []))
+        writer = OrderWriter(db, max_attempts=3)
+        await writer.start()
+        try:
+            done = await asyncio.gather(
+                *(writer.submit(IngestRequest(data=_order_in(i), actor="bench"))
+                  for i in range(count))
+            )  # fmt: skip
+        finally:
+            await writer.stop()
+
+        async def one(order_id: str) -> tuple[float, str]:
+            t = time.perf_counter()
+            made = await by_hand.invoice(db, connections, order_id, InvoiceIn(), actor="bench")
+            return time.perf_counter() - t, made.number
+
+        results = await asyncio.gather(*(one(d.order_id) for d in done))
+    finally:
+        await db.dispose()
+    numbers = sorted(int(n.removeprefix(SERIES["prefix"])) for _, n in results)
+    assert numbers == list(range(1, count + 1)), "a gap or a duplicate"
+    return sorted(t for t, _ in results)
+
+
+SERIES: dict[str, Any] = {
+    "code": "bench", "prefix": "B-", "default_tax_rate": "19",
+    "seller": {"name": SELLER.name, "vat_id": SELLER.vat_id,
+               "address": msgspec.to_builtins(SELLER.address)},
+}  # fmt: skip
+
+
+def _order_in(i: int) -> OrderData:
+    return msgspec.convert(
+        {"channel": "callcentre", "external_id": f"BENCH-{i}", "currency": "EUR",
+         "billing_address": {"name": "Ana", "line1": "1 Way", "city": "Porto", "country": "PT"},
+         "lines": [{"sku": "TEE", "quantity": 1, "unit_price": 1190}],
+         "totals": {"subtotal": 1190, "tax_included": True, "total": 1190}},
+        OrderData,
+    )  # fmt: skip
+
+
+def issuance(base: str, count: int) -> None:
+    """200 concurrent issuances on a scratch PostgreSQL database: latency figures."""
+    name = f"hub_bench_docs_{os.getpid()}"
+    admin = base.rstrip("/") + "/postgres"
+
+    async def admin_run(sql: str) -> None:
+        conn = await asyncpg.connect(admin)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin_run(f'CREATE DATABASE "{name}"'))
+    try:
+        url = normalise_database_url(f"{base.rstrip('/')}/{name}")
+        upgrade(url)
+        t = time.perf_counter()
+        lat = asyncio.run(_issue_all(url, count))
+        wall = time.perf_counter() - t
+    finally:
+        asyncio.run(admin_run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    p = [lat[min(len(lat) - 1, int(len(lat) * q))] * 1000 for q in (0.5, 0.99)]
+    print(
+        f"issuance on PostgreSQL, {count} concurrent: p50 {p[0]:.0f} ms, p99 {p[1]:.0f} ms, "
+        f"max {lat[-1] * 1000:.0f} ms, {count / wall:.0f} invoices/s "
+        f"(orders included: {wall:.1f} s); numbers 1..{count}, no gap, no duplicate"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=6.0, help="seconds per case")
     parser.add_argument("--only", action="append", help="run only this case (repeatable)")
     parser.add_argument("--pin", action="store_true", help="bind the process to one CPU")
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--no-pg", action="store_true", help="skip the issuance on PostgreSQL")
+    parser.add_argument("--issuances", type=int, default=200)
     args = parser.parse_args()
     if args.pin and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -158,6 +251,8 @@ def main() -> None:
             f"{name:<14} {1000 / r['cpu_ms']:>10.1f} {r['per_s']:>7.1f} {r['cpu_ms']:>7.1f} "
             f"{r['p50']:>7.1f} {r['p99']:>7.1f} {r['kb']:>7.1f} {r['n']:>7.0f}"
         )
+    if not args.no_pg:
+        issuance(args.pg_url, args.issuances)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
 TABLES = [
     "webhook_deliveries",
     "subscriptions",
+    "documents",
+    "document_counters",
     "demand_daily",
     "demand_entries",
     "demand_orders",

@@ -16,7 +16,7 @@ from hub.config import Settings
 from hub.connections import DEFAULT_RELEASE_WHEN, Connections
 from hub.domain.payments import ReleaseWhen
 from hub.notifications.templates import Templates, check_templates
-from hub.services import forecast, returns, stock_sync
+from hub.services import documents, forecast, returns, stock_sync
 from hub.services import subscriptions as webhooks
 from hub.services.complaints import hooks as complaint_hooks
 from hub.services.complaints.stats import count_shipments
@@ -27,6 +27,7 @@ from hub.services.intake.writer import OrderWriter
 from hub.services.jobs import JobContext, JobRegistry, load_plugins
 from hub.services.keys import KeyRing
 from hub.services.notifications import send as notification_send
+from hub.services.notifications.attachments import pdf_source
 from hub.services.notifications.send import AttachmentSource, Mailer
 from hub.services.notifications.tap import TAP_NAME, notification_tap
 from hub.services.returns import for_complaints as returns_for_complaints
@@ -34,6 +35,7 @@ from hub.services.routing import jobs as routing_jobs
 from hub.services.routing.rules_source import RulesSource
 from hub.services.routing.waits import retry_waiting_now
 from hub.services.stock import Policy
+from hub.store import documents as document_store
 from hub.store.database import Database
 from hub.store.event_taps import tap_events
 from hub.worker import Worker
@@ -71,9 +73,8 @@ def templates(settings: Settings) -> Templates:
 
 
 def attachment_source() -> AttachmentSource | None:
-    """Where an invoice mail's PDF comes from. The documents store provides it:
-    ``return pdf_source(documents.get_pdf)`` (hub.services.notifications.attachments)."""
-    return None
+    """Where an invoice mail's PDF comes from: the documents store."""
+    return pdf_source(document_store.get_pdf)
 
 
 def mailer(settings: Settings, connections: Connections) -> Mailer:
@@ -104,6 +105,7 @@ def build_registry(
     registry.closers.append(webhooks.register(registry, settings).aclose)
     tap_events("webhooks", webhooks.timeline_tap)
     returns.register(registry)
+    documents.register(registry, connections)
     load_plugins(registry, settings.plugins)
     tap_events("complaint_figures", count_shipments)  # units shipped, for complaint rates
     complaint_hooks.open_returns_with(returns_for_complaints.opener(connections))
@@ -180,6 +182,7 @@ class Hub:
                 task, self._worker_task = self._worker_task, None
                 await task
         finally:
+            documents.unregister()
             await self.writer.stop()
             for close in self.registry.closers:
                 await close()

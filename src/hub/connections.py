@@ -52,6 +52,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from hub.domain.ats import ChannelRules
+from hub.domain.document_series import DocumentSeries, parse_series
 from hub.domain.notifications import refused_reason
 from hub.domain.payments import RELEASE_WHEN, ReleaseWhen
 from hub.domain.settings import HUB_KEYS, HubSettings, SettingsError, convert, hub_settings
@@ -99,6 +100,7 @@ class _ConnectionIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class _FileIn(msgspec.Struct, forbid_unknown_fields=True):
     connections: list[_ConnectionIn] = []
+    documents: dict[str, Any] | None = None  # hub.domain.document_series
 
 
 class ConnectionInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -129,7 +131,10 @@ class Connections:
         hub: Mapping[str, HubSettings] | None = None,
         shown: Mapping[str, Mapping[str, Any]] | None = None,
         unset: Mapping[str, list[str]] | None = None,
+        documents: DocumentSeries | None = None,
     ) -> None:
+        #: the document series (invoices, receipts, credit notes) of the ``documents:`` key
+        self.documents = documents or DocumentSeries()
         self._by_code = {c.code: c for c in connections}
         #: code -> the environment variables of its secrets that were not set (see ``load``)
         self.unset = {code: list(names) for code, names in (unset or {}).items() if names}
@@ -256,7 +261,22 @@ def load(
             )
         )
     shown = {c.code: c.settings for c in parsed.connections}
-    return Connections(found, connectors, hub=hub, shown=shown, unset=unset)
+    documents = _documents(where, parsed.documents, [CALLCENTRE.code, *hub])
+    return Connections(found, connectors, hub=hub, shown=shown, unset=unset, documents=documents)
+
+
+def _documents(where: str, raw: dict[str, Any] | None, codes: list[str]) -> DocumentSeries:
+    """The ``documents:`` key checked, each logo file among it readable."""
+    try:
+        documents = parse_series(raw, codes)
+    except SettingsError as exc:
+        at = f"documents.{exc.key}" if exc.key else "documents"
+        raise ConnectionsError(f"{where}: {at}: {exc.reason}") from None
+    for i, s in enumerate(documents.series.values()):
+        logo = s.seller.logo
+        if logo is not None and not Path(logo).is_file():
+            raise ConnectionsError(f"{where}: documents.series[{i}].seller.logo: no file {logo!r}")
+    return documents
 
 
 def _check_code(

@@ -56,7 +56,8 @@ FILTERED = "filtered"  # a list: another channel's records are left out
 EVERY_KEY = (
     "orders:read orders:write fulfilment:read fulfilment:write stock:read stock:write "
     "catalog:read catalog:write connections:read payments:write returns:read returns:write "
-    "complaints:read complaints:write notifications:read channel channel+ats:read"
+    "complaints:read complaints:write notifications:read documents:read documents:write "
+    "channel channel+ats:read"
 )
 ROUTES: dict[str, tuple[str, str | int | None]] = {
     "GET /health": (PUBLIC, None),
@@ -82,6 +83,12 @@ ROUTES: dict[str, tuple[str, str | int | None]] = {
     "POST /complaints/{complaint_id}/answer": ("complaints:write", None),
     "POST /complaints/{complaint_id}/resolve": ("complaints:write", None),
     "POST /complaints/{complaint_id}/reject": ("complaints:write", None),
+    "GET /orders/{order_id}/documents": ("documents:read documents:write", None),
+    "POST /orders/{order_id}/invoice": ("documents:write", None),
+    "POST /orders/{order_id}/credit-notes": ("documents:write", None),
+    "GET /documents": ("documents:read documents:write", None),
+    "GET /documents/{document_id}": ("documents:read documents:write", None),
+    "GET /documents/{document_id}/pdf": ("documents:read documents:write", None),
     "GET /fulfilments": (
         "fulfilment:read fulfilment:write orders:read orders:write channel",
         FILTERED,
@@ -196,6 +203,8 @@ KINDS: dict[str, tuple[str, ...]] = {
             "complaints:read",
             "complaints:write",
             "notifications:read",
+            "documents:read",
+            "documents:write",
         )
     },
     "channel": ("channel:shop-eu",),

@@ -36,6 +36,7 @@ from hub.store.jobs import NewJob
 from hub.store.tables import fulfilments, jobs
 from hub.store.webhook_tables import webhook_deliveries
 from tests.e2e.test_fulfilment_api import drain, order
+from tests.support.documents import INVOICES
 
 Variant = Literal["own", "other"]
 PURCHASE = {
@@ -62,7 +63,8 @@ CONFIG = {
                 "webhook_secret": {"env": "SCOPES_EASYPOST_SECRET"},
             },
         },
-    ]
+    ],
+    "documents": {"series": [INVOICES | {"default_tax_rate": "0"}]},  # tax-free orders
 }
 #: a subscription no delivery is made to: job.dead, at a port nothing listens on
 HOOK = {"url": "https://127.0.0.1:9/hook", "event_types": ["job.dead"], "allow_private": True}
@@ -104,6 +106,7 @@ class World:
     returns_order: str = ""  # shipped in full: what the return routes take units from
     return_id: str = ""
     complaints: dict[str, str] = field(default_factory=dict)  # variant -> complaint id
+    document: str = ""  # an invoice of the own channel's order, rendered
     secrets: list[str] = field(default_factory=list)  # plain keys: never in an answer
     sessions: dict[str, tuple[str, str] | None] = field(default_factory=dict)  # key -> console
     _seq: itertools.count[int] = field(default_factory=itertools.count)
@@ -210,6 +213,10 @@ async def build_world(
     await ship_returns_order(world)
     for variant in ("own", "other"):
         world.complaints[variant] = await world.new_complaint(variant)
+    r = await client.post(f"/orders/{world.orders['own']}/invoice", headers=admin)
+    assert r.status_code == 201, r.text
+    world.document = r.json()["id"]
+    await drain(db, settings)  # its PDF
     world.message_id = "01JSCOPESMESSAGE0000000000"
     await db.run_write(
         lambda c: inbound_store.keep_sync(
@@ -294,6 +301,34 @@ async def _payment(world: World, variant: Variant, fresh: bool) -> Call:
 
 async def _fulfilment_list(world: World, variant: Variant, fresh: bool) -> Call:
     return Call("/fulfilments", shows=world.fulfilments["own"], hides=world.fulfilments["other"])
+
+
+def _document(suffix: str = "") -> Builder:
+    async def build(world: World, variant: Variant, fresh: bool) -> Call:
+        return Call(
+            f"/documents/{world.document}{suffix}", shows=None if suffix else world.document
+        )
+
+    return build
+
+
+async def _order_documents(world: World, variant: Variant, fresh: bool) -> Call:
+    order_id = world.orders[variant]
+    return Call(f"/orders/{order_id}/documents", shows=world.document if variant == "own" else None)
+
+
+async def _invoice(world: World, variant: Variant, fresh: bool) -> Call:
+    order_id = await world.new_order(variant) if fresh else world.orders[variant]
+    return Call(f"/orders/{order_id}/invoice", json={}, shows='"invoice"')
+
+
+async def _credit_note(world: World, variant: Variant, fresh: bool) -> Call:
+    """A credit note for the whole invoice of a new order, invoiced by the admin key."""
+    order_id = world.orders[variant]
+    if fresh:
+        order_id = await world.new_order(variant)
+        await admin_call(world, "POST", f"/orders/{order_id}/invoice", {})
+    return Call(f"/orders/{order_id}/credit-notes", json={}, shows='"credit_note"')
 
 
 def _fulfilment(suffix: str = "") -> Builder:
@@ -545,6 +580,12 @@ BUILDERS: dict[str, Builder] = {
     "POST /complaints/{complaint_id}/answer": _complaint_action("answer", {"message": "sorry"}),
     "POST /complaints/{complaint_id}/resolve": _complaint_action("resolve", {"outcome": "none"}),
     "POST /complaints/{complaint_id}/reject": _complaint_action("reject", {"reason": "no"}),
+    "GET /orders/{order_id}/documents": _order_documents,
+    "POST /orders/{order_id}/invoice": _invoice,
+    "POST /orders/{order_id}/credit-notes": _credit_note,
+    "GET /documents": fixed("/documents", shows='"INV-2026-00001"'),
+    "GET /documents/{document_id}": _document(),
+    "GET /documents/{document_id}/pdf": _document("/pdf"),
     "GET /fulfilments": _fulfilment_list,
     "GET /fulfilments/{fulfilment_id}": _fulfilment(),
     "GET /fulfilments/{fulfilment_id}/label": _fulfilment("/label"),

@@ -87,6 +87,7 @@ def test_orders_create_gives_the_canonical_order() -> None:
             unit_price=2900,
             discount=580,
             tax=833,
+            tax_rate="19.00",
         ),
         Line(
             line_id="14123456789012",
@@ -96,6 +97,7 @@ def test_orders_create_gives_the_canonical_order() -> None:
             unit_price=1450,
             discount=145,
             tax=208,
+            tax_rate="19.00",
         ),
     ]
     assert order.shipping == Shipping(method="DHL Paket", price=490, discount=0, tax=78)

@@ -49,6 +49,7 @@ def test_order_and_catalog_give_the_canonical_order() -> None:
             unit_price=1800,
             discount=414,
             tax=283,
+            tax_rate="8.875",
         ),
         Line(
             line_id="Hc7pX2nL5sQe8Wm3vRt0Ka",
@@ -58,6 +59,7 @@ def test_order_and_catalog_give_the_canonical_order() -> None:
             unit_price=750,
             discount=86,
             tax=59,
+            tax_rate="8.875",
         ),
     ]
     assert order.shipping == Shipping()

@@ -18,6 +18,7 @@ from hub import __version__, config
 from hub.api.auth import PUBLIC_PATHS, BearerKeyMiddleware
 from hub.api.catalog import CatalogController
 from hub.api.complaints import ComplaintController, OrderComplaintController
+from hub.api.documents import DocumentController, OrderDocumentController
 from hub.api.forecast import ForecastController, ReplenishmentController
 from hub.api.fulfilment import FulfilmentController, ask_label, label, track
 from hub.api.inbound import InboundController, list_connections, receive_webhook
@@ -76,26 +77,17 @@ def _hub(state: State) -> Hub:
     return state.hub
 
 
-def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
-    """The API app. With ``run_worker`` it also runs a job worker in the same process."""
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        hub = Hub.build(settings)
-        await hub.start(run_worker=run_worker)
-        app.state.hub = hub
-        try:
-            yield
-        finally:
-            await hub.close()
-
-    handlers: list[Any] = [
+def _handlers() -> list[Any]:
+    """Every route of the API, and the console's."""
+    return [
         health,
         ready,
         OrderController,
         PaymentController,
         OrderComplaintController,
         ComplaintController,
+        DocumentController,
+        OrderDocumentController,
         JobController,
         NotificationController,
         StockController,
@@ -121,8 +113,23 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
         asset,
         *console_routers(),  # the operator console: HTML, out of the OpenAPI document
     ]
+
+
+def create_app(settings: Settings, *, run_worker: bool = True) -> Litestar:
+    """The API app. With ``run_worker`` it also runs a job worker in the same process."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        hub = Hub.build(settings)
+        await hub.start(run_worker=run_worker)
+        app.state.hub = hub
+        try:
+            yield
+        finally:
+            await hub.close()
+
     return Litestar(
-        route_handlers=handlers,
+        route_handlers=_handlers(),
         lifespan=[lifespan],
         dependencies={
             "hub": Provide(_hub, sync_to_thread=False),

@@ -35,6 +35,11 @@ COMMANDS: dict[str, Entry] = {
         "demo",
         "Run the hub with a demo shop, 3PL and carrier; watch orders reach delivered.",
     ),
+    "documents": Entry(
+        "documents",
+        "documents",
+        "Invoices, receipts and credit notes: export them for the bookkeeper.",
+    ),
     "forecast": Entry(
         "forecast",
         "forecast",

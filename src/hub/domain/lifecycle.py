@@ -38,6 +38,8 @@ class EventKind(StrEnum):
     TRACKING = "tracking"
     FULFILLED_ON_CHANNEL = "fulfilled_on_channel"
     PAYMENT = "payment"  # a payment transaction recorded (or a pending one settled)
+    # an invoice, receipt or credit note's PDF stored: {document_id, kind, number, series}
+    DOCUMENT_ISSUED = "document_issued"
     # flagged for an operator (the order's ``attention``)
     UPDATE_REFUSED = "update_refused"
     CANCEL_REFUSED = "cancel_refused"
@@ -65,7 +67,7 @@ class EventKind(StrEnum):
     COMPLAINT_REJECTED = "complaint_rejected"
     COMPLAINT_RESHIP = "complaint_reship"  # on the new order: what it reships, for which
     OVERDUE = "overdue"  # ship_by passed and no parcel has left (the buyer is told: delayed)
-    DOCUMENT_ISSUED = "document_issued"  # an invoice, receipt or credit note (hub.documents)
+    DOCUMENT_REFUSED = "document_refused"  # an invoice or credit note could not be issued
 
 
 S = OrderStatus

@@ -26,6 +26,13 @@ CountryCode = Annotated[str, Meta(pattern="^[A-Z]{2}" + END, description="ISO 31
 CurrencyCode = Annotated[str, Meta(pattern="^[A-Z]{3}" + END, description="ISO 4217 code")]
 ChannelCode = Annotated[str, Meta(pattern=CODE, description="connection code")]
 UtcDatetime = Annotated[datetime, Meta(tz=True)]
+TaxRate = Annotated[
+    str,
+    Meta(
+        pattern=r"^(100|[0-9]{1,2})(\.[0-9]{1,4})?" + END,
+        description='percent as a decimal string, e.g. "19" or "8.25"',
+    ),
+]
 
 PaymentStatus = Literal[
     "pending", "authorized", "paid", "partially_refunded", "refunded", "voided", "failed"
@@ -63,6 +70,9 @@ class Line(Struct, frozen=True, kw_only=True):
     unit_price: Money
     discount: Money = 0
     tax: Money = 0
+    #: the line's tax rate in percent, as the channel states it ("19", "8.25"); absent: the
+    #: document series' default rate (the tax amount the channel sent always wins)
+    tax_rate: TaxRate | msgspec.UnsetType = msgspec.UNSET
 
 
 ServiceLevel = Annotated[

@@ -18,6 +18,9 @@ the routes each one may call (and ``tests/e2e/test_scopes.py`` walks every route
   figures (``GET /complaints/stats``); write: open, answer, resolve (refund, reship,
   voucher, return) and reject them.
 - ``notifications:read``: the buyer mails (``/notifications``): recipient, subject, parts.
+- ``documents:read`` / ``documents:write``: invoices, receipts and credit notes of every
+  channel (an accountant's key reads them, their PDFs and the lists); write issues an
+  invoice or a credit note by hand.
 - ``channel:<code>``: a channel's own key: create, read and change *that channel's* orders
   and read their fulfilments; open complaints on them and read those. Nothing of other
   channels, no stock, no catalog.
@@ -47,6 +50,7 @@ IMPLIES: dict[str, frozenset[str]] = {
     "catalog:write": frozenset({"catalog:read"}),
     "returns:write": frozenset({"returns:read"}),
     "complaints:write": frozenset({"complaints:read"}),
+    "documents:write": frozenset({"documents:read"}),
 }
 FIXED_SCOPES = frozenset(
     {"admin", "connections:read", "payments:write", "notifications:read", *IMPLIES}.union(

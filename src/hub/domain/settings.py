@@ -15,6 +15,8 @@ settings:
   # authorized, or always; default: the connector's (always for amazon and ebay, whose
   # marketplaces collect the money), else paid
   release_when: paid
+  # when the order's invoice is issued (services/documents): paid, shipped or never
+  invoice_on: shipped
   # stock sync out (services/stock_sync)
   stock_push: true               # false: the hub never pushes stock to it
   stock_skus: listed             # listed (SKUs with a listing id for it) or all
@@ -65,6 +67,7 @@ NotNegative = Annotated[float, msgspec.Meta(ge=0)]
 Policy = Literal["hold", "backorder"]
 Notify = Literal["all", "none"] | frozenset[MailEvent]
 Brand = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
+InvoiceOn = Literal["paid", "shipped", "never"]
 S = TypeVar("S", bound=msgspec.Struct)
 
 
@@ -78,6 +81,7 @@ class HubSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     hold_back_below_days_of_cover: NotNegative | None = None
     stock_policy: Policy = "hold"
     release_when: ReleaseWhen | None = None  # None: the connector's default, else "paid"
+    invoice_on: InvoiceOn = "shipped"
     stock_push: bool = True
     stock_skus: Literal["listed", "all"] = "listed"
     stock_calls_per_second: Positive | None = None

@@ -23,6 +23,7 @@ from hub.store.complaint_tables import (  # noqa: F401  (in metadata)
     complaints,
     shipped_daily,
 )
+from hub.store.document_tables import documents  # noqa: F401  (in metadata, too)
 from hub.store.notification_tables import notifications  # noqa: F401  (in metadata, too)
 from hub.store.payment_tables import payment_transactions  # noqa: F401  (in metadata, too)
 from hub.store.return_tables import return_lines, return_receipts, returns  # noqa: F401
