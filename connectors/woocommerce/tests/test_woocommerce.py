@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
 from connectors.woocommerce import connector
@@ -97,6 +98,7 @@ def test_order_created_gives_the_canonical_order() -> None:
             unit_price=1800,
             discount=360,
             tax=648,
+            tax_rate="20",
         ),
         Line(
             line_id="1202",
@@ -106,6 +108,7 @@ def test_order_created_gives_the_canonical_order() -> None:
             unit_price=4500,
             discount=450,
             tax=810,
+            tax_rate="20",
         ),
     ]
     assert order.shipping == Shipping(method="Royal Mail Tracked 48", price=395, tax=79)
@@ -114,6 +117,15 @@ def test_order_created_gives_the_canonical_order() -> None:
     )
     assert order.payment.status == "paid"
     assert order.note is None
+
+
+def test_a_line_takes_the_rate_of_an_order_with_one_tax_rate_only() -> None:
+    raw = json.loads((FIXTURES / "order_created.json").read_text())
+    raw["tax_lines"][0]["rate_percent"] = 8.25
+    assert {li.tax_rate for li in normalize(json.dumps(raw).encode()).order.lines} == {"8.25"}
+    raw["tax_lines"].append({**raw["tax_lines"][0], "id": 9, "rate_id": 2, "rate_percent": 5})
+    two = normalize(json.dumps(raw).encode()).order
+    assert {li.tax_rate for li in two.lines} == {msgspec.UNSET}  # the series' default rate
 
 
 def test_prices_include_tax_takes_amounts_gross_and_does_not_add_tax() -> None:
