@@ -5,8 +5,9 @@
 - a receipt for a till sale (a point-of-sale order handed over at the till), from the
   receipt series of the location tied to its channel;
 - a credit note for whatever is not credited yet when an invoiced order is cancelled, or
-  refunded in full; a partial refund after invoicing is flagged for an operator, who says
-  which lines it covers (``POST /orders/{id}/credit-notes``).
+  refunded in full; for the units a return received when its refund is recorded; any other
+  partial refund after invoicing is flagged for an operator, who says which lines it covers
+  (``POST /orders/{id}/credit-notes``).
 
 The timeline tap (``hub.store.event_taps``) sees shipments, till sales and cancellations;
 the payments hook (``hub.services.payments.hooks``) sees payments and refunds. A document
@@ -29,6 +30,7 @@ from hub.services.documents.issue import bill_of, issue_bill, issue_credit_note
 from hub.services.payments.hooks import PaymentsChanged
 from hub.store import documents as store
 from hub.store import orders as order_store
+from hub.store import returns as return_store
 from hub.store import routing as routing_store
 
 ACTOR = "worker"
@@ -93,6 +95,31 @@ def credit_rest(
         _refused(conn, order_id, "the credit note", exc)
 
 
+def _returned(change: PaymentsChanged) -> list[str]:
+    """The returns whose refunds ``change`` records (their transactions say ``return <id>``)."""
+    found = [t.note for t in change.refunds if t.source == "return" and isinstance(t.note, str)]
+    return [n.removeprefix("return ") for n in found if n.startswith("return ")]
+
+
+def credit_returned(conn: Connection, connections: Connections, change: PaymentsChanged) -> None:
+    """A credit note for the units the refunded returns received (invoice positions are the
+    order's line index + 1); what cannot be credited flags the order."""
+    received: dict[int, int] = {}
+    for lines in return_store.lines_of(conn, _returned(change)).values():
+        for line in lines:
+            if line.received:
+                received[line.position + 1] = received.get(line.position + 1, 0) + line.received
+    if not received:
+        return
+    try:
+        issue_credit_note(
+            conn, change.order_id, connections.documents, lines=received, shipping=False,
+            payment_status=change.after.status, actor=ACTOR, now=change.at,
+        )  # fmt: skip
+    except InvalidDocument as exc:
+        _refused(conn, change.order_id, "the credit note", exc)
+
+
 def timeline_tap(
     connections: Connections,
 ) -> Callable[[Connection, Sequence[dict[str, Any]]], None]:
@@ -136,7 +163,9 @@ def payments_listener(connections: Connections) -> Callable[[Connection, Payment
             credit_rest(conn, connections, change.order_id, "refunded")
             return
         bill_row = bill_of(store.of_order_sync(conn, change.order_id))
-        if bill_row is not None and change.order_status != OrderStatus.CANCELLED:
+        if bill_row is not None and _returned(change):
+            credit_returned(conn, connections, change)
+        elif bill_row is not None and change.order_status != OrderStatus.CANCELLED:
             refunded = sum(t.amount for t in change.refunds)
             reason = (
                 f"a refund of {refunded} (minor units) after {bill_row.number}: say which "
