@@ -7,7 +7,7 @@ import msgspec
 from sqlalchemy import select
 
 from hub.clock import utcnow
-from hub.domain.order import Address, OrderData, Payment
+from hub.domain.order import Address, OrderData
 from hub.domain.order_edit import OrderPatch
 from hub.sdk.connector import ChannelOrder
 from hub.services import order_edit
@@ -38,20 +38,20 @@ async def test_a_channel_update_keeps_the_operators_edit_unless_it_changed_that_
     patch = OrderPatch(shipping_address=FIXED, note="call first")
     await order_edit.edit(db, first.order_id, patch, actor="key:ops")
 
-    # the channel sends the order again with only its payment changed
-    paid = await apply(db, reported(payment=Payment(status="partially_refunded")))
-    assert paid.updated
+    # the channel sends the order again with only its tags changed
+    tagged = await apply(db, reported(tags=["phone", "vip"]))
+    assert tagged.updated
     detail = await get_detail(db, first.order_id)
     assert (detail.shipping_address, detail.note) == (FIXED, "call first")
-    assert detail.payment.status == "partially_refunded"
+    assert detail.tags == ["phone", "vip"]
     assert detail.timeline[-1].detail == {
-        "changed": ["payment"],
+        "changed": ["tags"],
         "operator_edits_kept": ["note", "shipping_address"],
     }
 
     # now the buyer changed the address at the channel: the channel's new one wins
     moved = Address(name="Ana Lima", line1="Kastanienallee 1", city="Berlin", country="DE")
-    await apply(db, reported(payment=Payment(status="partially_refunded"), shipping_address=moved))
+    await apply(db, reported(tags=["phone", "vip"], shipping_address=moved))
     detail = await get_detail(db, first.order_id)
     assert (detail.shipping_address, detail.note) == (moved, "call first")
     assert detail.timeline[-1].detail == {
