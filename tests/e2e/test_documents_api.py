@@ -75,13 +75,13 @@ async def test_call_centre_order_paid_by_bank_transfer_is_invoiced(
     client, hub = world
     order_id = await post_order(client, auth, body("CC-1", paid=False, channel="phone"))
     await run_jobs(hub)
-    assert (await client.get(f"/orders/{order_id}/documents", headers=auth)).json() == []
+    assert (await client.get(f"/orders/{order_id}/documents", headers=auth)).json()["items"] == []
 
     transfer = {"kind": "capture", "amount": 6560, "method": "bank_transfer",
                 "reference": "SEPA-2026-0042"}  # fmt: skip
     r = await client.post(f"/orders/{order_id}/payments", json=transfer, headers=auth)
     assert r.status_code == 201, r.text
-    (doc,) = (await client.get(f"/orders/{order_id}/documents", headers=auth)).json()
+    (doc,) = (await client.get(f"/orders/{order_id}/documents", headers=auth)).json()["items"]
     assert (doc["kind"], doc["number"], doc["series"]) == ("invoice", "INV-2026-00001", "inv")
     assert (doc["gross"], doc["pdf_ready"], doc["einvoice"]) == (6560, False, True)
     # tax included: 19 % of the tees and the shipping, 7 % of the mug
@@ -124,7 +124,7 @@ async def test_cancelled_invoiced_order_gets_a_credit_note(
     r = await client.post(f"/orders/{order_id}/cancel", json={"reason": "buyer"}, headers=auth)
     assert r.status_code == 200, r.text
     await run_jobs(hub)
-    docs = (await client.get(f"/orders/{order_id}/documents", headers=auth)).json()
+    docs = (await client.get(f"/orders/{order_id}/documents", headers=auth)).json()["items"]
     assert [(d["kind"], d["number"]) for d in docs] == [
         ("invoice", "INV-2026-00001"),
         ("credit_note", "CN-2026-00001"),
@@ -152,7 +152,7 @@ async def test_bad_requests_are_refused_and_burn_no_number(
     r = await client.post(f"/orders/{nowhere}/credit-notes", headers=auth)
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "invoice"
-    assert (await client.get(f"/orders/{nowhere}/documents", headers=auth)).json() == []
+    assert (await client.get(f"/orders/{nowhere}/documents", headers=auth)).json()["items"] == []
     assert (await client.get("/orders/nope/documents", headers=auth)).status_code == 404
 
     order_id = await post_order(client, auth, body("CC-4", paid=True))
@@ -217,7 +217,7 @@ async def test_refunds_after_invoicing(
     )  # fmt: skip
     assert r.status_code == 201, r.text
     await run_jobs(hub)
-    docs = (await client.get(f"/orders/{order_id}/documents", headers=auth)).json()
+    docs = (await client.get(f"/orders/{order_id}/documents", headers=auth)).json()["items"]
     assert [(d["number"], d["gross"]) for d in docs] == [
         ("INV-2026-00001", 6560), ("CN-2026-00001", 1070), ("CN-2026-00002", 5490),
     ]  # fmt: skip

@@ -78,7 +78,7 @@ async def documents_of(
 ) -> list[dict[str, Any]]:
     r = await client.get(f"/orders/{order_id}/documents", headers=auth)
     assert r.status_code == 200, r.text
-    found: list[dict[str, Any]] = r.json()
+    found: list[dict[str, Any]] = r.json()["items"]
     return found
 
 

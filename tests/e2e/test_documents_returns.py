@@ -39,7 +39,7 @@ async def test_a_refunded_return_credits_what_it_received(
         assert r.status_code == 200, r.text
         await run_jobs(hub)
 
-        docs = (await client.get(f"/orders/{order_id}/documents", headers=auth)).json()
+        docs = (await client.get(f"/orders/{order_id}/documents", headers=auth)).json()["items"]
         assert [d["kind"] for d in docs] == ["invoice", "credit_note"]
         note = (await client.get(f"/documents/{docs[1]['id']}", headers=auth)).json()
         assert [(ln["sku"], ln["quantity"]) for ln in note["content"]["lines"]] == [("TEE", 1)]

@@ -108,7 +108,7 @@ async def test_held_awaiting_payment_then_orders_paid_releases_it(
     }  # fmt: skip
     tee = (await hub_client.get("/stock/TEE-ORG-BLK-M", headers=auth)).json()
     assert tee["reserved"] == 2  # the stock is kept for it while it waits
-    assert (await hub_client.get("/fulfilments", headers=auth)).json() == []
+    assert (await hub_client.get("/fulfilments", headers=auth)).json()["items"] == []
 
     # a forged orders/paid moves nothing
     forged = {**PAID["headers"], "X-Shopify-Hmac-Sha256": hmac_sha256_base64("x", b"{}")}
@@ -132,7 +132,7 @@ async def test_held_awaiting_payment_then_orders_paid_releases_it(
     assert (payment["status"], payment["captured"], payment["balance_due"]) == ("paid", 7015, 0)
     [capture] = payment["transactions"]
     assert (capture["kind"], capture["amount"], capture["source"]) == ("capture", 7015, "status")
-    (fulfilment,) = (await hub_client.get("/fulfilments", headers=auth)).json()
+    (fulfilment,) = (await hub_client.get("/fulfilments", headers=auth)).json()["items"]
     assert fulfilment["order_id"] == order["id"]
 
 

@@ -67,6 +67,7 @@ def order(external_id: str, sku: str) -> Body:
         "shipping_address": {"line1": "1 Way", "city": "London", "country": "GB"},
         "lines": [{"line_id": "1", "sku": sku, "name": sku, "quantity": 1, "unit_price": 1000}],
         "totals": {"subtotal": 1000, "total": 1000},
+        "payment": {"status": "paid"},  # captured: the call centre releases it (release_when)
     }
 
 

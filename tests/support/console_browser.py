@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import uvicorn
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from hub.api.app import create_app
 from hub.config import Settings
@@ -71,6 +71,8 @@ async def shot(page: Page, name: str) -> None:
 async def sign_in(page: Page, base: str, key: str) -> None:
     """Sign in from the keyboard only: the key field has the focus, Enter submits."""
     await page.goto(f"{base}/console/sign-in")
+    await expect(page.get_by_label("API key")).to_be_focused()  # typing before it loses keys
     await page.keyboard.type(key)
-    await page.keyboard.press("Enter")
+    async with page.expect_navigation():  # the answer to the POST, whatever it is
+        await page.keyboard.press("Enter")
     await page.wait_for_load_state()

@@ -27,6 +27,8 @@ from hub.services.documents.views import Document, DocumentHead
 from hub.services.keys import Principal
 
 LISTING: Listing[tuple[datetime, str]] = Listing("documents", tuple[datetime, str])
+#: an order's documents in issue order (a handful: read whole, paged like every list)
+OF_ORDER: Listing[tuple[datetime, str]] = Listing("order-documents", tuple[datetime, str])
 
 
 def _problem(description: str) -> ResponseSpec:
@@ -96,12 +98,15 @@ class OrderDocumentController(Controller):
 
     @get("/documents", guards=[requires("documents:read")], summary="An order's documents")
     async def of_order(
-        self, hub: NamedDependency[Hub], order_id: FromPath[str]
-    ) -> list[DocumentHead]:
+        self, hub: NamedDependency[Hub], page: NamedDependency[PageAsk], order_id: FromPath[str]
+    ) -> Page[DocumentHead]:
         found = await views.of_order(hub.db, order_id)
         if found is None:
             raise NotFound(f"no order {order_id}")
-        return found
+        after = OF_ORDER.after(page.cursor)
+        found.sort(key=lambda d: (d.issued_at, d.id))
+        rows = [d for d in found if after is None or (d.issued_at, d.id) > after][: page.fetch]
+        return OF_ORDER.page(rows, page, key=lambda d: (d.issued_at, d.id), show=lambda d: d)
 
     @post(
         "/invoice",
