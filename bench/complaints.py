@@ -1,15 +1,18 @@
-"""``GET /complaints/stats`` over 100,000 shipped orders on PostgreSQL.
+"""``GET /complaints/stats`` over 100,000 shipped orders on PostgreSQL (and SQLite).
 
-Creates ``hub_bench_<random>`` at ``--pg-url``, migrates it, fills it with ``--orders``
+Creates ``hub_bench_<random>`` at ``--pg-url`` (``--sqlite``: a scratch SQLite file),
+migrates it, fills it with ``--orders``
 shipped orders over 90 days (1 to 3 lines of 300 SKUs, one fulfilment at one of 8 locations,
 one parcel by one of 5 carriers, with their units per day in ``shipped_daily`` as the
 parcels' timeline tap keeps them) and ``--complaints`` complaints (half naming a line), then
 times the figures (``hub.services.complaints.stats``: every query and the attribution, as
 the route runs them) for a 30-day window and for all 90 days; prints p50, p99 and max in
-ms over ``--runs`` calls after a warm-up, and drops the database::
+ms over ``--runs`` calls after a warm-up, and drops the database. PostgreSQL is filled with
+COPY, SQLite with one executemany per table::
 
     .venv/bin/python bench/complaints.py
     .venv/bin/python bench/complaints.py --orders 100000 --runs 30 --pg-url postgresql://postgres@127.0.0.1:5432
+    .venv/bin/python bench/complaints.py --sqlite
 """
 
 from __future__ import annotations
@@ -18,14 +21,17 @@ import argparse
 import asyncio
 import random
 import statistics
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+from sqlalchemy import create_engine, insert, text
 
 from hub.config import normalise_database_url
 from hub.services.complaints.stats import stats
+from hub.store import tables
 from hub.store.database import Database
 from hub.store.migrate import upgrade
 
@@ -103,6 +109,31 @@ async def fill(url: str, orders: int, complaints: int) -> None:
         await conn.close()
 
 
+def fill_sqlite(path: str, orders: int, complaints: int) -> None:
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as conn:
+            for table, records in _rows(orders, complaints).items():
+                names = COLUMNS[table]
+                rows = [dict(zip(names, r, strict=True)) for r in records]
+                conn.execute(insert(getattr(tables, table)), rows)
+            conn.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
+
+
+def sqlite_main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="hub-bench-complaints-") as tmp:
+        path = f"{tmp}/hub.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        upgrade(url)
+        start = time.perf_counter()
+        fill_sqlite(path, args.orders, args.complaints)
+        print(f"sqlite: filled {args.orders} shipped orders, {args.complaints} complaints in "
+              f"{time.perf_counter() - start:.1f} s")  # fmt: skip
+        asyncio.run(measure(url, args.runs))
+
+
 async def measure(url: str, runs: int) -> None:
     db = Database(normalise_database_url(url))
     try:
@@ -154,4 +185,9 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="keep the database (and say its name)")
     parser.add_argument("--reuse", help="measure a database kept before, without filling it")
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument("--sqlite", action="store_true", help="a scratch SQLite file instead")
+    parsed = parser.parse_args()
+    if parsed.sqlite:
+        sqlite_main(parsed)
+    else:
+        asyncio.run(main(parsed))

@@ -1,6 +1,7 @@
 """eBay: orders polled with getOrders (Sell Fulfillment API), mapped by ``ebay_order.yaml``;
 stock pushed and read with the Inventory API's bulk calls (``inventory.py``); parcels sent
-back as shipping fulfillments (``shipping.py``).
+back as shipping fulfillments (``shipping.py``); a return's refund sent with issueRefund
+(``refunds.py``).
 
 A poll asks for the orders modified in one window (from the cursor, or ``settings.start``,
 to the run's ``until``), one page per call. Each order becomes one message, keyed by its id
@@ -16,18 +17,20 @@ import msgspec
 
 from connectors.ebay import cursor as cursors
 from connectors.ebay import documents as docs
-from connectors.ebay import inventory, shipping
+from connectors.ebay import inventory, refunds, shipping
 from connectors.ebay.api import get_orders
 from connectors.ebay.settings import EbaySettings, parse_settings
 from hub.sdk import (
     Capability,
     ChannelOrder,
+    ChannelRefund,
     ChannelShipment,
     Connection,
     OrderMapping,
     PartnerHttp,
     PolledMessage,
     PollResult,
+    RefundSent,
     StockFigure,
     StockPushResult,
     mapping_named,
@@ -57,6 +60,7 @@ class EbayConnector:
             Capability.PUSH_STOCK,
             Capability.READ_STOCK,
             Capability.PUSH_SHIPMENT,
+            Capability.REFUND,
         }
     )
     #: bulkUpdatePriceQuantity's documented maximum per call
@@ -87,6 +91,12 @@ class EbayConnector:
     ) -> None:
         """createShippingFulfillment, unless the order already has this parcel."""
         await shipping.push(http, connection, shipment)
+
+    async def refund_order(
+        self, connection: Connection, refund: ChannelRefund, http: PartnerHttp
+    ) -> RefundSent:
+        """issueRefund, unless getOrder shows a refund of that amount already (once)."""
+        return await refunds.refund_order(connection, refund, http)
 
     def normalize(
         self, documents: list[bytes], *, channel: str, settings: Mapping[str, Any] | None = None

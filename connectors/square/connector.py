@@ -1,6 +1,6 @@
 """Square (POS): signed order notifications in; the order and its SKUs fetched; mapped by
 ``square_order.yaml``; stock pushed and read back (``stock.py``) and shipments told back
-(``shipments.py``).
+(``shipments.py``); a return's refund sent as RefundPayment (``refunds.py``).
 
 A notification carries only the order's id. Mapping it fetches the order (RetrieveOrder)
 and the catalog variations its lines refer to (BatchRetrieveCatalogObjects), joins each
@@ -16,18 +16,20 @@ from typing import Any
 
 import msgspec
 
-from connectors.square import api, shipments, stock, webhooks
+from connectors.square import api, refunds, shipments, stock, webhooks
 from connectors.square import catalog as catalogs
 from connectors.square import documents as docs
 from connectors.square.settings import SquareSettings, parse_settings
 from hub.sdk import (
     Capability,
     ChannelOrder,
+    ChannelRefund,
     ChannelShipment,
     Connection,
     MappingError,
     OrderMapping,
     PartnerHttp,
+    RefundSent,
     StockFigure,
     StockPushResult,
     WebhookInfo,
@@ -58,6 +60,7 @@ class SquareConnector:
             Capability.PUSH_STOCK,
             Capability.READ_STOCK,
             Capability.PUSH_SHIPMENT,
+            Capability.REFUND,
         }
     )
     #: BatchChangeInventory takes at most 100 changes per call
@@ -122,3 +125,9 @@ class SquareConnector:
     ) -> None:
         """Tracking onto the order's SHIPMENT fulfilment; POS orders have none (no-op)."""
         await shipments.push_shipment(connection, shipment, http)
+
+    async def refund_order(
+        self, connection: Connection, refund: ChannelRefund, http: PartnerHttp
+    ) -> RefundSent:
+        """RefundPayment on the order's tender, keyed by the hub's refund id (once)."""
+        return await refunds.refund_order(connection, refund, http)

@@ -23,6 +23,7 @@ from hub.sdk import (
     ReadsStock,
     ReceivesEvents,
     ReceivesWebhooks,
+    RefundsOrders,
     SignatureError,
     WebhookRequest,
     check,
@@ -41,6 +42,7 @@ PROTOCOLS: dict[Capability, type] = {
     Capability.RECEIVE_EVENTS: ReceivesEvents,
     Capability.POLL_SHIPMENTS: PollsShipments,
     Capability.BUY_LABELS: BuysLabels,
+    Capability.REFUND: RefundsOrders,
 }
 
 # --------------------------------------------------------------------------- capabilities

@@ -29,6 +29,7 @@ class ComplaintStats(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def stats_in(conn: Connection, since: datetime) -> ComplaintStats:
+    store.favour_index_lookups(conn)
     complained = store.complained(conn, since)
     carriers, locations, skus = count(complained)
     by_carrier, by_location, by_sku = shipped.shipped_units(conn, since)
