@@ -62,7 +62,7 @@ async def complaints(
     rows = await views.list_page(hub.db, found, timed_after(asked.get("cursor")), PAGE + 1, now)
     shown, next_cursor = split_page(rows, lambda c: (c.created_at, c.id))
     return page(
-        "complaints.html", op, complaints=shown, status=status, overdue=overdue,
+        "complaints.html", op, complaints=shown, shown_status=status, overdue=overdue,
         statuses=[s.value for s in ComplaintStatus], next_cursor=next_cursor,
     )  # fmt: skip
 

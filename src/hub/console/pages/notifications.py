@@ -42,7 +42,7 @@ async def notifications(
     shown = rows[:PAGE]
     next_cursor = cursor_of(shown[-1].id) if len(rows) > PAGE else None
     return page(
-        "notifications.html", op, mails=shown, masked=masked, status=status, event=event,
+        "notifications.html", op, mails=shown, masked=masked, shown_status=status, event=event,
         statuses=[s.value for s in NotificationStatus], events=[e.value for e in MailEvent],
         next_cursor=next_cursor,
     )  # fmt: skip
