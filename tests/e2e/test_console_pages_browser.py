@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,12 @@ import httpx
 import msgspec
 import pytest
 from playwright.async_api import Browser, Page, expect
+from sqlalchemy import update
 
+from hub.clock import utcnow
 from hub.config import Settings
 from hub.services import keys as key_service
+from hub.store.complaint_tables import complaints
 from hub.store.database import Database
 from tests.e2e.test_console_browser import call, fits_360, stocked
 from tests.e2e.test_fulfilment_api import drain, order
@@ -123,14 +127,26 @@ async def test_see_a_return_and_receive_it_with_a_grade(
     await expect(page.get_by_role("heading", level=1)).to_contain_text(opened["id"])
 
 
-async def test_answer_and_resolve_a_complaint(
-    base: str, page: Page, api: httpx.AsyncClient, admin_key: str
+async def test_answer_and_resolve_an_overdue_complaint(
+    base: str, page: Page, api: httpx.AsyncClient, db: Database, admin_key: str
 ) -> None:
     created = await placed(api, "CPL-1")
     body = {"kind": "damaged", "description": "the box came crushed"}
     complaint = await call(api, "POST", f"/orders/{created['id']}/complaints", body)
+    second = await placed(api, "CPL-2")  # a complaint due later: not in the overdue list
+    later = await call(api, "POST", f"/orders/{second['id']}/complaints", body)
+    async with db.write() as conn:
+        past = utcnow() - timedelta(hours=1)
+        mine = complaints.c.id == complaint["id"]
+        await conn.execute(update(complaints).where(mine).values(due_at=past))
     await sign_in(page, base, admin_key)
+    await expect(page.get_by_role("heading", name="Overdue complaints")).to_be_visible()
+    await page.get_by_role("link", name="Every overdue complaint").click()
+    await expect(page.locator("main")).not_to_contain_text(later["id"])
+    await expect(page.locator("tbody")).to_contain_text("overdue")
+    await look(page, "complaints-overdue")
     await page.get_by_role("link", name="Complaints").click()
+    await expect(page.locator("main")).to_contain_text(later["id"])
     await look(page, "complaints")
     await page.get_by_role("link", name=complaint["id"]).click()
     await expect(page.locator("dl")).to_contain_text("the box came crushed")
