@@ -68,6 +68,7 @@ TABLES = [
     "orders",
     "jobs",
     "idempotency_keys",
+    "console_sessions",
     "api_keys",
     "inbound_reasons",
     "inbound_messages",

@@ -178,6 +178,17 @@ ROUTES: dict[str, tuple[str, str | int | None]] = {
     "GET /console/connections": ("connections:read", None),
     "GET /console/routing": ("orders:read orders:write", None),
     "POST /console/routing": ("orders:read orders:write", None),
+    "GET /console/documents": ("documents:read documents:write", None),
+    "GET /console/documents/{document_id}": ("documents:read documents:write", None),
+    "GET /console/documents/{document_id}/pdf": ("documents:read documents:write", None),
+    "GET /console/notifications": ("notifications:read", None),
+    "GET /console/notifications/{notification_id}": ("notifications:read", None),
+    "GET /console/returns": ("returns:read returns:write", None),
+    "GET /console/returns/{return_id}": ("returns:read returns:write", None),
+    "POST /console/returns/{return_id}/{action}": ("returns:write", None),
+    "GET /console/complaints": ("complaints:read complaints:write channel", FILTERED),
+    "GET /console/complaints/{complaint_id}": ("complaints:read complaints:write channel", 404),
+    "POST /console/complaints/{complaint_id}/{action}": ("complaints:write", None),
 }
 
 #: the keys of the walk: a name and its scopes (the expired one is an admin key expired).
@@ -347,6 +358,8 @@ async def send_console(
         method, call.path, data=form, params=call.params, headers=cookie, follow_redirects=False
     )
     world.client.cookies.clear()
+    if call.path == "/console/sign-out":  # the session ended on the server: sign in anew
+        world.sessions.pop(headers.get("Authorization", "").removeprefix("Bearer "), None)
     if r.status_code == 303:  # to the sign-in page for a session: 401; else the action's page
         signed_out = r.headers["location"].startswith("/console/sign-in?next=")
         r.status_code = 401 if signed_out else 200

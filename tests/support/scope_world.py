@@ -468,6 +468,42 @@ async def _console_routing(world: World, variant: Variant, fresh: bool) -> Call:
     return Call("/console/routing", form=form, shows="Result")
 
 
+async def _console_returns(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call("/console/returns", shows=world.return_id)
+
+
+async def _console_return(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call(f"/console/returns/{world.return_id}", shows=world.return_id)
+
+
+async def _console_return_act(world: World, variant: Variant, fresh: bool) -> Call:
+    return_id = await world.new_return() if fresh else world.return_id
+    return Call(f"/console/returns/{return_id}/authorise", form={"note": "scope walk"})
+
+
+async def _console_complaints(world: World, variant: Variant, fresh: bool) -> Call:
+    own, other = world.complaints["own"], world.complaints["other"]
+    return Call("/console/complaints", shows=own, hides=other)
+
+
+async def _console_complaint(world: World, variant: Variant, fresh: bool) -> Call:
+    complaint_id = world.complaints[variant]
+    return Call(f"/console/complaints/{complaint_id}", shows=complaint_id)
+
+
+async def _console_complaint_act(world: World, variant: Variant, fresh: bool) -> Call:
+    cid = await world.new_complaint(variant) if fresh else world.complaints[variant]
+    return Call(f"/console/complaints/{cid}/answer", form={"message": "sorry"})
+
+
+async def _console_document(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call(f"/console/documents/{world.document}", shows=world.document)
+
+
+async def _console_pdf(world: World, variant: Variant, fresh: bool) -> Call:
+    return Call(f"/console/documents/{world.document}/pdf", shows="%PDF")
+
+
 CONSOLE: dict[str, Builder] = {
     "GET /console": fixed("/console", shows="Work queue"),
     "GET /console/sign-in": fixed("/console/sign-in"),
@@ -494,6 +530,19 @@ CONSOLE: dict[str, Builder] = {
     "GET /console/connections": fixed("/console/connections", shows=OWN),
     "GET /console/routing": fixed("/console/routing"),
     "POST /console/routing": _console_routing,
+    "GET /console/documents": fixed("/console/documents", shows="INV-2026-00001"),
+    "GET /console/documents/{document_id}": _console_document,
+    "GET /console/documents/{document_id}/pdf": _console_pdf,
+    "GET /console/notifications": fixed("/console/notifications", shows="order confirmed"),
+    "GET /console/notifications/{notification_id}": fixed(
+        "/console/notifications/1", shows="order confirmed"
+    ),
+    "GET /console/returns": _console_returns,
+    "GET /console/returns/{return_id}": _console_return,
+    "POST /console/returns/{return_id}/{action}": _console_return_act,
+    "GET /console/complaints": _console_complaints,
+    "GET /console/complaints/{complaint_id}": _console_complaint,
+    "POST /console/complaints/{complaint_id}/{action}": _console_complaint_act,
 }
 
 RECEIVE = {"location": "main", "lines": [{"sku": "TEE", "quantity": 1, "grade": "sellable"}]}

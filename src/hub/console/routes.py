@@ -11,10 +11,37 @@ from litestar import Router
 from litestar.di import Provide
 from litestar.static_files import create_static_files_router
 
-from hub.console.pages import auth, connections, inbound, jobs, orders, routing, stock, today
+from hub.console.pages import (
+    auth,
+    complaints,
+    connections,
+    documents,
+    inbound,
+    jobs,
+    notifications,
+    orders,
+    returns,
+    routing,
+    stock,
+    today,
+)
 from hub.console.web import SignInNeeded, error_page, operator, to_sign_in
 from hub.errors import HubError
 
+#: the pages of documents, buyer mails, returns and complaints
+AFTER_ORDERS = [
+    documents.documents,
+    documents.document,
+    documents.pdf,
+    notifications.notifications,
+    notifications.notification,
+    returns.returns,
+    returns.one_return,
+    returns.act,
+    complaints.complaints,
+    complaints.complaint,
+    complaints.act,
+]
 STATIC = Path(__file__).parent / "static"
 PREFIX = "/console"
 
@@ -43,6 +70,7 @@ def console_routers() -> list[Any]:
             connections.connections,
             routing.routing,
             routing.run,
+            *AFTER_ORDERS,
         ],
         dependencies={"op": Provide(operator)},
         exception_handlers={SignInNeeded: to_sign_in, HubError: error_page},

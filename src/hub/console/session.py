@@ -1,11 +1,13 @@
 """Console sessions: an API key exchanged for a signed cookie, CSRF tokens, and the brake on
 wrong keys.
 
-The cookie holds the key's SHA-256 (never the key), when the session ends and a random
-nonce, signed with HMAC-SHA256 under the console secret; it is HttpOnly and
-SameSite=Strict (and Secure over HTTPS). Every request resolves the key again, so a revoked
-or expired key ends its sessions at once (within the key cache's few seconds). The CSRF
-token of a session is the HMAC of its nonce: every form carries it, every POST checks it.
+The cookie holds the id of a session kept on the server (``console_sessions``: its key,
+its expiry, whether it ended; never the key itself), when it ends and a random nonce,
+signed with HMAC-SHA256 under the console secret; it is HttpOnly and SameSite=Strict (and
+Secure over HTTPS). Every request reads the session and its key again
+(``hub.services.console.sessions``), so sign-out, a revoked key or an expired one ends it
+at once, even for a copy of the cookie. The CSRF token of a session is the HMAC of its
+nonce: every form carries it, every POST checks it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ CSRF_FIELD = "csrf_token"
 
 
 class Session(msgspec.Struct, frozen=True):
-    key: str  # the key's SHA-256, hex
+    sid: str  # the server-side session's id (random)
     until: int  # seconds since the epoch
     nonce: str
 
@@ -41,9 +43,9 @@ def _mac(secret: bytes, what: str) -> str:
     return _b64(hmac.new(secret, what.encode(), hashlib.sha256).digest())
 
 
-def new_session(key_digest: str, lifetime_seconds: float, now: float | None = None) -> Session:
+def new_session(session_id: str, lifetime_seconds: float, now: float | None = None) -> Session:
     start = time.time() if now is None else now
-    return Session(key_digest, int(start + lifetime_seconds), secrets.token_urlsafe(16))
+    return Session(session_id, int(start + lifetime_seconds), secrets.token_urlsafe(16))
 
 
 def sign(secret: bytes, session: Session) -> str:

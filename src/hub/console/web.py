@@ -18,9 +18,9 @@ from hub.bootstrap import Hub
 from hub.console.session import COOKIE, CSRF_FIELD, Brake, Session, csrf_ok, csrf_token, unsign
 from hub.domain.scopes import Principal
 from hub.errors import Forbidden, HubError
+from hub.services.console import sessions as console_sessions
 from hub.services.console.secret import signing_secret
 from hub.services.console.today import Reach
-from hub.services.keys import KeyRefused
 
 #: handlers read their own query parameters (a form's empty fields are "any")
 OPEN = {"open_query": True}
@@ -90,10 +90,9 @@ async def operator(request: Request[Any, Any, Any]) -> Operator:
     if session is None:
         raise SignInNeeded
     hub: Hub = request.app.state.hub
-    try:
-        principal = await hub.keys.authenticate_digest(session.key)
-    except KeyRefused:
-        raise SignInNeeded from None
+    principal = await console_sessions.principal(hub.db, session.sid)
+    if principal is None:  # signed out, over, or its key revoked or expired
+        raise SignInNeeded
     return Operator(principal, session, csrf_token(state.secret, session), state.secret)
 
 

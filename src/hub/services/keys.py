@@ -25,6 +25,7 @@ from hub.domain import ids
 from hub.domain.scopes import FIXED_SCOPES, Principal, ScopeError
 from hub.domain.scopes import check_scopes as _check_scopes
 from hub.errors import Conflict, NotFound, Unprocessable
+from hub.store import console_sessions as session_store
 from hub.store import keys as key_store
 from hub.store.database import Database
 
@@ -145,9 +146,12 @@ async def list_keys(db: Database) -> list[KeyInfo]:
 
 
 async def revoke(db: Database, name: str) -> None:
+    """Revoke the key, and end its console sessions in the same transaction."""
+    now = utcnow()
     async with db.write() as conn:
-        if not await key_store.revoke(conn, name, now=utcnow()):
+        if not await key_store.revoke(conn, name, now=now):
             raise NotFound(f"no active key named {name!r}")
+        await session_store.end_for_key(conn, name, now)
 
 
 class KeyRing:

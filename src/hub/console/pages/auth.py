@@ -1,4 +1,5 @@
-"""Sign in with an API key (a signed session cookie in exchange), and sign out."""
+"""Sign in with an API key (a session on the server, its id in a signed cookie), and sign
+out (the session ends on the server)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from hub.bootstrap import Hub
 from hub.clock import utcnow as hub_now
 from hub.console.session import COOKIE, new_session, sign
 from hub.console.web import OPEN, Operator, console_state, page, posted
-from hub.services.keys import KeyRefused, digest
+from hub.services.console import sessions as console_sessions
+from hub.services.keys import KeyRefused
 
 
 def _next(target: str | None) -> str:
@@ -49,7 +51,8 @@ async def sign_in(request: Request[Any, Any, Any], hub: NamedDependency[Hub]) ->
     if principal.expires_at is not None:
         left = (principal.expires_at - hub_now()).total_seconds()
         lifetime = min(lifetime, max(left, 1))
-    cookie = sign(state.secret, new_session(digest(key), lifetime))
+    session_id = await console_sessions.start(hub.db, principal.key_id, lifetime)
+    cookie = sign(state.secret, new_session(session_id, lifetime))
     answer = Redirect(target, status_code=303)
     answer.set_cookie(
         COOKIE,
@@ -64,8 +67,11 @@ async def sign_in(request: Request[Any, Any, Any], hub: NamedDependency[Hub]) ->
 
 
 @post("/sign-out", status_code=303)
-async def sign_out(request: Request[Any, Any, Any], op: NamedDependency[Operator]) -> Response[Any]:
+async def sign_out(
+    request: Request[Any, Any, Any], hub: NamedDependency[Hub], op: NamedDependency[Operator]
+) -> Response[Any]:
     await posted(request, op)
+    await console_sessions.end(hub.db, op.session.sid)  # a copy of the cookie ends too
     answer = Redirect("/console/sign-in", status_code=303)
     answer.delete_cookie(COOKIE, path="/console")
     return answer

@@ -16,6 +16,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from hub.bootstrap import Hub
+from hub.console.pages.order_links import linked
 from hub.console.web import OPEN, Operator, page, posted
 from hub.domain.lifecycle import TRANSITIONS, OrderStatus
 from hub.domain.order import FieldError
@@ -142,6 +143,7 @@ async def order(
         writable=writable,
         actions={a: label for a, label in ACTIONS.items() if _possible(a, detail.status)},
         done=ACTIONS.get(done or ""),
+        **await linked(hub, op, detail.id),
     )
 
 
