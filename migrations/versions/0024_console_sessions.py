@@ -1,7 +1,7 @@
 """Console sessions kept on the server: the cookie carries a session id (signed), and a
 session ends on the server when its operator signs out or its key is revoked.
 
-Revision ID: 0029
+Revision ID: 0024
 Revises: 0023
 """
 
