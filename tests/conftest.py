@@ -177,3 +177,26 @@ async def admin_key(db: Database) -> str:
 @pytest.fixture
 def auth(admin_key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {admin_key}"}
+
+
+#: Tests that time a fault or a schedule (a hanging partner, a killed worker, a rate, "within
+#: 2 s"): ``./scripts/test`` runs them alone, after the rest has run on every core, so the
+#: other workers' load cannot stretch what they time.
+SERIAL = (
+    "tests/faults/",
+    "tests/integration/test_shared_rate_limit.py",
+    "tests/integration/test_worker_kill.py",
+    "tests/integration/test_worker_isolation.py",
+    "tests/integration/test_webhook_delivery.py",
+    "tests/unit/test_partner_http.py",
+    "tests/e2e/test_outbound_webhooks.py",
+    "tests/e2e/test_demo.py",
+)
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        where = item.path.relative_to(_ROOT).as_posix()
+        if where.startswith(SERIAL):
+            item.add_marker(pytest.mark.serial)

@@ -42,6 +42,9 @@ class FuzzRun:
     known: dict[str, str] = field(default_factory=dict)
     examples: int = 20
     excuse: Callable[[Case], str | None] = lambda _: None
+    #: (i, n): only the i-th of n slices of the operations (sorted by label), so the run can
+    #: be spread over test workers; (0, 1) is all of them
+    shard: tuple[int, int] = (0, 1)
 
 
 @dataclass
@@ -124,13 +127,19 @@ def _run_operation(
         assert mode is GenerationMode.NEGATIVE, operation.label  # nothing to get wrong
 
 
+def _label(operation: Any) -> str:
+    return str(operation.label)
+
+
 def fuzz(app: Litestar, run: FuzzRun, schema_path: str = "/schema/openapi.json") -> FuzzReport:
     """Every operation of ``app``'s document, sent to ``app``, valid and invalid requests."""
     report = FuzzReport()
     started = time.perf_counter()
     try:
         schema = schemathesis.openapi.from_asgi(schema_path, app)
-        operations = [result.ok() for result in schema.get_all_operations()]
+        every = sorted((result.ok() for result in schema.get_all_operations()), key=_label)
+        index, count = run.shard
+        operations = every[index::count]
         report.operations = [operation.label for operation in operations]
         with asgi.get_client(app) as client:
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
