@@ -30,7 +30,9 @@ from hub.services.notifications import send as notification_send
 from hub.services.notifications.attachments import pdf_source
 from hub.services.notifications.send import AttachmentSource, Mailer
 from hub.services.notifications.tap import TAP_NAME, notification_tap
+from hub.services.returns import exchange
 from hub.services.returns import for_complaints as returns_for_complaints
+from hub.services.returns import policy as returns_policy
 from hub.services.routing import jobs as routing_jobs
 from hub.services.routing.rules_source import RulesSource
 from hub.services.routing.waits import retry_waiting_now
@@ -93,7 +95,9 @@ def build_registry(
         TAP_NAME, notification_tap(known.notify_events, max_attempts=settings.job_max_attempts)
     )
     rules = RulesSource(settings.routing_path)
-    router = routing_jobs.router(rules, release_policy(connections))
+    router = exchange.gate(
+        routing_jobs.router(rules, release_policy(connections)), returns_policy.policy_of(known)
+    )
     registry.register_local(ACCEPT_JOB, accept_handler(stock_policy(connections), router))
     registry.register(messages.PROCESS_JOB, messages.handle_process_job)
     registry.register(polling.POLL_JOB, polling.handle_poll_job)

@@ -16,6 +16,7 @@ from hub.domain.order import FieldError
 from hub.domain.returns import ReturnStatus
 from hub.errors import Conflict, NotFound, Unprocessable
 from hub.sdk import Parcel
+from hub.services.returns import exchange
 from hub.store import fulfilment as fulfilment_store
 from hub.store import jobs as job_store
 from hub.store import orders as order_store
@@ -121,6 +122,7 @@ async def authorise(
             values["label_connection"] = label_connection
             detail["label"] = "queued"
         step(conn, row, ReturnStatus.AUTHORISED, actor=actor, detail=detail, **values)
+        exchange.make_order(conn, row, actor=actor, now=utcnow())
         if body.parcel is not None and label_connection is not None:
             job_store.enqueue_unless_active_sync(
                 conn,
