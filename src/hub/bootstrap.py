@@ -21,6 +21,7 @@ from hub.services import subscriptions as webhooks
 from hub.services.complaints import hooks as complaint_hooks
 from hub.services.complaints.stats import count_shipments
 from hub.services.fulfilment import jobs as fulfilment_jobs
+from hub.services.fulfilment import tracking as fulfilment_tracking
 from hub.services.intake import messages, polling
 from hub.services.intake.accept import ACCEPT_JOB, accept_handler
 from hub.services.intake.writer import OrderWriter
@@ -33,6 +34,7 @@ from hub.services.notifications.tap import TAP_NAME, notification_tap
 from hub.services.returns import exchange
 from hub.services.returns import for_complaints as returns_for_complaints
 from hub.services.returns import policy as returns_policy
+from hub.services.returns import tracking as returns_tracking
 from hub.services.routing import jobs as routing_jobs
 from hub.services.routing.rules_source import RulesSource
 from hub.services.routing.waits import retry_waiting_now
@@ -113,6 +115,7 @@ def build_registry(
     load_plugins(registry, settings.plugins)
     tap_events("complaint_figures", count_shipments)  # units shipped, for complaint rates
     complaint_hooks.open_returns_with(returns_for_complaints.opener(connections))
+    fulfilment_tracking.follow_also(returns_tracking.follow_return_parcels)
     return registry
 
 

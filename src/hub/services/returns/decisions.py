@@ -34,6 +34,7 @@ _KINDS = {
     ReturnStatus.REJECTED: EventKind.RETURN_REJECTED,
     ReturnStatus.CANCELLED: EventKind.RETURN_CANCELLED,
     ReturnStatus.CLOSED: EventKind.RETURN_CLOSED,
+    ReturnStatus.IN_TRANSIT: EventKind.RETURN_IN_TRANSIT,
 }
 
 
