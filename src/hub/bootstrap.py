@@ -18,6 +18,7 @@ from hub.domain.payments import ReleaseWhen
 from hub.notifications.templates import Templates, check_templates
 from hub.services import documents, forecast, returns, stock_sync
 from hub.services import subscriptions as webhooks
+from hub.services.complaints import channel_refund as complaint_refunds
 from hub.services.complaints import hooks as complaint_hooks
 from hub.services.complaints.stats import count_shipments
 from hub.services.fulfilment import jobs as fulfilment_jobs
@@ -115,6 +116,8 @@ def build_registry(
     load_plugins(registry, settings.plugins)
     tap_events("complaint_figures", count_shipments)  # units shipped, for complaint rates
     complaint_hooks.open_returns_with(returns_for_complaints.opener(connections))
+    complaint_hooks.sends_refunds_with(returns_policy.sends_refunds(known))
+    complaint_refunds.register(registry)
     fulfilment_tracking.follow_also(returns_tracking.follow_return_parcels)
     return registry
 

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
 from hub.domain.lifecycle import TransitionRefused
 from hub.domain.returns import ACTIVE, TRANSITIONS, ReturnStatus
 from hub.store.catalog import existing_skus
+from hub.store.complaint_tables import complaints
 from hub.store.return_tables import return_lines, return_receipts, returns
 from hub.store.tables import order_events, orders, stock_levels
 
@@ -84,11 +85,15 @@ def received_of_order(conn: Connection, order_id: str) -> int:
 
 
 def refunds_on_the_way(conn: Connection, order_id: str) -> int:
-    """Refunds queued for the order's channel and not yet recorded as transactions."""
+    """Refunds queued for the order's channel (returns' and complaints') and not yet
+    recorded as transactions."""
     query = select(func.coalesce(func.sum(returns.c.refund_amount), 0)).where(
         returns.c.order_id == order_id, returns.c.refund_state == "queued"
     )
-    return int(conn.execute(query).scalar_one())
+    of_complaints = select(func.coalesce(func.sum(complaints.c.refund_amount), 0)).where(
+        complaints.c.order_id == order_id, complaints.c.refund_state == "queued"
+    )
+    return int(conn.execute(query).scalar_one()) + int(conn.execute(of_complaints).scalar_one())
 
 
 def move(
