@@ -149,3 +149,27 @@ async def test_an_exchange_ships_at_once_where_the_policy_says_so(
     assert ex["status"] == "released"
     again = (await c.post(f"/returns/{rid}/authorise", json={}, headers=auth)).status_code
     assert again == 409  # authorised once; the exchange order is made once
+
+
+async def test_cancelling_the_return_cancels_its_waiting_exchange(
+    c: AsyncTestClient, hub: Hub, auth: Auth
+) -> None:
+    await location(c, auth, "main", priority=1)
+    await receive(c, auth, ("TEE", "main", 10), ("MUG", "main", 10))
+    made = await shipped(c, auth, hub, "EX-3", "callcentre")
+    body = {"lines": [{"sku": "TEE", "quantity": 1}], "reason": "size_or_fit",
+            "resolution": "exchange", "exchange": [{"sku": "MUG", "quantity": 2}]}  # fmt: skip
+    rid = (await c.post(f"/orders/{made['id']}/returns", json=body, headers=auth)).json()["id"]
+    new = (await c.post(f"/returns/{rid}/authorise", json={}, headers=auth)).json()[
+        "exchange_order_id"
+    ]
+    await run_jobs(hub)
+    assert await stock_of(c, auth, "MUG") == (10, 2)
+    r = await c.post(f"/returns/{rid}/cancel", json={"reason": "changed mind"}, headers=auth)
+    assert (r.status_code, r.json()["status"]) == (200, "cancelled")
+    assert (await c.get(f"/orders/{new}", headers=auth)).json()["status"] == "cancelled"
+    assert await stock_of(c, auth, "MUG") == (10, 0)
+    timeline = (await c.get(f"/orders/{made['id']}", headers=auth)).json()["timeline"]
+    assert [e["detail"].get("exchange") for e in timeline if e["kind"] == "return_exchange"] == [
+        None, "cancelled",
+    ]  # fmt: skip

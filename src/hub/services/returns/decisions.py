@@ -143,8 +143,14 @@ async def decide(
 
     def run(conn: Connection) -> None:
         row = locked(conn, return_id)
-        detail = {"reason": body.reason} if body.reason else {}
+        detail: dict[str, Any] = {"reason": body.reason} if body.reason else {}
         extra = {"decision": body.reason} if target != ReturnStatus.CLOSED else {}
         step(conn, row, target, actor=actor, detail=detail, **extra)
+        if target == ReturnStatus.CANCELLED:
+            became = exchange.cancel_waiting(conn, row, actor=actor, now=utcnow())
+            if became is not None:
+                order_store.add_note(conn, row.order_id, EventKind.RETURN_EXCHANGE,
+                                     {"return": row.id, "exchange_order": row.exchange_order_id,
+                                      "exchange": became}, actor=actor, now=utcnow())  # fmt: skip
 
     await db.run_write(run)

@@ -25,6 +25,7 @@ from hub.domain.order import FieldError, InvalidOrder, Line, OrderData, Shipping
 from hub.domain.order import normalise as normalise_order
 from hub.domain.returns import ReturnPolicy, ReturnStatus
 from hub.errors import HubError, Unprocessable
+from hub.services import stock
 from hub.services.intake.batch import IngestRequest, content_hash, write_batch
 from hub.services.routing.route import ROUTE_JOB
 from hub.store import jobs as job_store
@@ -181,3 +182,25 @@ def release_received(conn: Connection, row: Row[Any], *, actor: str, now: dateti
                          {"return": row.id, "exchange_order": oid, "released": True},
                          actor=actor, now=now)  # fmt: skip
     return True
+
+
+def cancel_waiting(conn: Connection, row: Row[Any], *, actor: str, now: datetime) -> str | None:
+    """The return of ``row`` is cancelled: its exchange order is cancelled too (its stock
+    released) while it has not gone to fulfilment (received, or on hold for the return);
+    what became of it, for the timeline (None: there is none)."""
+    oid = row.exchange_order_id
+    if not oid:
+        return None
+    status = order_store.status_of(conn, oid)
+    waiting = status == S.ON_HOLD and store.last_hold_reason(conn, oid) == AWAITING_RETURN
+    if not (waiting or status == S.RECEIVED):
+        return f"{status}: left for an operator"
+    if not order_store.move_many(conn, [oid], from_status=status, to_status=S.CANCELLED,
+                                 now=now):  # fmt: skip
+        return f"{status}: left for an operator"
+    released = stock.release_order(conn, oid, reason=f"exchange cancelled with return {row.id}")
+    detail = {"reason": f"return {row.id} cancelled", "released_units": released}
+    order_store.add_events_sync(conn, [event_row(oid, Event(
+        at=now, actor=actor, kind=EventKind.CANCEL, from_status=status, to_status=S.CANCELLED,
+        detail=detail))])  # fmt: skip
+    return "cancelled"
