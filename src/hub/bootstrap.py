@@ -18,9 +18,11 @@ from hub.domain.payments import ReleaseWhen
 from hub.notifications.templates import Templates, check_templates
 from hub.services import documents, forecast, returns, stock_sync
 from hub.services import subscriptions as webhooks
+from hub.services.complaints import channel_refund as complaint_refunds
 from hub.services.complaints import hooks as complaint_hooks
 from hub.services.complaints.stats import count_shipments
 from hub.services.fulfilment import jobs as fulfilment_jobs
+from hub.services.fulfilment import tracking as fulfilment_tracking
 from hub.services.intake import messages, polling
 from hub.services.intake.accept import ACCEPT_JOB, accept_handler
 from hub.services.intake.writer import OrderWriter
@@ -30,7 +32,10 @@ from hub.services.notifications import send as notification_send
 from hub.services.notifications.attachments import pdf_source
 from hub.services.notifications.send import AttachmentSource, Mailer
 from hub.services.notifications.tap import TAP_NAME, notification_tap
+from hub.services.returns import exchange
 from hub.services.returns import for_complaints as returns_for_complaints
+from hub.services.returns import policy as returns_policy
+from hub.services.returns import tracking as returns_tracking
 from hub.services.routing import jobs as routing_jobs
 from hub.services.routing.rules_source import RulesSource
 from hub.services.routing.waits import retry_waiting_now
@@ -93,7 +98,9 @@ def build_registry(
         TAP_NAME, notification_tap(known.notify_events, max_attempts=settings.job_max_attempts)
     )
     rules = RulesSource(settings.routing_path)
-    router = routing_jobs.router(rules, release_policy(connections))
+    router = exchange.gate(
+        routing_jobs.router(rules, release_policy(connections)), returns_policy.policy_of(known)
+    )
     registry.register_local(ACCEPT_JOB, accept_handler(stock_policy(connections), router))
     registry.register(messages.PROCESS_JOB, messages.handle_process_job)
     registry.register(polling.POLL_JOB, polling.handle_poll_job)
@@ -109,6 +116,9 @@ def build_registry(
     load_plugins(registry, settings.plugins)
     tap_events("complaint_figures", count_shipments)  # units shipped, for complaint rates
     complaint_hooks.open_returns_with(returns_for_complaints.opener(connections))
+    complaint_hooks.sends_refunds_with(returns_policy.sends_refunds(known))
+    complaint_refunds.register(registry)
+    fulfilment_tracking.follow_also(returns_tracking.follow_return_parcels)
     return registry
 
 

@@ -91,8 +91,13 @@ async def test_a_complaint_from_opening_to_a_refund(
         "amount": 1000,
         "currency": "EUR",
         "refund_reference": f"complaint:{cid}",
+        "refund_state": "recorded",  # the call centre takes no refunds from the hub
+        "refund_note": "channel callcentre takes no refunds from the hub: recorded here; "
+        "pay it back on the channel or by hand",
         "note": "the mug",
     }
+    assert resolved["refund"] == {"amount": 1000, "state": "recorded",
+                                  "reference": f"complaint:{cid}"}  # fmt: skip
 
     detail = (await client.get(f"/orders/{order_id}", headers=auth)).json()
     assert (detail["payment"]["refunded"], detail["payment"]["status"]) == (

@@ -49,6 +49,16 @@ def row(event_kind: str, to: str | None = None, **detail: Any) -> dict[str, Any]
         (row(EventKind.DOCUMENT_ISSUED, document_id="doc_1", kind="invoice", number="RE-1"),
          [("invoice_issued", "doc_1")]),
         (row(EventKind.DOCUMENT_ISSUED, document_id="doc_2", kind="credit_note"), []),
+        # after-sales: one mail per return (its id the notification's parcel)
+        (row(EventKind.RETURN_REQUESTED, **{"return": "r1"}), [("return_requested", "r1")]),
+        (row(EventKind.RETURN_AUTHORISED, label="queued", **{"return": "r1"}), []),
+        (row(EventKind.RETURN_LABEL, **{"return": "r1"}), [("return_authorised", "r1")]),
+        (row(EventKind.RETURN_AUTHORISED, **{"return": "r2"}), [("return_authorised", "r2")]),
+        (row(EventKind.RETURN_RECEIVED, **{"return": "r1"}), [("return_received", "r1")]),
+        (row(EventKind.RETURN_REFUNDED, amount=5, **{"return": "r1"}),
+         [("refund_issued", "r1")]),
+        (row(EventKind.COMPLAINT_REFUNDED, complaint="c1", amount=5), [("refund_issued", "c1")]),
+        (row(EventKind.RETURN_REFUND_QUEUED, **{"return": "r1"}), []),
     ],
 )  # fmt: skip
 def test_each_event_calls_for_its_mail(event: dict[str, Any], expected: list[Any]) -> None:

@@ -187,7 +187,7 @@ def test_an_unknown_variable_inside_a_branch_not_taken_by_one_sample_is_still_fo
     assert (str(branch), 4) in {(p.file, p.line) for p in caught.value.problems}
 
 
-def test_reserved_events_render_once_a_template_exists(tmp_path: Path) -> None:
+def test_a_brand_overrides_an_after_sales_mail(tmp_path: Path) -> None:
     for part, text in {
         "subject.txt": "Return for {{ order.number }}",
         "txt": "Label: {{ extra.label_url }}",
@@ -199,8 +199,10 @@ def test_reserved_events_render_once_a_template_exists(tmp_path: Path) -> None:
     ctx = ctx.__class__(order=ctx.order, shop=ctx.shop, extra={"label_url": "https://l.example/1"})
     mail = templates.brand("acme").render_mail("return_authorised", ctx, buyer_locale("en", None))
     assert mail.subject == "Return for #1042" and "https://l.example/1" in mail.text
-    with pytest.raises(TemplateError, match="template not found"):
-        templates.brand(None).render_mail("return_authorised", ctx, buyer_locale("en", None))
+    full = sample_context("return_authorised")  # the defaults: the label attached and linked
+    mail = templates.brand(None).render_mail("return_authorised", full, buyer_locale("en", None))
+    assert "Your return label is attached" in mail.text
+    assert full.extra["label_url"] in mail.text and full.extra["tracking_number"] in mail.text
 
 
 def test_datetimes_show_in_the_buyer_time_zone() -> None:

@@ -60,12 +60,17 @@ class EventKind(StrEnum):
     RETURN_REFUND_QUEUED = "return_refund_queued"  # the refund on its way to the channel
     RETURN_REFUNDED = "return_refunded"
     RETURN_CLOSED = "return_closed"
+    RETURN_IN_TRANSIT = "return_in_transit"  # the carrier reports the return parcel moving
+    RETURN_EXCHANGE = "return_exchange"  # the exchange's order made, or released to ship
+    EXCHANGE = "exchange"  # on the exchange's new order: what it replaces, for which return
     # complaints (services/complaints): each step on the complained-about order's timeline
     COMPLAINT_OPENED = "complaint_opened"
     COMPLAINT_ANSWERED = "complaint_answered"
     COMPLAINT_RESOLVED = "complaint_resolved"  # with its outcome
     COMPLAINT_REJECTED = "complaint_rejected"
     COMPLAINT_RESHIP = "complaint_reship"  # on the new order: what it reships, for which
+    COMPLAINT_REFUND_QUEUED = "complaint_refund_queued"  # on its way to the channel
+    COMPLAINT_REFUNDED = "complaint_refunded"  # the channel made it (or it was recorded)
     OVERDUE = "overdue"  # ship_by passed and no parcel has left (the buyer is told: delayed)
     DOCUMENT_REFUSED = "document_refused"  # an invoice or credit note could not be issued
 

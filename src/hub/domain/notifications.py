@@ -1,7 +1,8 @@
 """Buyer notifications, pure: which mail an order event calls for, which events a channel
 mails by default, and the states of one notification. No I/O.
 
-- ``MailEvent``: the mails the hub sends (``RESERVED_EVENTS``: the after-sales ones to come).
+- ``MailEvent``: the mails the hub sends (``AFTER_SALES_EVENTS``: those about returns and
+  refunds).
 - ``mails_for(row)``: a timeline row (``order_events``) -> the ``Due`` mails it causes, each
   keyed (event, parcel) so that one (order, event, parcel) is mailed once, ever.
 - ``notify_default(connector)`` / ``refused_reason(connector)``: a connection's ``notify:``
@@ -33,15 +34,23 @@ class MailEvent(StrEnum):
     DELAYED = "delayed"  # a tracking exception (per parcel), or ship_by passed without one
     CANCELLED = "cancelled"  # with the refund due
     INVOICE_ISSUED = "invoice_issued"  # the PDF attached (one per document)
+    # after-sales (issue 14): one per return (its id is the notification's ``parcel``)
+    RETURN_REQUESTED = "return_requested"
+    RETURN_AUTHORISED = "return_authorised"  # with the return label (attached, and its link)
+    RETURN_RECEIVED = "return_received"  # the first units arrived
+    REFUND_ISSUED = "refund_issued"  # a return's or a complaint's refund made
 
 
-#: The after-sales mails (returns, refunds): hook names, not sent yet. See ``AFTER_SALES``.
-RESERVED_EVENTS: tuple[str, ...] = (
-    "return_requested",
-    "return_authorised",
-    "return_received",
-    "refund_issued",
+#: The after-sales mails: their context's ``extra`` holds the return's (or complaint's)
+#: facts (``hub.services.notifications.build``).
+AFTER_SALES_EVENTS: tuple[str, ...] = (
+    MailEvent.RETURN_REQUESTED,
+    MailEvent.RETURN_AUTHORISED,
+    MailEvent.RETURN_RECEIVED,
+    MailEvent.REFUND_ISSUED,
 )
+#: Event names kept for mails to come (none now: the after-sales ones are sent).
+RESERVED_EVENTS: tuple[str, ...] = ()
 
 ALL_EVENTS: frozenset[str] = frozenset(MailEvent)
 
@@ -164,11 +173,25 @@ def _manual_capture(d: Mapping[str, Any]) -> bool:
     return d.get("source") == "manual" and d.get("kind") in ("capture", "sale")
 
 
-def _no_after_sales(row: Mapping[str, Any], detail: dict[str, Any]) -> list[Due]:
+def after_sales(row: Mapping[str, Any], d: dict[str, Any]) -> list[Due]:
+    """The return and refund mails: one per return (the notification's ``parcel`` is the
+    return's id, a complaint refund's the complaint's). A return authorised with a label to
+    buy is mailed when the label is bought (``return_label``), so the label goes with it."""
+    kind, rid = row.get("kind"), str(d.get("return") or "")
+    if kind == EventKind.RETURN_REQUESTED and rid:
+        return [Due(event=MailEvent.RETURN_REQUESTED, parcel=rid)]
+    if kind == EventKind.RETURN_AUTHORISED and rid and d.get("label") != "queued":
+        return [Due(event=MailEvent.RETURN_AUTHORISED, parcel=rid)]
+    if kind == EventKind.RETURN_LABEL and rid:
+        return [Due(event=MailEvent.RETURN_AUTHORISED, parcel=rid)]
+    if kind == EventKind.RETURN_RECEIVED and rid:
+        return [Due(event=MailEvent.RETURN_RECEIVED, parcel=rid)]
+    if kind in (EventKind.RETURN_REFUNDED, EventKind.COMPLAINT_REFUNDED):
+        ref = rid or str(d.get("complaint") or "")
+        facts = {"amount": d.get("amount"), "currency": d.get("currency")}
+        return [Due(event=MailEvent.REFUND_ISSUED, parcel=ref, facts=facts)] if ref else []
     return []
 
 
-#: The hook for return and refund mails (the after-sales issue): replace it with a function
-#: of (row, detail) -> [Due] for its event kinds, naming events of ``RESERVED_EVENTS``
-#: (their templates go in a brand folder or the defaults; see ``hub.notifications``).
-AFTER_SALES = _no_after_sales
+#: The hook for return and refund mails: a function of (row, detail) -> [Due].
+AFTER_SALES = after_sales

@@ -39,7 +39,7 @@ PaymentStatus = Literal[
 ]
 TransactionKind = Literal["authorization", "capture", "refund", "void"]
 TransactionStatus = Literal["succeeded", "pending", "failed"]
-TransactionSource = Literal["channel", "status", "manual", "migration", "return"]
+TransactionSource = Literal["channel", "status", "manual", "migration", "return", "complaint"]
 
 COUNTRIES: frozenset[str] = frozenset(c.alpha_2 for c in pycountry.countries)
 

@@ -68,6 +68,9 @@ Resolution = Literal["refund", "exchange", "store_credit"]
 Grade = Literal["sellable", "refurbish", "damaged"]
 Opener = Literal["operator", "buyer", "channel"]
 PaidBy = Literal["buyer", "merchant"]
+#: when an exchange's replacement order goes to fulfilment: once the returned units are all
+#: received (it waits on hold, its stock reserved), or at once
+ExchangeRelease = Literal["on_receipt", "at_once"]
 
 
 class ReturnPolicy(msgspec.Struct, frozen=True, kw_only=True):
@@ -80,6 +83,7 @@ class ReturnPolicy(msgspec.Struct, frozen=True, kw_only=True):
     restocking_fee_percent: int = 0
     refund_shipping: bool = False  # refund the order's shipping once every unit came back
     refurbish_location: str | None = None
+    exchange_release: ExchangeRelease = "on_receipt"
 
 
 def outside_policy(

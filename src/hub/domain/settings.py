@@ -37,6 +37,8 @@ settings:
   return_refund_shipping: false  # refund the order's shipping once every unit came back
   return_refurbish_location: refurb   # where `refurbish` units go (offered to no channel)
   return_location: main          # where return labels send parcels; default: the order's
+  exchange_release: on_receipt   # an exchange's new order ships once the return is received
+                                 # (on_receipt) or at once (at_once); its stock is reserved
   # after-sales (services/complaints)
   complaint_sla_hours: 48        # a complaint on its orders is due this long after it opened
   # buyer mail (hub.notifications): the events mailed (all, none, or a list of
@@ -58,7 +60,7 @@ import msgspec
 from hub.domain.ats import ChannelRules
 from hub.domain.notifications import ALL_EVENTS, MailEvent, notify_default
 from hub.domain.payments import ReleaseWhen
-from hub.domain.returns import PaidBy, ReturnPolicy
+from hub.domain.returns import ExchangeRelease, PaidBy, ReturnPolicy
 
 Units = Annotated[int, msgspec.Meta(ge=0)]
 Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
@@ -99,6 +101,7 @@ class HubSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     return_refund_shipping: bool = False
     return_refurbish_location: str | None = None
     return_location: str | None = None
+    exchange_release: ExchangeRelease = "on_receipt"
 
     def return_policy(self) -> ReturnPolicy:
         """The channel's return policy (``domain.returns``)."""
@@ -110,6 +113,7 @@ class HubSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
             restocking_fee_percent=self.restocking_fee_percent,
             refund_shipping=self.return_refund_shipping,
             refurbish_location=self.return_refurbish_location,
+            exchange_release=self.exchange_release,
         )
 
     complaint_sla_hours: Positive = 48.0

@@ -15,14 +15,17 @@ from typing import Any
 
 import msgspec
 
+from hub.domain.notifications import AFTER_SALES_EVENTS as AFTER_SALES_EVENTS
 from hub.domain.notifications import RESERVED_EVENTS as RESERVED_EVENTS
 from hub.domain.notifications import MailEvent
 
-#: The mails (``MailEvent``) and the after-sales names kept for later (``RESERVED_EVENTS``)
-#: live in ``hub.domain.notifications``. A reserved event renders only where a template for
-#: it exists (a brand folder or, later, the defaults); ``check_templates`` checks any it
-#: finds with the sample context plus ``samples.RESERVED_EXTRA`` as ``extra``. To add one:
-#: drop its three templates in, pass its data in ``MailContext.extra`` (or a typed part).
+#: The mails (``MailEvent``) and names kept for later (``RESERVED_EVENTS``) live in
+#: ``hub.domain.notifications``. A reserved event renders only where a template for it exists
+#: (a brand folder); ``check_templates`` checks any it finds with the sample context plus
+#: ``samples.AFTER_SALES_EXTRA`` as ``extra``. The after-sales mails (``AFTER_SALES_EVENTS``)
+#: read their return's facts from ``extra``: ``reference`` (the return's or complaint's id),
+#: ``reason``, ``lines`` ([{name, quantity}]), ``label_url``, ``label_attached``,
+#: ``carrier``, ``tracking_number`` and ``refund`` (a ``Money`` or None).
 
 
 class Money(msgspec.Struct, frozen=True):
@@ -115,6 +118,10 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     MailEvent.DELAYED: ("delay",),
     MailEvent.CANCELLED: ("refund",),
     MailEvent.INVOICE_ISSUED: ("invoice",),
+    MailEvent.RETURN_REQUESTED: (),
+    MailEvent.RETURN_AUTHORISED: (),
+    MailEvent.RETURN_RECEIVED: (),
+    MailEvent.REFUND_ISSUED: (),
 }
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from hub.notifications.context import (
+    AFTER_SALES_EVENTS,
     REQUIRED,
     RESERVED_EVENTS,
     DelayInfo,
@@ -31,14 +32,23 @@ from hub.notifications.context import (
 
 _AT = datetime(2025, 3, 14, 9, 22, 30, tzinfo=UTC)
 
-#: ``extra`` for the reserved after-sales events until that issue gives them typed parts:
-#: a template for one of them may use these names and passes the start check.
-RESERVED_EXTRA: dict[str, Any] = {
-    "reference": "RMA-1042-1",
-    "label_url": "https://shop.example/track/k7Qm2xR9/return/label.pdf",
-    "reason": "too small",
+#: ``extra`` of the after-sales mails (and any reserved event a brand has a template for):
+#: a template may use these names and passes the start check.
+AFTER_SALES_EXTRA: dict[str, Any] = {
+    "reference": "01JPRETURN0000000000000000",
+    "reason": "size_or_fit",
+    "lines": [{"name": "T-Shirt <Bio> & schwarz", "quantity": 1}],
+    "label_url": "https://carrier.example/labels/1042.pdf",
+    "label_attached": True,
+    "carrier": "DHL",
+    "tracking_number": "00340434161094042557",
     "refund": Money(2610, "EUR"),
 }
+#: the same with every optional fact empty
+AFTER_SALES_BARE: dict[str, Any] = dict.fromkeys(AFTER_SALES_EXTRA) | {
+    "reference": "01JPRETURN0000000000000000", "lines": [], "label_attached": False,
+}  # fmt: skip
+RESERVED_EXTRA = AFTER_SALES_EXTRA
 
 
 def _order(full: bool) -> OrderInfo:
@@ -98,8 +108,8 @@ def sample_context(event: str, *, full: bool = True) -> MailContext:
         ),
     }
     chosen: dict[str, Any] = {k: v for k, v in parts.items() if k == "parcel" or full or k in needs}
-    if event in RESERVED_EVENTS:
-        chosen["extra"] = dict(RESERVED_EXTRA)
+    if event in RESERVED_EVENTS or event in AFTER_SALES_EVENTS:
+        chosen["extra"] = dict(AFTER_SALES_EXTRA if full else AFTER_SALES_BARE)
     return MailContext(
         order=_order(full),
         shop=Shop(

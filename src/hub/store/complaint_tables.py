@@ -27,6 +27,9 @@ complaints = Table(
     Column("outcome_detail", Text),  # JSON: amount, voucher code, lines, the reship order
     Column("reason", Text),  # why it was rejected, or the resolution's note
     Column("closed_at", UtcDateTime),  # resolved or rejected
+    Column("refund_state", String(10)),  # a refund outcome: queued (to the channel), recorded
+    Column("refund_amount", BigInteger),
+    Column("refund_reference", String(200)),
     Index(None, "created_at", "id"),
     Index(None, "status", "due_at"),
     Index(None, "channel", "created_at", "id"),

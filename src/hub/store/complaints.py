@@ -195,3 +195,8 @@ def _parcels_of(conn: Connection, orders_of: Any) -> dict[str, list[Parcel]]:
         parcel = Parcel(r.carrier, r.location, frozenset(skus.get(r.id, ())))
         out.setdefault(r.order_id, []).append(parcel)
     return out
+
+
+def set_refund(conn: Connection, complaint_id: str, **values: Any) -> None:
+    """The complaint refund's ``refund_state``, ``refund_amount``, ``refund_reference``."""
+    conn.execute(update(complaints).where(complaints.c.id == complaint_id).values(**values))

@@ -47,12 +47,15 @@ returns = Table(
     Column("refund_state", String(10)),  # queued, recorded
     Column("refund_reference", String(200)),
     Column("refund_detail", Text),  # JSON: the figures the amount was computed from
+    Column("exchange_lines", Text),  # JSON [{sku, quantity}]: the replacement (exchange)
+    Column("exchange_order_id", String(26)),  # the order made of them (link_kind exchange)
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("channel", "external_id"),
     Index(None, "order_id"),
     Index(None, "status", "created_at", "id"),
     Index(None, "created_at", "id"),
+    Index(None, "label_tracking"),  # the carrier's news of the return parcel
 )
 
 return_lines = Table(

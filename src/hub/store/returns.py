@@ -8,6 +8,7 @@ receipts racing: one wins, the other changes nothing).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,10 @@ from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
 
 from hub.domain.lifecycle import TransitionRefused
 from hub.domain.returns import ACTIVE, TRANSITIONS, ReturnStatus
+from hub.store.catalog import existing_skus
+from hub.store.complaint_tables import complaints
 from hub.store.return_tables import return_lines, return_receipts, returns
+from hub.store.tables import order_events, orders, stock_levels
 
 
 def insert_return(conn: Connection, row: dict[str, Any], lines: Sequence[dict[str, Any]]) -> None:
@@ -81,11 +85,15 @@ def received_of_order(conn: Connection, order_id: str) -> int:
 
 
 def refunds_on_the_way(conn: Connection, order_id: str) -> int:
-    """Refunds queued for the order's channel and not yet recorded as transactions."""
+    """Refunds queued for the order's channel (returns' and complaints') and not yet
+    recorded as transactions."""
     query = select(func.coalesce(func.sum(returns.c.refund_amount), 0)).where(
         returns.c.order_id == order_id, returns.c.refund_state == "queued"
     )
-    return int(conn.execute(query).scalar_one())
+    of_complaints = select(func.coalesce(func.sum(complaints.c.refund_amount), 0)).where(
+        complaints.c.order_id == order_id, complaints.c.refund_state == "queued"
+    )
+    return int(conn.execute(query).scalar_one()) + int(conn.execute(of_complaints).scalar_one())
 
 
 def move(
@@ -147,3 +155,42 @@ def page(
             or_(returns.c.created_at > at, and_(returns.c.created_at == at, returns.c.id > rid))
         )
     return list(conn.execute(query.order_by(returns.c.created_at, returns.c.id).limit(limit)))
+
+
+def known_skus(conn: Connection, wanted: Collection[str]) -> set[str]:
+    """Those of ``wanted`` the hub knows: in the catalog, or with stock somewhere."""
+    names = sorted(set(wanted))
+    found = existing_skus(conn, names)
+    query = select(stock_levels.c.sku).where(stock_levels.c.sku.in_(names)).distinct()
+    return found | set(conn.execute(query).scalars())
+
+
+def by_exchange_order(conn: Connection, order_ids: Collection[str]) -> list[Row[Any]]:
+    """(order id, channel, return id, return status) of each accepted order of ``order_ids``
+    made as a return's exchange."""
+    query = (
+        select(orders.c.id, orders.c.channel, returns.c.id.label("return_id"), returns.c.status)
+        .join(returns, returns.c.exchange_order_id == orders.c.id)
+        .where(orders.c.id.in_(list(order_ids)), orders.c.link_kind == "exchange")
+    )
+    return list(conn.execute(query))
+
+
+def by_tracking(conn: Connection, tracking_number: str) -> list[Row[Any]]:
+    """The returns whose return label has ``tracking_number``."""
+    return list(conn.execute(select(returns).where(returns.c.label_tracking == tracking_number)))
+
+
+def last_hold_reason(conn: Connection, order_id: str) -> str | None:
+    """The reason of the order's latest ``hold`` timeline entry (None: none)."""
+    query = (
+        select(order_events.c.detail)
+        .where(order_events.c.order_id == order_id, order_events.c.kind == "hold")
+        .order_by(order_events.c.id.desc())
+        .limit(1)
+    )
+    raw = conn.execute(query).scalar()
+    if not raw:
+        return None
+    found = json.loads(raw) if isinstance(raw, str | bytes) else raw
+    return found.get("reason") if isinstance(found, dict) else None

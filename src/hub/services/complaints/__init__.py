@@ -5,6 +5,7 @@ step on the order's timeline; and the figures per carrier, location and SKU.
 - ``views``: the complaint as the API shows it;
 - ``opening``: ``POST /orders/{id}/complaints``;
 - ``actions``: answer, reject, resolve (``outcomes`` does what each outcome needs:
-  ``refund_for_complaint``, ``reship``);
+  ``refund_for_complaint``, ``reship``); ``channel_refund``: ``complaint.refund``, a refund
+  sent to the channel once and recorded;
 - ``stats``: ``GET /complaints/stats``.
 """

@@ -171,7 +171,8 @@ def _outcome(
         assert body.amount is not None
         made = refund_for_complaint(conn, row.id, order.id, body.amount, actor=actor, now=now)
         return Outcome(outcome=kind, amount=made.amount, currency=made.currency,
-                       refund_reference=made.reference, note=note)  # fmt: skip
+                       refund_reference=made.reference, refund_state=made.state,
+                       refund_note=made.note, note=note)  # fmt: skip
     if kind == "voucher":
         return Outcome(outcome=kind, amount=body.amount, currency=order.currency,
                        voucher_code=body.voucher_code, note=note)  # fmt: skip

@@ -23,6 +23,9 @@ class Outcome(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     currency: str | None = None
     voucher_code: str | None = None
     refund_reference: str | None = None  # the refund transaction's reference on the order
+    #: a refund's way at resolution: queued (to the channel, through the outbox) or recorded
+    refund_state: str | None = None
+    refund_note: str | None = None  # why it was recorded by hand (no channel refunds)
     lines: list[ComplaintLine] | None = None  # what is reshipped, or must come back
     reship_order_id: str | None = None  # the new order, linked to the original
     return_id: str | None = None  # the return it opened, once returns are wired to it
@@ -48,6 +51,20 @@ class Complaint(msgspec.Struct, frozen=True, kw_only=True):
     outcome: Outcome | None = None
     reason: str | None = None  # why it was rejected
     closed_at: datetime | None = None
+    refund: ComplaintRefund | None = None  # a refund outcome as it stands now
+
+
+class ComplaintRefund(msgspec.Struct, frozen=True, kw_only=True):
+    amount: int
+    state: str  # queued (on its way to the channel), recorded (a transaction on the order)
+    reference: str | None  # the channel's refund, or complaint:<id> when recorded by hand
+
+
+def _refund(row: Row[Any]) -> ComplaintRefund | None:
+    if row.refund_state is None:
+        return None
+    return ComplaintRefund(amount=row.refund_amount or 0, state=row.refund_state,
+                           reference=row.refund_reference)  # fmt: skip
 
 
 def show(row: Row[Any], lines: list[ComplaintLine], now: datetime) -> Complaint:
@@ -60,7 +77,7 @@ def show(row: Row[Any], lines: list[ComplaintLine], now: datetime) -> Complaint:
         created_at=row.created_at, updated_at=row.updated_at, opened_by=row.actor,
         answer=row.answer, answered_at=row.answered_at,
         outcome=msgspec.json.decode(detail, type=Outcome) if detail else None,
-        reason=row.reason, closed_at=row.closed_at,
+        reason=row.reason, closed_at=row.closed_at, refund=_refund(row),
     )  # fmt: skip
 
 

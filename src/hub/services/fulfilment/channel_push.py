@@ -60,7 +60,7 @@ def _read(
     complete = all(
         ln.shipped >= ln.quantity for lines in store.lines_of(conn, live).values() for ln in lines
     )
-    reship = order_store.link_kind(conn, order.id) == "reship"
+    reship = order_store.link_kind(conn, order.id) in ("reship", "exchange")
     return parcel, order, parts, complete, reship
 
 

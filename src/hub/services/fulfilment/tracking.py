@@ -1,5 +1,6 @@
 """A carrier's tracking news: each parcel with the tracking number moves to the reported
-status (news goes on the timeline), and the fulfilment and the order follow.
+status (news goes on the timeline), and the fulfilment and the order follow. The registered
+listeners (``follow_also``: a return label's parcel) get the news too.
 
 A parcel that has ended (delivered, returned, cancelled) does not move again: a late or
 repeated event about it is stale, and is logged and left alone.
@@ -8,6 +9,7 @@ repeated event about it is stale, and is logged and left alone.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +23,17 @@ from hub.store import fulfilment as store
 from hub.store import orders as order_store
 
 log = logging.getLogger(__name__)
+
+#: news of a tracking number for what is not an outbound parcel (a return label's parcel):
+#: (conn, event, actor, now) -> the order ids it touched. Registered by the composition root
+#: (``follow_also``), so the returns feature need not be imported here.
+Listener = Callable[[Connection, TrackingEvent, str, datetime], list[str]]
+_listeners: list[Listener] = []
+
+
+def follow_also(listener: Listener | None) -> None:
+    """Hand every carrier event to ``listener`` too (None: to nothing more)."""
+    _listeners[:] = [listener] if listener is not None else []
 
 
 def stale(current: str, reported: str) -> bool:
@@ -85,4 +98,6 @@ def record_tracking(
                 now=now,
             )
         follow_parcels(conn, parcel.order_id, now=now, actor=actor)
+    for listener in _listeners:
+        touched += listener(conn, event, actor, now)
     return touched

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from hub.domain.notifications import MailEvent
+from hub.domain.notifications import AFTER_SALES_EVENTS, MailEvent
 from hub.domain.order import Order
 from hub.notifications.context import (
     DelayInfo,
@@ -23,6 +23,7 @@ from hub.notifications.context import (
     Shop,
 )
 from hub.store import fulfilment as parcels_store
+from hub.store import returns as returns_store
 from hub.store.notifications import Notification
 
 
@@ -78,6 +79,39 @@ def parcel_info(conn: Connection, order_id: str, shipment_id: str) -> ParcelInfo
     )
 
 
+LABEL_TYPES = {"PDF": "pdf", "PNG": "png", "ZPL": "zpl", "EPL2": "epl"}
+
+
+def label_filename(row: Any) -> str | None:
+    """The attached return label's file name (None: no label bytes kept)."""
+    if not row.label:
+        return None
+    kind = LABEL_TYPES.get(str(row.label_format or "PDF").upper(), "pdf")
+    return f"return-label-{row.id}.{kind}"
+
+
+def after_sales(conn: Connection, n: Notification, order: Order) -> dict[str, Any]:
+    """A return or refund mail's facts (``extra``): the return named by ``n.parcel`` (a
+    complaint refund's is only its reference and amount)."""
+    amount = n.facts.get("amount")
+    refund = Money(int(amount), n.facts.get("currency") or order.currency) if amount else None
+    row = returns_store.get(conn, n.parcel) if n.parcel else None
+    extra: dict[str, Any] = {
+        "reference": n.parcel, "reason": None, "lines": [], "label_url": None,
+        "label_attached": False, "carrier": None, "tracking_number": None, "refund": refund,
+    }  # fmt: skip
+    if row is None:
+        return extra
+    names = {ln.sku: ln.name or ln.sku for ln in order.lines}
+    lines = returns_store.lines_of(conn, [row.id])[row.id]
+    return extra | {
+        "reason": row.reason, "label_url": row.label_url,
+        "label_attached": label_filename(row) is not None, "carrier": row.label_carrier,
+        "tracking_number": row.label_tracking,
+        "lines": [{"name": names.get(ln.sku, ln.sku), "quantity": ln.quantity} for ln in lines],
+    }  # fmt: skip
+
+
 def _parts(n: Notification, order: Order) -> dict[str, Any]:
     """The event's own part of the context, from the facts it froze."""
     f, currency = n.facts, order.currency
@@ -111,6 +145,7 @@ def mail_context(
         n.event == MailEvent.DELAYED and n.parcel
     ):
         parcel = parcel_info(conn, order.id, n.parcel)
-    return MailContext(
-        order=order_info(order, public_url), shop=shop, parcel=parcel, **_parts(n, order)
-    )
+    parts = _parts(n, order)
+    if n.event in AFTER_SALES_EVENTS:
+        parts["extra"] = after_sales(conn, n, order)
+    return MailContext(order=order_info(order, public_url), shop=shop, parcel=parcel, **parts)

@@ -29,10 +29,11 @@ from hub.notifications.message import Attachment, build_message, message_id, sen
 from hub.notifications.smtp import SmtpSettings, parse_smtp_url, send_message
 from hub.notifications.templates import RenderedMail, Templates
 from hub.services.jobs import JobContext, JobRegistry, RetryLater
-from hub.services.notifications.build import mail_context
+from hub.services.notifications.build import label_filename, mail_context
 from hub.services.notifications.tap import SEND_JOB
 from hub.store import notifications as store
 from hub.store import orders as order_store
+from hub.store import returns as returns_store
 from hub.store.jobs import Job
 from hub.store.notifications import Notification, Rendered
 
@@ -42,6 +43,7 @@ AttachmentSource = Callable[[Any, Notification], Awaitable[Attachment | None]]
 Q = NotificationStatus.QUEUED
 DEFAULT_MAIL_FROM = "Shop <shop@localhost>"
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
+MIME = {"pdf": "application/pdf", "png": "image/png"}
 
 
 @dataclass(slots=True)
@@ -86,11 +88,18 @@ class Mailer:
         email, name = order.customer.email, order.customer.name
         to = f"{name} <{email}>" if name else email
         attachment = ctx.invoice.filename if ctx.invoice else None
+        if n.event == MailEvent.RETURN_AUTHORISED and ctx.extra.get("label_attached"):
+            attachment = label_file(conn, n.parcel)
         mid = message_id(n.order_id, n.event, n.parcel or None, sender_domain(sender))
         return Rendered(
             recipient=to, message_id=mid, subject=mail.subject, text=mail.text, html=mail.html,
             language=locale.language, attachment=attachment,
         )  # fmt: skip
+
+
+def label_file(conn: Connection, return_id: str) -> str | None:
+    row = returns_store.get(conn, return_id)
+    return label_filename(row) if row is not None else None
 
 
 async def _rendered(ctx: JobContext, mailer: Mailer, notification_id: int) -> Notification | None:
@@ -115,6 +124,13 @@ async def _rendered(ctx: JobContext, mailer: Mailer, notification_id: int) -> No
 
 
 async def _attachments(ctx: JobContext, mailer: Mailer, n: Notification) -> list[Attachment]:
+    if n.event == MailEvent.RETURN_AUTHORISED and n.attachment:
+        async with ctx.db.read() as aconn:
+            label = await aconn.run_sync(lambda conn: returns_store.get(conn, n.parcel))
+        if label is None or not label.label:
+            return []
+        mime = MIME.get(n.attachment.rsplit(".", 1)[-1], "application/octet-stream")
+        return [Attachment(filename=n.attachment, content=label.label, mime_type=mime)]
     if n.event != MailEvent.INVOICE_ISSUED:
         return []
     found = await mailer.attachments(ctx.db, n) if mailer.attachments else None

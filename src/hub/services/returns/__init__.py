@@ -8,6 +8,8 @@ written off); refunded to the channel once, and recorded as a payment transactio
 - ``labels``: ``return.label``, the return label bought (EasyPost ``is_return``);
 - ``receiving``: units received and graded into the stock ledger;
 - ``refunds``, ``channel_refund``: the refund decided, ``return.refund`` sent and recorded;
+- ``exchange``: an exchange's replacement order, held until the return is received;
+- ``tracking``: the return parcel followed through the carrier's tracking news;
 - ``buyer_form``: the buyer's form on the public tracking page;
 - ``views``: what the API shows.
 """

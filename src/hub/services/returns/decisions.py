@@ -16,6 +16,7 @@ from hub.domain.order import FieldError
 from hub.domain.returns import ReturnStatus
 from hub.errors import Conflict, NotFound, Unprocessable
 from hub.sdk import Parcel
+from hub.services.returns import exchange
 from hub.store import fulfilment as fulfilment_store
 from hub.store import jobs as job_store
 from hub.store import orders as order_store
@@ -33,6 +34,7 @@ _KINDS = {
     ReturnStatus.REJECTED: EventKind.RETURN_REJECTED,
     ReturnStatus.CANCELLED: EventKind.RETURN_CANCELLED,
     ReturnStatus.CLOSED: EventKind.RETURN_CLOSED,
+    ReturnStatus.IN_TRANSIT: EventKind.RETURN_IN_TRANSIT,
 }
 
 
@@ -121,6 +123,7 @@ async def authorise(
             values["label_connection"] = label_connection
             detail["label"] = "queued"
         step(conn, row, ReturnStatus.AUTHORISED, actor=actor, detail=detail, **values)
+        exchange.make_order(conn, row, actor=actor, now=utcnow())
         if body.parcel is not None and label_connection is not None:
             job_store.enqueue_unless_active_sync(
                 conn,
@@ -140,8 +143,14 @@ async def decide(
 
     def run(conn: Connection) -> None:
         row = locked(conn, return_id)
-        detail = {"reason": body.reason} if body.reason else {}
+        detail: dict[str, Any] = {"reason": body.reason} if body.reason else {}
         extra = {"decision": body.reason} if target != ReturnStatus.CLOSED else {}
         step(conn, row, target, actor=actor, detail=detail, **extra)
+        if target == ReturnStatus.CANCELLED:
+            became = exchange.cancel_waiting(conn, row, actor=actor, now=utcnow())
+            if became is not None:
+                order_store.add_note(conn, row.order_id, EventKind.RETURN_EXCHANGE,
+                                     {"return": row.id, "exchange_order": row.exchange_order_id,
+                                      "exchange": became}, actor=actor, now=utcnow())  # fmt: skip
 
     await db.run_write(run)

@@ -31,6 +31,7 @@ from hub.domain.returns import (
     shipped_per_line,
 )
 from hub.errors import NotFound, Unprocessable
+from hub.services.returns.exchange import ExchangeLineIn, checked_lines
 from hub.store import fulfilment as fulfilment_store
 from hub.store import orders as order_store
 from hub.store import payments as payment_store
@@ -53,6 +54,8 @@ class ReturnIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     reason: ReasonCode
     note: Annotated[FreeText, msgspec.Meta(max_length=2000)] | None = None
     resolution: Resolution = "refund"
+    #: with resolution ``exchange``: the replacement lines (the same SKU or another)
+    exchange: Annotated[list[ExchangeLineIn], msgspec.Meta(max_length=200)] | None = None
 
 
 def _refuse(field: str, reason: str) -> Unprocessable:
@@ -111,6 +114,7 @@ def open_return(
         raise NotFound(f"no order {order_id}")
     order = order_store.to_order(row)
     wanted = wanted_units(conn, order, list(body.lines))
+    exchange = checked_lines(conn, body.resolution, body.exchange)
     now = utcnow()
     _, delivered_at = shipped_units(conn, order_id)
     reasons = outside_policy(
@@ -124,6 +128,7 @@ def open_return(
             "external_id": external_id, "status": ReturnStatus.REQUESTED.value,
             "opened_by": opener, "reason": body.reason, "note": body.note,
             "resolution": body.resolution, "policy": "\n".join(reasons) or None,
+            "exchange_lines": exchange,
             "created_at": now, "updated_at": now,
         },
         [
@@ -137,6 +142,8 @@ def open_return(
         "resolution": body.resolution,
         "lines": [{"sku": order.lines[n].sku, "quantity": u} for n, u in sorted(wanted.items())],
     }  # fmt: skip
+    if body.exchange:
+        detail["exchange"] = [{"sku": x.sku, "quantity": x.quantity} for x in body.exchange]
     if reasons:
         detail["outside_policy"] = reasons
     order_store.add_note(conn, order_id, EventKind.RETURN_REQUESTED, detail, actor=actor, now=now)

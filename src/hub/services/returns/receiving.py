@@ -30,6 +30,7 @@ from hub.domain.stock import Level, MovementKind
 from hub.errors import Conflict, Unprocessable
 from hub.services.demand.returns import record_returned
 from hub.services.returns.decisions import locked, step
+from hub.services.returns.exchange import release_received
 from hub.services.stock_sync import stock_changed
 from hub.store import returns as store
 from hub.store import stock as stock_store
@@ -161,6 +162,8 @@ def receive(
                    "location": where[ln.grade]} for _, ln in taken],
     }  # fmt: skip
     step(conn, row, target, actor=actor, detail=detail, kind=EventKind.RETURN_RECEIVED)
+    if done:
+        release_received(conn, row, actor=actor, now=now)
     units: dict[str, int] = {}
     for ln in lines:
         units[ln.sku] = units.get(ln.sku, 0) + ln.received

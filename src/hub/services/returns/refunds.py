@@ -133,6 +133,8 @@ def refund(
     if row.status not in (ReturnStatus.RECEIVED, ReturnStatus.PARTIALLY_RECEIVED):
         reason = f"a return that is {row.status} cannot be refunded (receive it first)"
         raise Conflict(reason, [FieldError("status", reason)])
+    if row.resolution == "exchange":
+        raise _refuse("resolution", "an exchange refunds nothing: its units were exchanged")
     found = figures(conn, row, order_row, policy_of(row.channel))
     amount = _amount(body, found)
     now = utcnow()

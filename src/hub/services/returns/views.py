@@ -10,6 +10,7 @@ import msgspec
 from sqlalchemy import Connection, Row
 
 from hub.errors import NotFound
+from hub.services.returns.exchange import lines_of
 from hub.store import returns as store
 from hub.store.database import Database
 
@@ -38,6 +39,11 @@ class ReturnLabelOut(msgspec.Struct, frozen=True, kw_only=True):
     cost: int | None
 
 
+class ExchangeLineOut(msgspec.Struct, frozen=True, kw_only=True):
+    sku: str
+    quantity: int
+
+
 class RefundOut(msgspec.Struct, frozen=True, kw_only=True):
     amount: int
     state: str  # queued (on its way to the channel), recorded
@@ -62,6 +68,8 @@ class ReturnOut(msgspec.Struct, frozen=True, kw_only=True):
     lines: list[ReturnLineOut]
     receipts: list[ReceiptOut]
     refund: RefundOut | None
+    exchange: list[ExchangeLineOut]  # the replacement lines of an exchange
+    exchange_order_id: str | None  # the order made of them (once authorised)
     created_at: datetime
     updated_at: datetime
 
@@ -102,6 +110,8 @@ def return_out(row: Row[Any], lines: list[Row[Any]], receipts: list[Row[Any]]) -
             for r in receipts
         ],
         refund=_refund(row), created_at=row.created_at, updated_at=row.updated_at,
+        exchange=[ExchangeLineOut(sku=x.sku, quantity=x.quantity) for x in lines_of(row)],
+        exchange_order_id=row.exchange_order_id,
     )  # fmt: skip
 
 
