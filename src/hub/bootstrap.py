@@ -21,7 +21,7 @@ from hub.services import subscriptions as webhooks
 from hub.services.complaints import hooks as complaint_hooks
 from hub.services.complaints.stats import count_shipments
 from hub.services.fulfilment import jobs as fulfilment_jobs
-from hub.services.intake import messages, polling
+from hub.services.intake import messages, polling, return_reports
 from hub.services.intake.accept import ACCEPT_JOB, accept_handler
 from hub.services.intake.writer import OrderWriter
 from hub.services.jobs import JobContext, JobRegistry, load_plugins
@@ -30,6 +30,7 @@ from hub.services.notifications import send as notification_send
 from hub.services.notifications.attachments import pdf_source
 from hub.services.notifications.send import AttachmentSource, Mailer
 from hub.services.notifications.tap import TAP_NAME, notification_tap
+from hub.services.returns import channel_reports
 from hub.services.returns import for_complaints as returns_for_complaints
 from hub.services.routing import jobs as routing_jobs
 from hub.services.routing.rules_source import RulesSource
@@ -109,6 +110,7 @@ def build_registry(
     load_plugins(registry, settings.plugins)
     tap_events("complaint_figures", count_shipments)  # units shipped, for complaint rates
     complaint_hooks.open_returns_with(returns_for_complaints.opener(connections))
+    return_reports.apply_with(channel_reports.applier(connections))
     return registry
 
 

@@ -60,6 +60,7 @@ class EventKind(StrEnum):
     RETURN_REFUND_QUEUED = "return_refund_queued"  # the refund on its way to the channel
     RETURN_REFUNDED = "return_refunded"
     RETURN_CLOSED = "return_closed"
+    RETURN_CHANNEL = "return_channel"  # a channel's report on a return the hub did not follow
     # complaints (services/complaints): each step on the complained-about order's timeline
     COMPLAINT_OPENED = "complaint_opened"
     COMPLAINT_ANSWERED = "complaint_answered"

@@ -17,12 +17,14 @@ from hub.sdk import (
     MappingError,
     OrderData,
     PollsOrders,
+    PollsReturns,
     PollsShipments,
     PushesShipments,
     PushesStock,
     ReadsStock,
     ReceivesEvents,
     ReceivesWebhooks,
+    ReportsReturns,
     SignatureError,
     WebhookRequest,
     check,
@@ -41,6 +43,8 @@ PROTOCOLS: dict[Capability, type] = {
     Capability.RECEIVE_EVENTS: ReceivesEvents,
     Capability.POLL_SHIPMENTS: PollsShipments,
     Capability.BUY_LABELS: BuysLabels,
+    Capability.REPORT_RETURNS: ReportsReturns,
+    Capability.POLL_RETURNS: PollsReturns,
 }
 
 # --------------------------------------------------------------------------- capabilities
