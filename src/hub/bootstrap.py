@@ -99,6 +99,7 @@ def build_registry(
     registry.register(messages.PROCESS_JOB, messages.handle_process_job)
     registry.register(polling.POLL_JOB, polling.handle_poll_job)
     registry.register(polling.SHIPMENT_POLL_JOB, polling.handle_shipment_poll_job)
+    registry.register(polling.RETURN_POLL_JOB, polling.handle_return_poll_job)
     stock_sync.register(registry, connections, retry_waiting_now)
     routing_jobs.register(registry, rules, release_policy(connections))
     fulfilment_jobs.register(registry, rules.get)
