@@ -56,6 +56,7 @@ class EventKind(StrEnum):
     RETURN_REJECTED = "return_rejected"
     RETURN_CANCELLED = "return_cancelled"
     RETURN_LABEL = "return_label"  # the return label bought
+    RETURN_IN_TRANSIT = "return_in_transit"  # on its way back (a channel reports it sent)
     RETURN_RECEIVED = "return_received"  # units received and graded (partially or in full)
     RETURN_REFUND_QUEUED = "return_refund_queued"  # the refund on its way to the channel
     RETURN_REFUNDED = "return_refunded"
