@@ -15,6 +15,7 @@ from litestar.testing import AsyncTestClient
 
 from hub.bootstrap import Hub
 from hub.sdk import hmac_sha256_base64
+from hub.services.intake import messages
 from tests.e2e.test_returns_shopify import (
     ADDRESS,
     CREATE,
@@ -107,10 +108,19 @@ async def test_shopify_return_webhooks_drive_the_hub_return(
     # received in the hub, then Shopify's close closes it
     receive = {"location": "main", "lines": [{"sku": SKU, "quantity": 1, "grade": "sellable"}]}
     await ok(await c.post(f"/returns/{ret['id']}/receive", json=receive, headers=auth))
-    await hook(c, (SHOPIFY / "returns_close.json").read_bytes(), "returns/close", "c-2")
+    # its refund queued to Shopify: a close arriving before the refund is recorded waits
+    shop.lose_next_refund_answer = False
+    await ok(await c.post(f"/returns/{ret['id']}/refund", json={}, headers=auth))
+    close = (SHOPIFY / "returns_close.json").read_bytes()
+    early = await hook(c, close, "returns/close", "c-2")
+    assert await messages.process(hub.job_context(), early["inbound_id"]) == "processed"
+    got = await ok(await c.get(f"/returns/{ret['id']}", headers=auth))
+    assert got["status"] == "received"
+    await run_jobs(hub)  # refundCreate, recorded
+    await hook(c, close, "returns/close", "c-3")
     await run_jobs(hub)
     got = await ok(await c.get(f"/returns/{ret['id']}", headers=auth))
-    assert got["status"] == "closed"
+    assert (got["status"], got["refund"]["state"]) == ("closed", "recorded")
 
     # a second return, of the mug, declined on Shopify: rejected with Shopify's reason
     second = json.loads(request)
@@ -132,14 +142,15 @@ async def test_shopify_return_webhooks_drive_the_hub_return(
     entries = [e for e in order["timeline"] if e["kind"].startswith("return_")]
     kinds = [e["kind"] for e in entries]
     assert kinds == ["return_requested", "return_authorised", "return_channel",
-                     "return_received", "return_closed", "return_requested",
+                     "return_received", "return_refund_queued", "return_channel",
+                     "return_refunded", "return_closed", "return_requested",
                      "return_rejected"]  # fmt: skip
     noted = entries[2]["detail"]
     assert (noted["applied"], noted["status"], noted["return"]) == (False, "authorised", ret["id"])
     assert entries[-1]["detail"]["reason"] == "return_period_ended / Bought in March"
-    assert all(
-        e["actor"] == "channel:shopify-eu" for e in entries if e["kind"] != "return_received"
-    )
+    assert "refund is on its way" in entries[5]["detail"]["why"]
+    by_channel = [e for e in entries if e["kind"].endswith(("_channel", "_closed", "_rejected"))]
+    assert {e["actor"] for e in by_channel} == {"channel:shopify-eu"}
 
 
 async def test_a_return_of_an_unknown_order_or_line_is_quarantined(

@@ -88,6 +88,15 @@ def _open(
     return row
 
 
+def _not_now(row: Row[Any], target: ReturnStatus, path: list[ReturnStatus] | None) -> str | None:
+    """Why the channel's state is not taken over now (None: it is)."""
+    if path is None:
+        return f"a return that is {row.status} cannot become {target.value}"
+    if path and row.refund_state == "queued":  # the refund job moves it to refunded first
+        return f"its refund is on its way to the channel; it stays {row.status} until recorded"
+    return None
+
+
 def apply_return(
     conn: Connection, report: ChannelReturn, *, channel: str, actor: str, policy_of: PolicyOf
 ) -> str:
@@ -109,13 +118,14 @@ def apply_return(
     detail: dict[str, Any] = {"channel_state": report.channel_state}
     if report.reason_text:
         detail["reason"] = report.reason_text
-    if path is None:
+    why = _not_now(row, target, path)
+    if why is not None:
         note = {"return": row.id, "status": row.status, "channel_state": report.channel_state,
-                "applied": False,
-                "why": f"a return that is {row.status} cannot become {target.value}"}  # fmt: skip
+                "applied": False, "why": why}  # fmt: skip
         order_store.add_note(conn, order_id, EventKind.RETURN_CHANNEL, note, actor=actor,
                              now=utcnow())  # fmt: skip
         return order_id
+    assert path is not None
     for status in path:
         current = store.get(conn, row.id, lock=True)
         assert current is not None
