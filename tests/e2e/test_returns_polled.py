@@ -10,6 +10,7 @@ PostgreSQL, with eBay and Amazon faked at their edge (respx):
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -19,12 +20,14 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
 from sqlalchemy import update
 
 from connectors.amazon.tests import fake_amazon
 from connectors.amazon.tests.fake_amazon import UNSHIPPED, FakeAmazon
 from hub.bootstrap import Hub
+from hub.cli import main
 from hub.clock import utcnow
 from hub.config import Settings
 from hub.sdk import ReportedRefund
@@ -225,3 +228,16 @@ async def test_an_amazon_refund_without_a_return_is_recorded_on_the_order(
     )
     order = await ok(await c.get(f"/orders/{order_id}", headers=auth))
     assert order["payment"]["refunded"] == 1396
+
+
+async def test_hub_poll_returns_polls_now(
+    polled: tuple[AsyncTestClient, Hub], partners: tuple[FakeEbay, FakeAmazon]
+) -> None:
+    _, hub = polled
+    env = {"HUB_DATABASE_URL": hub.settings.database_url, "HUB_CONFIG": hub.settings.config_path}
+    done = await asyncio.to_thread(
+        CliRunner().invoke, main, ["poll", "--returns", "ebay-at"], env=env
+    )
+    assert done.exit_code == 0, done.output
+    assert done.stdout == "ebay-at: 1 page(s), 1 new, 0 seen before\n"
+    assert len(partners[0].searches) == 1
