@@ -82,6 +82,7 @@ from hub.sdk.fulfilment import (
 from hub.sdk.http import SUCCESS, CallGuard, PartnerHttp, RateLimits
 from hub.sdk.refunds import ChannelRefund, RefundLine, RefundSent, RefundsOrders
 from hub.sdk.returns import (
+    RETURN_REASONS,
     RETURN_STATES,
     ChannelReport,
     ChannelReturn,
@@ -103,6 +104,7 @@ from hub.sdk.signatures import (
 from hub.sdk.stock import PushesStock, ReadsStock, StockFigure, StockPushResult
 
 __all__ = [
+    "RETURN_REASONS",
     "RETURN_STATES",
     "SUCCESS",
     "TRACKING_STATUSES",

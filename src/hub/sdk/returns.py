@@ -25,7 +25,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 import msgspec
 
-from hub.domain.returns import ReasonCode
+from hub.domain.returns import REASONS, ReasonCode
 from hub.sdk.connector import Connection, PollResult
 from hub.sdk.http import PartnerHttp
 from hub.sdk.refunds import RefundLine
@@ -41,6 +41,8 @@ RETURN_STATES: tuple[str, ...] = (
     "rejected",
     "cancelled",
 )
+#: the hub's reason codes a channel's reasons are mapped to
+RETURN_REASONS: tuple[str, ...] = REASONS
 
 
 class ChannelReturnLine(msgspec.Struct, frozen=True, kw_only=True):
