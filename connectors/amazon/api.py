@@ -191,6 +191,12 @@ class SpApi:
             return token
         return await self.tokens.refresh(self.connection, self.http, self.settings.lwa_url)
 
+    async def get_payload(
+        self, operation: str, path: str, params: dict[str, str], type_: type[Any]
+    ) -> Any:
+        """One GET of ``operation`` (LWA token), its ``payload`` as ``type_``."""
+        return _decode(await self._get(operation, path, params), type_, operation)
+
     async def get_orders(self, params: dict[str, str]) -> OrdersPage:
         """One getOrders page, with the RDT when there is one (``withheld`` says if not)."""
         response = await self._get("getOrders", rdt.ORDERS_PATH, params, restricted=True)

@@ -1,5 +1,6 @@
 """Amazon SP-API: orders polled with getOrders + getOrderItems, mapped by ``amazon_order.yaml``;
-stock pushed and read through listings (``listings.py``); parcels confirmed (``shipments.py``).
+stock pushed and read through listings (``listings.py``); parcels confirmed (``shipments.py``);
+the refunds Amazon made itself polled from the Finances API (``refunds.py``).
 
 A poll asks for orders updated in one window (LastUpdatedAfter = the cursor, LastUpdatedBefore
 = the run's ``until``), one getOrders page per call, and fetches each order's items, both
@@ -19,7 +20,7 @@ import msgspec
 
 from connectors.amazon import cursor as cursors
 from connectors.amazon import documents as docs
-from connectors.amazon import listings, rdt, shipments
+from connectors.amazon import listings, rdt, refunds, shipments
 from connectors.amazon.api import OrdersPage, SpApi, status_of
 from connectors.amazon.auth import LwaTokens
 from connectors.amazon.ratelimit import Clock, RateLimiter, Sleep
@@ -27,6 +28,7 @@ from connectors.amazon.settings import AmazonSettings, parse_settings
 from hub.sdk import (
     Capability,
     ChannelOrder,
+    ChannelReturn,
     ChannelShipment,
     Connection,
     FatalError,
@@ -35,6 +37,7 @@ from hub.sdk import (
     PartnerHttp,
     PolledMessage,
     PollResult,
+    ReportedRefund,
     StockFigure,
     StockPushResult,
     mapping_named,
@@ -73,6 +76,8 @@ class AmazonConnector:
             Capability.PUSH_STOCK,
             Capability.READ_STOCK,
             Capability.PUSH_SHIPMENT,
+            Capability.REPORT_RETURNS,
+            Capability.POLL_RETURNS,
         }
     )
     #: figures per push: one JSON_LISTINGS_FEED document's messages
@@ -184,3 +189,30 @@ class AmazonConnector:
                 "MaxResultsPerPage": str(settings.max_results_per_page),
             }
         )
+
+    def reports_returns(self, topic: str | None) -> bool:
+        return topic == refunds.TOPIC
+
+    async def returns_from_message(
+        self, connection: Connection, body: bytes, topic: str | None, http: PartnerHttp
+    ) -> list[ChannelReturn | ReportedRefund]:
+        """The message is one RefundEventList entry: one refund Amazon made."""
+        return [refunds.to_reported_refund(body)]
+
+    async def poll_returns(
+        self, connection: Connection, cursor: str | None, http: PartnerHttp, *, until: str
+    ) -> PollResult:
+        """One listFinancialEvents page of the PostedDate window: its refund events."""
+        settings = parse_settings(connection.settings)
+        window = refunds.window(cursor, start=settings.start, until=until)
+        if window.next_token is None and window.after >= window.before:
+            return PollResult(messages=[], cursor=window.after)  # nothing new can be asked yet
+        if window.next_token:
+            params = {"NextToken": window.next_token}
+        else:
+            params = {"PostedAfter": window.after, "PostedBefore": window.before,
+                      "MaxResultsPerPage": "100"}  # fmt: skip
+        page = await self._api(connection, http).get_payload(
+            refunds.OPERATION, refunds.PATH, params, refunds.EventsPage
+        )
+        return refunds.following(window, page)

@@ -35,6 +35,7 @@ DEFAULT_RATE_LIMITS: dict[str, RateLimit] = {
     "createFeedDocument": RateLimit(rate=0.5, burst=15),
     "createFeed": RateLimit(rate=0.0083, burst=15),
     "createRestrictedDataToken": RateLimit(rate=1, burst=10),
+    "listFinancialEvents": RateLimit(rate=0.5, burst=30),
 }
 
 

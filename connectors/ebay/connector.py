@@ -1,7 +1,7 @@
 """eBay: orders polled with getOrders (Sell Fulfillment API), mapped by ``ebay_order.yaml``;
 stock pushed and read with the Inventory API's bulk calls (``inventory.py``); parcels sent
 back as shipping fulfillments (``shipping.py``); a return's refund sent with issueRefund
-(``refunds.py``).
+(``refunds.py``); post-order returns polled into hub returns (``returns.py``).
 
 A poll asks for the orders modified in one window (from the cursor, or ``settings.start``,
 to the run's ``until``), one page per call. Each order becomes one message, keyed by its id
@@ -17,13 +17,14 @@ import msgspec
 
 from connectors.ebay import cursor as cursors
 from connectors.ebay import documents as docs
-from connectors.ebay import inventory, refunds, shipping
+from connectors.ebay import inventory, refunds, returns, shipping
 from connectors.ebay.api import get_orders
 from connectors.ebay.settings import EbaySettings, parse_settings
 from hub.sdk import (
     Capability,
     ChannelOrder,
     ChannelRefund,
+    ChannelReturn,
     ChannelShipment,
     Connection,
     OrderMapping,
@@ -31,6 +32,7 @@ from hub.sdk import (
     PolledMessage,
     PollResult,
     RefundSent,
+    ReportedRefund,
     StockFigure,
     StockPushResult,
     mapping_named,
@@ -61,6 +63,8 @@ class EbayConnector:
             Capability.READ_STOCK,
             Capability.PUSH_SHIPMENT,
             Capability.REFUND,
+            Capability.REPORT_RETURNS,
+            Capability.POLL_RETURNS,
         }
     )
     #: bulkUpdatePriceQuantity's documented maximum per call
@@ -139,3 +143,22 @@ class EbayConnector:
         if following is not None:
             return PollResult(messages=messages, cursor=cursors.encode(following), more=True)
         return PollResult(messages=messages, cursor=window.until)
+
+    def reports_returns(self, topic: str | None) -> bool:
+        return topic == returns.TOPIC
+
+    async def returns_from_message(
+        self, connection: Connection, body: bytes, topic: str | None, http: PartnerHttp
+    ) -> list[ChannelReturn | ReportedRefund]:
+        """The message is one return summary as the search gave it: nothing to fetch."""
+        return [returns.to_channel_return(body)]
+
+    async def poll_returns(
+        self, connection: Connection, cursor: str | None, http: PartnerHttp, *, until: str
+    ) -> PollResult:
+        """One page of ``GET /post-order/v2/return/search`` (see ``returns.py``)."""
+        settings = parse_settings(connection.settings)
+        return await returns.poll(
+            connection, cursor, http, until=until, start=settings.start,
+            limit=settings.returns_limit, lookback_days=settings.returns_lookback_days,
+        )  # fmt: skip

@@ -23,6 +23,10 @@ class EbaySettings(msgspec.Struct, frozen=True, kw_only=True):
     mapping: str = "ebay_order"
     start: datetime | None = None  # where the first poll starts (ISO time with an offset)
     limit: Annotated[int, Meta(ge=1, le=MAX_LIMIT)] = 50  # orders per getOrders page
+    returns_limit: Annotated[int, Meta(ge=1, le=200)] = 50  # returns per search page
+    #: each returns window re-reads the returns created this many days before it (the
+    #: search filters on creation only; a return's later states come this way)
+    returns_lookback_days: Annotated[int, Meta(ge=0, le=365)] = 30
 
 
 def parse_settings(settings: Mapping[str, Any] | None) -> EbaySettings:

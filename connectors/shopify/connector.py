@@ -1,22 +1,25 @@
 """Shopify: signed orders/* webhooks in (orders/paid among them: the money arrived), canonical
-orders out through ``shopify_order.yaml``; stock and shipments out through the GraphQL Admin
-API."""
+orders out through ``shopify_order.yaml``; returns/* webhooks in as the buyer's and the
+merchant's returns (``returns.py``); stock, shipments and refunds out through the GraphQL
+Admin API."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.shopify import refunds, shipments, stock
+from connectors.shopify import refunds, returns, shipments, stock
 from connectors.shopify.settings import ShopifySettings, parse_settings
 from hub.sdk import (
     Capability,
     ChannelOrder,
     ChannelRefund,
+    ChannelReturn,
     ChannelShipment,
     Connection,
     PartnerHttp,
     RefundSent,
+    ReportedRefund,
     SignatureError,
     StockFigure,
     StockPushResult,
@@ -30,7 +33,9 @@ from hub.sdk import (
 MAPPING = "shopify_order"
 #: webhook topics whose body is a whole REST Order; any other topic is acknowledged and ignored.
 #: orders/paid: the order's financial_status became paid (its money arrived)
-TOPICS = frozenset({"orders/create", "orders/updated", "orders/paid", "orders/cancelled"})
+ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/paid", "orders/cancelled"})
+#: returns/*: a Return (its id, order, lines, reasons); see returns.TOPICS
+TOPICS = ORDER_TOPICS | frozenset(returns.TOPICS)
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 
 
@@ -46,6 +51,7 @@ class ShopifyConnector:
             Capability.READ_STOCK,
             Capability.PUSH_SHIPMENT,
             Capability.REFUND,
+            Capability.REPORT_RETURNS,
         }
     )
     #: quantities per inventorySetQuantities call (Shopify's input array limit)
@@ -118,3 +124,12 @@ class ShopifyConnector:
         again."""
         settings = parse_settings(connection.settings)
         return await refunds.refund_order(connection, settings, refund, http)
+
+    def reports_returns(self, topic: str | None) -> bool:
+        return topic in returns.TOPICS
+
+    async def returns_from_message(
+        self, connection: Connection, body: bytes, topic: str | None, http: PartnerHttp
+    ) -> list[ChannelReturn | ReportedRefund]:
+        """A returns/* webhook body is the Return: nothing to fetch."""
+        return [returns.to_channel_return(body, topic)]

@@ -23,7 +23,7 @@ from hub.services.complaints import hooks as complaint_hooks
 from hub.services.complaints.stats import count_shipments
 from hub.services.fulfilment import jobs as fulfilment_jobs
 from hub.services.fulfilment import tracking as fulfilment_tracking
-from hub.services.intake import messages, polling
+from hub.services.intake import messages, polling, return_reports
 from hub.services.intake.accept import ACCEPT_JOB, accept_handler
 from hub.services.intake.writer import OrderWriter
 from hub.services.jobs import JobContext, JobRegistry, load_plugins
@@ -32,7 +32,7 @@ from hub.services.notifications import send as notification_send
 from hub.services.notifications.attachments import pdf_source
 from hub.services.notifications.send import AttachmentSource, Mailer
 from hub.services.notifications.tap import TAP_NAME, notification_tap
-from hub.services.returns import exchange
+from hub.services.returns import channel_reports, exchange
 from hub.services.returns import for_complaints as returns_for_complaints
 from hub.services.returns import policy as returns_policy
 from hub.services.returns import tracking as returns_tracking
@@ -105,6 +105,7 @@ def build_registry(
     registry.register(messages.PROCESS_JOB, messages.handle_process_job)
     registry.register(polling.POLL_JOB, polling.handle_poll_job)
     registry.register(polling.SHIPMENT_POLL_JOB, polling.handle_shipment_poll_job)
+    registry.register(polling.RETURN_POLL_JOB, polling.handle_return_poll_job)
     stock_sync.register(registry, connections, retry_waiting_now)
     routing_jobs.register(registry, rules, release_policy(connections))
     fulfilment_jobs.register(registry, rules.get)
@@ -119,6 +120,7 @@ def build_registry(
     complaint_hooks.sends_refunds_with(returns_policy.sends_refunds(known))
     complaint_refunds.register(registry)
     fulfilment_tracking.follow_also(returns_tracking.follow_return_parcels)
+    return_reports.apply_with(channel_reports.applier(connections))
     return registry
 
 

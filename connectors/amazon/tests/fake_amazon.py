@@ -76,6 +76,8 @@ class FakeAmazon:
         self.rdt_bodies: list[Any] = []  # the createRestrictedDataToken request bodies
         self.rdts: dict[str, list[dict[str, Any]]] = {}  # every RDT issued: its resources
         self.valid_rdts: set[str] = set()
+        #: listFinancialEvents pages by NextToken
+        self.finances: dict[str | None, Any] = {None: fixture_json("list_financial_events.json")}
         self.lwa = router.post(LWA_URL).mock(side_effect=self._token)
         self.tokens = router.post(BASE + TOKENS_PATH).mock(side_effect=self._rdt)
         self.api = router.route(host=HOST).mock(side_effect=self._api)
@@ -138,6 +140,8 @@ class FakeAmazon:
             return httpx.Response(403, json={"errors": [{"code": "Unauthorized"}]})
         headers = {"x-amzn-RateLimit-Limit": self.rate_header} if self.rate_header else {}
         token = query.get("NextToken")
+        if path == "/finances/v0/financialEvents":
+            return httpx.Response(200, json=self.finances[token], headers=headers)
         if path == "/orders/v0/orders":
             page = fixture_json(self.orders_pages[token])
             for order in page["payload"]["Orders"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import msgspec
 import respx
 
 from connectors.amazon import AmazonConnector, connector
@@ -11,6 +12,11 @@ from connectors.amazon.tests.fake_amazon import BASE, LWA_URL, TOKENS_PATH, fixt
 from hub.sdk import PartnerHttp
 from hub.sdk.testing import ConnectorContract, ContractSubject, PartnerCall
 
+REFUND = msgspec.json.encode(
+    msgspec.json.decode(fixture("list_financial_events.json"))["payload"]["FinancialEvents"][
+        "RefundEventList"
+    ][0]
+)
 CONNECTION = make_connection()
 
 
@@ -38,6 +44,7 @@ class TestAmazonContract(ConnectorContract):
         connector=connector,
         connection=CONNECTION,
         documents=[fixture("message_unshipped.json"), fixture("message_canceled.json")],
+        return_reports=[(REFUND, "amazon:refund")],
         partner_call=PartnerCall(
             call=_poll, url=BASE + "/orders/v0/orders", respond=_answer, other_routes=_tokens
         ),

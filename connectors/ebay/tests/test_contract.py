@@ -5,12 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import msgspec
 
 from connectors.ebay import connector
 from hub.sdk import Connection, PartnerHttp
 from hub.sdk.testing import ConnectorContract, ContractSubject, PartnerCall
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+RETURN = msgspec.json.encode(
+    msgspec.json.decode((FIXTURES / "return_search.json").read_bytes())["members"][0]
+)
 DOCUMENTS = ["getorders.json", "getorders_page1.json", "getorders_page2.json"]
 CONNECTION = Connection(
     code="ebay-de",
@@ -29,6 +33,7 @@ class TestEbayContract(ConnectorContract):
         connector=connector,
         connection=CONNECTION,
         documents=[(FIXTURES / name).read_bytes() for name in DOCUMENTS],
+        return_reports=[(RETURN, "ebay:return")],
         partner_call=PartnerCall(
             call=first_page,
             url="https://api.ebay.com/sell/fulfillment/v1/order",

@@ -43,6 +43,10 @@ class TestShopifyContract(ConnectorContract):
             ),
             signature_header="X-Shopify-Hmac-Sha256",
         ),
+        return_reports=[
+            ((FIXTURES / "returns_request.json").read_bytes(), "returns/request"),
+            ((FIXTURES / "returns_decline.json").read_bytes(), "returns/decline"),
+        ],
         partner_call=PartnerCall(
             call=read_stock,
             url="https://acme-eu.myshopify.com/admin/api/2025-01/graphql.json",

@@ -28,11 +28,14 @@ from hub.services.orders_csv import (
 
 @click.command("poll")
 @click.argument("connection")
-def poll_command(connection: str) -> None:
+@click.option(
+    "--returns", "returns", is_flag=True,
+    help="Poll for the returns and refunds the channel reports (eBay, Amazon) instead.",
+)  # fmt: skip
+def poll_command(connection: str, returns: bool) -> None:
     """Poll CONNECTION for orders now; the worker maps what was fetched."""
-    summary = run_hub(
-        load_settings(writes=True), lambda hub: polling.poll(hub.job_context(), connection)
-    )
+    how = polling.poll_returns if returns else polling.poll
+    summary = run_hub(load_settings(writes=True), lambda hub: how(hub.job_context(), connection))
     click.echo(
         f"{connection}: {summary.pages} page(s), {summary.new} new, {summary.seen} seen before"
     )

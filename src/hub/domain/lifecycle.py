@@ -56,13 +56,14 @@ class EventKind(StrEnum):
     RETURN_REJECTED = "return_rejected"
     RETURN_CANCELLED = "return_cancelled"
     RETURN_LABEL = "return_label"  # the return label bought
+    RETURN_IN_TRANSIT = "return_in_transit"  # on its way back: the carrier or the channel says so
     RETURN_RECEIVED = "return_received"  # units received and graded (partially or in full)
     RETURN_REFUND_QUEUED = "return_refund_queued"  # the refund on its way to the channel
     RETURN_REFUNDED = "return_refunded"
     RETURN_CLOSED = "return_closed"
-    RETURN_IN_TRANSIT = "return_in_transit"  # the carrier reports the return parcel moving
     RETURN_EXCHANGE = "return_exchange"  # the exchange's order made, or released to ship
     EXCHANGE = "exchange"  # on the exchange's new order: what it replaces, for which return
+    RETURN_CHANNEL = "return_channel"  # a channel's report on a return the hub did not follow
     # complaints (services/complaints): each step on the complained-about order's timeline
     COMPLAINT_OPENED = "complaint_opened"
     COMPLAINT_ANSWERED = "complaint_answered"

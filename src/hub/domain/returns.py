@@ -53,6 +53,34 @@ RECEIVABLE: frozenset[ReturnStatus] = frozenset(
     s for s, targets in TRANSITIONS.items() if R.RECEIVED in targets
 )
 
+#: how far on a return is; a channel's report of an earlier state than the return's changes
+#: nothing (a late or repeated report)
+_RANK: dict[ReturnStatus, int] = {
+    R.REQUESTED: 0, R.AUTHORISED: 1, R.IN_TRANSIT: 2, R.PARTIALLY_RECEIVED: 3, R.RECEIVED: 4,
+    R.REFUNDED: 5, R.CLOSED: 6, R.REJECTED: 7, R.CANCELLED: 7,
+}  # fmt: skip
+#: the moves a channel's report may make by itself (units are received and graded by the
+#: hub, at a location; a refund is recorded through the refund path)
+_CHANNEL_MOVES = frozenset({R.AUTHORISED, R.IN_TRANSIT, R.CLOSED, R.REJECTED, R.CANCELLED})
+
+
+def channel_path(current: ReturnStatus, target: ReturnStatus) -> list[ReturnStatus] | None:
+    """The moves that take a return from ``current`` to the ``target`` a channel reports:
+    [] when it is there or past it already; None when the transition table allows no way
+    (a channel closing a return the hub has not received: noted, not forced)."""
+    if _RANK[target] <= _RANK[current]:
+        return []
+    paths: dict[ReturnStatus, list[ReturnStatus]] = {current: []}
+    todo = [current]
+    while todo:
+        at = todo.pop(0)
+        for nxt in sorted(TRANSITIONS[at] & _CHANNEL_MOVES):
+            if nxt not in paths:
+                paths[nxt] = [*paths[at], nxt]
+                todo.append(nxt)
+    return paths.get(target)
+
+
 ReasonCode = Literal[
     "damaged",
     "defective",

@@ -81,6 +81,17 @@ from hub.sdk.fulfilment import (
 )
 from hub.sdk.http import SUCCESS, CallGuard, PartnerHttp, RateLimits
 from hub.sdk.refunds import ChannelRefund, RefundLine, RefundSent, RefundsOrders
+from hub.sdk.returns import (
+    RETURN_REASONS,
+    RETURN_STATES,
+    ChannelReport,
+    ChannelReturn,
+    ChannelReturnLine,
+    PollsReturns,
+    ReportedRefund,
+    ReportsReturns,
+    ReturnState,
+)
 from hub.sdk.signatures import (
     hmac_sha256_base64,
     hmac_sha256_hex,
@@ -93,6 +104,8 @@ from hub.sdk.signatures import (
 from hub.sdk.stock import PushesStock, ReadsStock, StockFigure, StockPushResult
 
 __all__ = [
+    "RETURN_REASONS",
+    "RETURN_STATES",
     "SUCCESS",
     "TRACKING_STATUSES",
     "TRANSIENT_4XX",
@@ -102,6 +115,9 @@ __all__ = [
     "Capability",
     "ChannelOrder",
     "ChannelRefund",
+    "ChannelReport",
+    "ChannelReturn",
+    "ChannelReturnLine",
     "ChannelShipment",
     "Clock",
     "Connection",
@@ -136,6 +152,7 @@ __all__ = [
     "PollResult",
     "PolledMessage",
     "PollsOrders",
+    "PollsReturns",
     "PollsShipments",
     "PushesShipments",
     "PushesStock",
@@ -148,7 +165,10 @@ __all__ = [
     "RefundSent",
     "RefundsOrders",
     "Reloading",
+    "ReportedRefund",
+    "ReportsReturns",
     "RetriableError",
+    "ReturnState",
     "ShipmentPollResult",
     "ShipmentReport",
     "ShippedLine",

@@ -24,6 +24,8 @@ class Capability(StrEnum):
     POLL_SHIPMENTS = "poll_shipments"  # hub.sdk.fulfilment.PollsShipments
     BUY_LABELS = "buy_labels"  # hub.sdk.fulfilment.BuysLabels
     REFUND = "refund"  # hub.sdk.refunds.RefundsOrders
+    REPORT_RETURNS = "report_returns"  # hub.sdk.returns.ReportsReturns
+    POLL_RETURNS = "poll_returns"  # hub.sdk.returns.PollsReturns
 
 
 @dataclass(frozen=True, slots=True)

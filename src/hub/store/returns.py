@@ -42,6 +42,24 @@ def by_external(conn: Connection, channel: str, external_id: str) -> Row[Any] | 
     return conn.execute(query).first()
 
 
+def order_by_external(conn: Connection, channel: str, external_id: str) -> str | None:
+    """The id of the channel's order ``external_id`` (a channel's return names its order)."""
+    query = select(orders.c.id).where(
+        orders.c.channel == channel, orders.c.external_id == external_id
+    )
+    return conn.execute(query).scalar()
+
+
+def of_order(conn: Connection, order_id: str, statuses: Collection[str]) -> list[Row[Any]]:
+    """The order's returns in ``statuses``, oldest first."""
+    query = (
+        select(returns)
+        .where(returns.c.order_id == order_id, returns.c.status.in_(list(statuses)))
+        .order_by(returns.c.created_at, returns.c.id)
+    )
+    return list(conn.execute(query))
+
+
 def lines_of(conn: Connection, return_ids: Collection[str]) -> dict[str, list[Row[Any]]]:
     out: dict[str, list[Row[Any]]] = {r: [] for r in return_ids}
     query = (

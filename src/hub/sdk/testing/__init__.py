@@ -12,7 +12,8 @@ connectors, a partner call for polling connectors), and inherits the suite::
         subject = ContractSubject(connector=connector, connection=..., documents=[...])
 
 The checks are also plain functions (``check_capabilities``, ``check_normalize``,
-``check_webhook``, ``check_no_secret_leaks``, ``check_partner_retries``) for tests that want
+``check_webhook``, ``check_no_secret_leaks``, ``check_partner_retries``,
+``check_return_reports``) for tests that want
 one of them on other fixtures. The hub's own ``tests/unit/test_contract_all.py`` fails while a
 discovered connector has no ``tests/test_contract.py`` with a ``ConnectorContract`` subclass
 for it.
@@ -29,6 +30,9 @@ What is checked:
 - secrets: no secret value of the connection (nor a valid signature of a bad request) in
   ``repr(connection)``, in the text or traceback of any exception ``verify``, ``describe`` or
   ``normalize`` raise on bad input, nor in any log record they write;
+- return reports (``report_returns``): each ``return_reports`` sample is a return topic and
+  maps, the same twice, to valid ``ChannelReturn``/``ReportedRefund`` (a state and reason
+  the hub knows, units, a positive refund); a bad body is a ``ValueError`` (quarantined);
 - partner calls (respx): 429 and 5xx retried, timeouts retried, other 4xx fatal at once, and
   error texts without the partner's body or headers.
 
@@ -65,6 +69,7 @@ from hub.sdk.testing.partner import (
     failing,
     run_partner_call,
 )
+from hub.sdk.testing.returns import check_return_reports
 from hub.sdk.testing.secrets import captured_logs, check_no_secret_leaks, exception_text
 from hub.sdk.testing.subject import BAD_DOCUMENTS, ContractSubject, PartnerCall, SignedSample
 
@@ -87,6 +92,7 @@ __all__ = [
     "check_normalize",
     "check_order",
     "check_partner_retries",
+    "check_return_reports",
     "check_webhook",
     "exception_text",
     "failing",

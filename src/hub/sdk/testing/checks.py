@@ -17,6 +17,7 @@ from hub.sdk import (
     MappingError,
     OrderData,
     PollsOrders,
+    PollsReturns,
     PollsShipments,
     PushesShipments,
     PushesStock,
@@ -24,6 +25,7 @@ from hub.sdk import (
     ReceivesEvents,
     ReceivesWebhooks,
     RefundsOrders,
+    ReportsReturns,
     SignatureError,
     WebhookRequest,
     check,
@@ -43,6 +45,8 @@ PROTOCOLS: dict[Capability, type] = {
     Capability.POLL_SHIPMENTS: PollsShipments,
     Capability.BUY_LABELS: BuysLabels,
     Capability.REFUND: RefundsOrders,
+    Capability.REPORT_RETURNS: ReportsReturns,
+    Capability.POLL_RETURNS: PollsReturns,
 }
 
 # --------------------------------------------------------------------------- capabilities

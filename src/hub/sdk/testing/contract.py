@@ -16,6 +16,7 @@ from hub.sdk.testing.checks import (
     is_channel,
 )
 from hub.sdk.testing.partner import check_partner_retries
+from hub.sdk.testing.returns import check_return_reports
 from hub.sdk.testing.secrets import check_no_secret_leaks
 from hub.sdk.testing.subject import ContractSubject
 
@@ -72,3 +73,9 @@ class ConnectorContract:
             )
             pytest.skip("makes no partner call of its own")
         await check_partner_retries(self.subject.partner_call)
+
+    @pytest.mark.asyncio
+    async def test_return_reports_map_or_are_refused(self) -> None:
+        if not self._declares(Capability.REPORT_RETURNS):
+            pytest.skip("reports no returns")
+        await check_return_reports(self.subject)

@@ -58,3 +58,6 @@ class ContractSubject:
     webhook: SignedSample | None = None  # required when it declares receive_webhook
     partner_call: PartnerCall | None = None  # required when it declares poll_orders
     bad_documents: tuple[bytes, ...] = field(default=BAD_DOCUMENTS)
+    #: (body, topic) of return or refund reports as kept; required when it declares
+    #: report_returns (each must map without a partner call)
+    return_reports: list[tuple[bytes, str | None]] = field(default_factory=list)

@@ -27,9 +27,11 @@ from hub.domain.webhooks import EventType
 from hub.errors import Conflict, NotFound
 from hub.sdk.connector import ChannelOrder, MapsMessages
 from hub.sdk.fulfilment import MapsEvents, PartnerEvent, ShipmentReport
+from hub.sdk.returns import ReportsReturns
 from hub.services import subscriptions as webhooks
 from hub.services.fulfilment.shipments import apply_events
 from hub.services.intake.channel_orders import apply_sync
+from hub.services.intake.return_reports import ReportRefused, apply_reports
 from hub.services.jobs import JobContext
 from hub.store import inbound as store
 from hub.store import jobs as job_store
@@ -74,6 +76,8 @@ async def process(ctx: JobContext, message_id: str, *, actor: str = "worker") ->
             actor,
         )
     connection, connector = found
+    if isinstance(connector, ReportsReturns) and connector.reports_returns(row.topic):
+        return await _process_returns(ctx, row, connection, connector, actor)
     if row.topic == REPORT_TOPIC or (
         not isinstance(connector, MapsMessages) and isinstance(connector, MapsEvents)
     ):
@@ -140,6 +144,32 @@ async def _process_events(
     try:
         await ctx.db.run_write(apply)
     except LookupError as exc:  # a shipment of a fulfilment the hub does not know (yet)
+        return await _quarantine(ctx.db, row.id, str(exc), actor)
+    ctx.db.signal_jobs()
+    return "processed"
+
+
+async def _process_returns(
+    ctx: JobContext, row: Row[Any], connection: Any, connector: ReportsReturns, actor: str
+) -> str:
+    """A channel's return or refund report: a hub return opened or moved, a refund recorded
+    (``services/returns/channel_reports``); one it cannot apply is quarantined."""
+    try:
+        reports = await connector.returns_from_message(
+            connection, row.body, row.topic, ctx.partner_http(connection.code)
+        )
+    except (ValueError, msgspec.MsgspecError, RecursionError) as exc:
+        return await _quarantine(ctx.db, row.id, _why(exc), actor)
+
+    def apply(conn: Connection) -> None:
+        order_ids = apply_reports(
+            conn, reports, channel=row.connection, actor=f"channel:{row.connection}"
+        )
+        store.mark_sync(conn, row.id, status="processed", now=utcnow(), order_ids=order_ids)
+
+    try:
+        await ctx.db.run_write(apply)
+    except ReportRefused as exc:
         return await _quarantine(ctx.db, row.id, str(exc), actor)
     ctx.db.signal_jobs()
     return "processed"

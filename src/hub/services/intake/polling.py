@@ -26,6 +26,7 @@ from hub.domain import ids
 from hub.errors import NotFound
 from hub.sdk.connector import PolledMessage, PollResult, PollsOrders
 from hub.sdk.fulfilment import PollsShipments
+from hub.sdk.returns import PollsReturns
 from hub.services.intake.messages import REPORT_TOPIC, queue_processing
 from hub.services.jobs import FatalJobError, JobContext
 from hub.store import inbound as inbound_store
@@ -37,6 +38,8 @@ POLL_JOB = "poll.orders"
 STREAM = "orders"
 SHIPMENT_POLL_JOB = "poll.shipments"
 SHIPMENT_STREAM = "shipments"
+RETURN_POLL_JOB = "poll.returns"
+RETURN_STREAM = "returns"
 
 MAX_PAGES = 100
 
@@ -61,15 +64,31 @@ def _require(ctx: JobContext, code: str, protocol: type, what: str) -> tuple[Any
 async def poll(ctx: JobContext, code: str) -> PollSummary:
     """Ask a channel for the orders changed since the stored cursor; keep them page by page."""
     connection, connector = _require(ctx, code, PollsOrders, "polls for orders")
+    return await _poll_window(ctx, code, STREAM, connection, connector.poll_orders)
+
+
+async def poll_returns(ctx: JobContext, code: str) -> PollSummary:
+    """Ask a channel for the returns and refunds it reports (eBay's post-order returns,
+    Amazon's refunds) since the stored cursor; each kept as a message and applied by
+    ``inbound.process`` (``services/returns``), quarantined and replayed like any other."""
+    connection, connector = _require(ctx, code, PollsReturns, "polls for returns")
+    return await _poll_window(ctx, code, RETURN_STREAM, connection, connector.poll_returns)
+
+
+async def _poll_window(
+    ctx: JobContext, code: str, stream: str, connection: Any, method: Any
+) -> PollSummary:
+    """Pages of ``method`` (``poll_orders``-shaped) up to the run's start less the look-back."""
     started = utcnow()
     until = started - timedelta(seconds=ctx.connections.hub_settings(code).lookback_seconds)
     until_text = until.isoformat().replace("+00:00", "Z")
     http = ctx.partner_http(code)
 
     async def fetch(cursor: str | None) -> PollResult:
-        return await connector.poll_orders(connection, cursor, http, until=until_text)
+        result: PollResult = await method(connection, cursor, http, until=until_text)
+        return result
 
-    return await _pages(ctx, code, STREAM, fetch)
+    return await _pages(ctx, code, stream, fetch)
 
 
 async def poll_shipments(ctx: JobContext, code: str) -> PollSummary:
@@ -150,6 +169,13 @@ async def handle_poll_job(ctx: JobContext, job: Job) -> None:
         raise FatalJobError(exc.detail) from None
 
 
+async def handle_return_poll_job(ctx: JobContext, job: Job) -> None:
+    try:
+        await poll_returns(ctx, job.payload["connection"])
+    except NotFound as exc:  # no retry configures the connection
+        raise FatalJobError(exc.detail) from None
+
+
 async def handle_shipment_poll_job(ctx: JobContext, job: Job) -> None:
     try:
         await poll_shipments(ctx, job.payload["connection"])
@@ -168,6 +194,9 @@ async def enqueue_due_polls(ctx: JobContext) -> list[str]:
         if isinstance(connector, PollsOrders):
             every = ctx.connections.hub_settings(connection.code).poll_interval_seconds
             due.append((connection.code, STREAM, POLL_JOB, every))
+        if isinstance(connector, PollsReturns):  # on the connection's polling schedule
+            every = ctx.connections.hub_settings(connection.code).poll_interval_seconds
+            due.append((connection.code, RETURN_STREAM, RETURN_POLL_JOB, every))
         if isinstance(connector, PollsShipments):
             every = ctx.connections.hub_settings(connection.code).shipment_poll_interval_seconds
             due.append((connection.code, SHIPMENT_STREAM, SHIPMENT_POLL_JOB, every))

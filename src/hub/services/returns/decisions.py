@@ -31,6 +31,7 @@ Code = Annotated[OneLine, msgspec.Meta(min_length=1, max_length=64)]
 
 _KINDS = {
     ReturnStatus.AUTHORISED: EventKind.RETURN_AUTHORISED,
+    ReturnStatus.IN_TRANSIT: EventKind.RETURN_IN_TRANSIT,
     ReturnStatus.REJECTED: EventKind.RETURN_REJECTED,
     ReturnStatus.CANCELLED: EventKind.RETURN_CANCELLED,
     ReturnStatus.CLOSED: EventKind.RETURN_CLOSED,
