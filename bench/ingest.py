@@ -803,8 +803,8 @@ def print_report(outcomes: list[Outcome], args: argparse.Namespace) -> bool:
     bare = next((o for o in outcomes if o.case.kind == "bare" and not o.failure), None)
     header = (
         f"{'case':<26} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-        f"{'hub/bare':>8} {'srv CPU%':>8} {'/CPU-s':>7} {'load CPU%':>9} {'procs':>5} "
-        f"{'RSS/proc':>8}"
+        f"{'hub/bare':>8} {'srv CPU%':>8} {'/CPU-s':>7} {'of bare':>7} {'load CPU%':>9} "
+        f"{'procs':>5} {'RSS/proc':>8}"
     )
     print()
     print(
@@ -814,7 +814,8 @@ def print_report(outcomes: list[Outcome], args: argparse.Namespace) -> bool:
     print(f"machine: {os.cpu_count()} CPUs, load average now {os.getloadavg()[0]:.2f} (1 min)")
     print(
         "srv CPU%: every server process of the case; /CPU-s: orders per server CPU second "
-        "(steadier than orders/s on a busy machine); RSS/proc: its largest process (MiB)"
+        "(steadier than orders/s on a busy machine; PostgreSQL's own CPU not counted), "
+        "'of bare' its ratio to bare's; RSS/proc: the largest process (MiB)"
     )
     print(header)
     print("-" * len(header))
@@ -824,11 +825,13 @@ def print_report(outcomes: list[Outcome], args: argparse.Namespace) -> bool:
             continue
         load_cpu = 100 * o.result.cpu_seconds / args.duration if o.result else 0.0
         per_cpu = 100 * o.rate / o.cpu_pct if o.cpu_pct else 0.0
+        bare_cpu = 100 * bare.rate / bare.cpu_pct if bare and bare.cpu_pct else 0.0
+        cpu_ratio = f"{per_cpu / bare_cpu:.3f}" if bare_cpu and o.case.kind != "bare" else "-"
         ratio = f"{o.rate / bare.rate:.3f}" if bare and o.case.kind != "bare" and bare.rate else "-"
         print(
             f"{o.case.name:<26} {o.rate:>9,.0f} {o.p50:>8.2f} {o.p99:>8.2f} {o.errors:>7} "
-            f"{ratio:>8} {o.cpu_pct:>8.0f} {per_cpu:>7,.0f} {load_cpu:>9.0f} {o.procs:>5} "
-            f"{o.rss_mib:>8.0f}"
+            f"{ratio:>8} {o.cpu_pct:>8.0f} {per_cpu:>7,.0f} {cpu_ratio:>7} {load_cpu:>9.0f} "
+            f"{o.procs:>5} {o.rss_mib:>8.0f}"
         )
     checked = [o for o in outcomes if not o.failure and o.case.kind != "bare" and o.result]
     if checked:
