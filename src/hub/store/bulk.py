@@ -8,7 +8,7 @@ builds the statement text once per table and column set, converts each value wit
 column type's own bind processor for the dialect (a UTC datetime is stored exactly as
 SQLAlchemy stores it; a value seen before in the batch is converted once) and hands the
 rows to ``sqlite3``'s ``executemany`` on the transaction's own connection. In-process, that
-took a group commit from about 220-250 to 145-190 CPU µs per order.
+took a group commit from about 207-260 to 143-236 CPU µs per order (median 166).
 
 On PostgreSQL the rows go through SQLAlchemy, which already sends one multi-row INSERT per
 table and batch ("insertmanyvalues"): asyncpg's ``executemany`` and
