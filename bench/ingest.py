@@ -16,6 +16,7 @@ without the in-process worker, on SQLite (a fresh file) and PostgreSQL (a fresh 
     .venv/bin/python bench/ingest.py                  # every case, 10 s each
     .venv/bin/python bench/ingest.py --only bare --only sqlite --duration 3
     .venv/bin/python bench/ingest.py --only sqlite --subscribe   # one webhook subscription
+    .venv/bin/python bench/ingest.py --scale-out      # + separate `hub worker` processes
 """
 
 from __future__ import annotations
@@ -457,14 +458,15 @@ class Server:
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         return total
 
-    def rss_mib(self) -> float:
-        total = 0.0
+    def rss_mib(self) -> list[float]:
+        """The RSS of each process (the uvicorn supervisor of ``--processes N`` included)."""
+        found: list[float] = []
         for pid in self.pids():
             with contextlib.suppress(OSError):
                 for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                     if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) / 1024
-        return total
+                        found.append(int(line.split()[1]) / 1024)
+        return found
 
     def stop(self) -> int | None:
         if self.proc.poll() is None:
@@ -620,7 +622,9 @@ def hub_cli(env: dict[str, str], *argv: str) -> str:
 class Case:
     name: str
     kind: Kind
-    worker: bool = False
+    worker: bool = False  # the in-process worker of each API process
+    processes: int = 0  # API processes (``hub serve --processes``); 0: ``--processes``
+    workers: int = 0  # separate ``hub worker`` processes beside ``hub serve --no-worker``
 
 
 CASES = [
@@ -629,6 +633,14 @@ CASES = [
     Case("hub sqlite with worker", "sqlite", worker=True),
     Case("hub postgres no-worker", "postgres"),
     Case("hub postgres with worker", "postgres", worker=True),
+]
+
+#: ``--scale-out``: separate worker processes beside ``hub serve --no-worker``
+SCALE_CASES = [
+    Case("sqlite 1 API + 1 worker", "sqlite", processes=1, workers=1),
+    Case("pg 1 API + 1 worker", "postgres", processes=1, workers=1),
+    Case("pg 2 API + 2 workers", "postgres", processes=2, workers=2),
+    Case("pg 2 API + 4 workers", "postgres", processes=2, workers=4),
 ]
 
 
@@ -640,7 +652,8 @@ class Outcome:
     p99: float = 0.0
     errors: int = 0
     cpu_pct: float = 0.0
-    rss_mib: float = 0.0
+    rss_mib: float = 0.0  # the largest process
+    procs: int = 1
     result: ClientResult | None = None
     stored: int | None = None
     jobs: dict[str, int] = field(default_factory=dict)
@@ -657,6 +670,64 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[index]
 
 
+def _serve_cmd(case: Case, args: argparse.Namespace, port: int) -> list[str]:
+    cmd = [hub_exe(), "serve", "--host", HOST, "--port", str(port)]
+    if not case.worker:
+        cmd.append("--no-worker")
+    processes = case.processes or args.processes
+    if processes > 1:
+        cmd += ["--processes", str(processes)]
+    return cmd
+
+
+def _start_workers(case: Case, env: dict[str, str], workdir: Path) -> list[subprocess.Popen[bytes]]:
+    """``case.workers`` separate ``hub worker`` processes, each started and running."""
+    procs = []
+    for i in range(case.workers):
+        log = (workdir / f"worker-{i}.log").open("wb")
+        procs.append(
+            subprocess.Popen(
+                [hub_exe(), "worker"], env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT
+            )
+        )
+    deadline = time.monotonic() + 60
+    for i, proc in enumerate(procs):
+        while b"started" not in (workdir / f"worker-{i}.log").read_bytes():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"hub worker {i} did not start")
+            time.sleep(0.1)
+    return procs
+
+
+def _proc_stats(pids: list[int]) -> tuple[float, list[float]]:
+    """CPU seconds (summed) and each process's RSS in MiB."""
+    cpu, rss = 0.0, []
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    rss.append(int(line.split()[1]) / 1024)
+    return cpu, rss
+
+
+def _server_cmd(
+    case: Case, args: argparse.Namespace, env: dict[str, str], url: str | None, port: int
+) -> tuple[list[str], str | None]:
+    """The server's command line and the bench key (None for the bare app)."""
+    if url is None:
+        return [
+            sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH_DIR),
+            "bare_app:app", "--host", HOST, "--port", str(port),
+            "--no-access-log", "--log-level", "info",
+        ], None  # fmt: skip
+    env["HUB_DATABASE_URL"] = url
+    hub_cli(env, "db", "upgrade")
+    key = hub_cli(env, "keys", "create", "--name", "bench", "--scope", "admin")
+    return _serve_cmd(case, args, port), key.strip().splitlines()[-1].strip()
+
+
 def run_case(case: Case, args: argparse.Namespace) -> Outcome:
     outcome = Outcome(case)
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
@@ -664,53 +735,45 @@ def run_case(case: Case, args: argparse.Namespace) -> Outcome:
         with database(case.kind, args, workdir) as url:
             env = dict(os.environ)
             port = free_port()
-            key: str | None = None
-            if url is None:
-                cmd = [
-                    sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH_DIR),
-                    "bare_app:app", "--host", HOST, "--port", str(port),
-                    "--no-access-log", "--log-level", "info",
-                ]  # fmt: skip
-            else:
-                env["HUB_DATABASE_URL"] = url
-                hub_cli(env, "db", "upgrade")
-                key = hub_cli(env, "keys", "create", "--name", "bench", "--scope", "admin")
-                key = key.strip().splitlines()[-1].strip()
-                cmd = [hub_exe(), "serve", "--host", HOST, "--port", str(port)]
-                if not case.worker:
-                    cmd.append("--no-worker")
-                if args.processes > 1:
-                    cmd += ["--processes", str(args.processes)]
+            cmd, key = _server_cmd(case, args, env, url, port)
             if args.subscribe and url is not None:
                 env["HUB_WEBHOOK_ALLOW_HTTP_LOOPBACK"] = "1"
             server = Server.start(cmd, env, port, workdir / "server.log")
+            workers: list[subprocess.Popen[bytes]] = []
+            try:
+                workers = _start_workers(case, env, workdir)
+            except Exception:
+                server.stop()
+                raise
             if args.subscribe and key is not None:
                 subscribe(port, key, args.subscribe)
             cpu: dict[str, float] = {}
 
+            def pids() -> list[int]:
+                return server.pids() + [w.pid for w in workers]
+
             def on_warm() -> None:
-                cpu["t0"], cpu["c0"] = time.monotonic(), server.cpu_seconds()
+                cpu["t0"], cpu["c0"] = time.monotonic(), _proc_stats(pids())[0]
 
             def on_end() -> None:
-                cpu["t1"], cpu["c1"] = time.monotonic(), server.cpu_seconds()
-                outcome.rss_mib = server.rss_mib()
+                cpu["t1"] = time.monotonic()
+                cpu["c1"], rss = _proc_stats(pids())
+                outcome.rss_mib, outcome.procs = max(rss, default=0.0), len(rss)
 
             try:
                 result = drive(port, key, args, on_warm=on_warm, on_end=on_end)
             finally:
                 outcome.exit_code = server.stop()
+                for w in workers:
+                    w.send_signal(signal.SIGINT)
+                for w in workers:
+                    try:
+                        w.wait(30)
+                    except subprocess.TimeoutExpired:
+                        w.kill()
                 outcome.log_issues = server.log_issues()
                 outcome.traceback = server.first_traceback()
-            outcome.result = result
-            lat = sorted(result.latencies_ms)
-            answered = sum(result.window_status.values())
-            outcome.rate = answered / args.duration
-            outcome.p50 = percentile(lat, 0.50)
-            outcome.p99 = percentile(lat, 0.99)
-            outcome.errors = (
-                sum(n for s, n in result.window_status.items() if not 200 <= s < 300)
-                + result.conn_errors
-            )
+            _summarise(outcome, result, args)
             if "t1" in cpu and cpu["t1"] > cpu["t0"]:
                 outcome.cpu_pct = 100 * (cpu["c1"] - cpu["c0"]) / (cpu["t1"] - cpu["t0"])
             if case.kind == "sqlite":
@@ -718,6 +781,18 @@ def run_case(case: Case, args: argparse.Namespace) -> Outcome:
             elif url is not None:
                 outcome.stored, outcome.jobs = pg_counts(url)
     return outcome
+
+
+def _summarise(outcome: Outcome, result: ClientResult, args: argparse.Namespace) -> None:
+    outcome.result = result
+    lat = sorted(result.latencies_ms)
+    answered = sum(result.window_status.values())
+    outcome.rate = answered / args.duration
+    outcome.p50 = percentile(lat, 0.50)
+    outcome.p99 = percentile(lat, 0.99)
+    outcome.errors = (
+        sum(n for s, n in result.window_status.items() if not 200 <= s < 300) + result.conn_errors
+    )
 
 
 # --------------------------------------------------------------------------- report
@@ -728,7 +803,8 @@ def print_report(outcomes: list[Outcome], args: argparse.Namespace) -> bool:
     bare = next((o for o in outcomes if o.case.kind == "bare" and not o.failure), None)
     header = (
         f"{'case':<26} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-        f"{'hub/bare':>8} {'srv CPU%':>8} {'load CPU%':>9} {'RSS MiB':>8}"
+        f"{'hub/bare':>8} {'srv CPU%':>8} {'/CPU-s':>7} {'of bare':>7} {'load CPU%':>9} "
+        f"{'procs':>5} {'RSS/proc':>8}"
     )
     print()
     print(
@@ -736,6 +812,11 @@ def print_report(outcomes: list[Outcome], args: argparse.Namespace) -> bool:
         f"+ {args.duration:g} s measured, client processes: {args.client_procs}"
     )
     print(f"machine: {os.cpu_count()} CPUs, load average now {os.getloadavg()[0]:.2f} (1 min)")
+    print(
+        "srv CPU%: every server process of the case; /CPU-s: orders per server CPU second "
+        "(steadier than orders/s on a busy machine; PostgreSQL's own CPU not counted), "
+        "'of bare' its ratio to bare's; RSS/proc: the largest process (MiB)"
+    )
     print(header)
     print("-" * len(header))
     for o in outcomes:
@@ -743,10 +824,14 @@ def print_report(outcomes: list[Outcome], args: argparse.Namespace) -> bool:
             print(f"{o.case.name:<26} FAILED: {o.failure.splitlines()[0]}")
             continue
         load_cpu = 100 * o.result.cpu_seconds / args.duration if o.result else 0.0
+        per_cpu = 100 * o.rate / o.cpu_pct if o.cpu_pct else 0.0
+        bare_cpu = 100 * bare.rate / bare.cpu_pct if bare and bare.cpu_pct else 0.0
+        cpu_ratio = f"{per_cpu / bare_cpu:.3f}" if bare_cpu and o.case.kind != "bare" else "-"
         ratio = f"{o.rate / bare.rate:.3f}" if bare and o.case.kind != "bare" and bare.rate else "-"
         print(
             f"{o.case.name:<26} {o.rate:>9,.0f} {o.p50:>8.2f} {o.p99:>8.2f} {o.errors:>7} "
-            f"{ratio:>8} {o.cpu_pct:>8.0f} {load_cpu:>9.0f} {o.rss_mib:>8.0f}"
+            f"{ratio:>8} {o.cpu_pct:>8.0f} {per_cpu:>7,.0f} {cpu_ratio:>7} {load_cpu:>9.0f} "
+            f"{o.procs:>5} {o.rss_mib:>8.0f}"
         )
     checked = [o for o in outcomes if not o.failure and o.case.kind != "bare" and o.result]
     if checked:
@@ -823,6 +908,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--processes", type=int, default=1, help="hub serve --processes N (API processes)"
     )
     parser.add_argument(
+        "--match", action="append", help="run only the cases whose name contains this (repeatable)"
+    )
+    parser.add_argument(
+        "--scale-out",
+        action="store_true",
+        help="also separate worker processes: SQLite 1 API + 1 worker; PostgreSQL 1 + 1, "
+        "2 API + 2 workers, 2 API + 4 workers",
+    )
+    parser.add_argument(
         "--subscribe",
         action="store_const",
         const=-1,
@@ -841,8 +935,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     kinds = set(args.only or ["bare", "sqlite", "postgres"])
     outcomes: list[Outcome] = []
-    for case in CASES:
-        if case.kind not in kinds:
+    for case in CASES + (SCALE_CASES if args.scale_out else []):
+        if case.kind not in kinds or (args.match and not any(m in case.name for m in args.match)):
             continue
         print(f"running {case.name} ...", file=sys.stderr, flush=True)
         try:

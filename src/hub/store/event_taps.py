@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 
+from hub.store.bulk import insert_rows
 from hub.store.tables import order_events
 
 EventTap = Callable[[Connection, Sequence[dict[str, Any]]], None]
@@ -31,6 +32,6 @@ def untap_events(name: str) -> None:
 
 
 def write_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    conn.execute(insert(order_events), rows)
+    insert_rows(conn, order_events, rows)
     for tap in tuple(_taps.values()):
         tap(conn, rows)

@@ -6,9 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, tuple_
+from sqlalchemy import Connection, Row, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.store.bulk import insert_rows
 from hub.store.tables import idempotency_keys
 
 
@@ -26,7 +27,7 @@ def find(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, s
 
 def insert_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        conn.execute(insert(idempotency_keys), rows)
+        insert_rows(conn, idempotency_keys, rows)
 
 
 async def purge(conn: AsyncConnection, *, before: datetime) -> int:

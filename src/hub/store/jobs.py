@@ -16,6 +16,7 @@ import msgspec
 from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.store.bulk import insert_rows
 from hub.store.paging import any_of, keyset, where_all
 from hub.store.tables import jobs
 
@@ -92,7 +93,7 @@ def enqueue_sync(
 ) -> None:
     """Write jobs inside the caller's transaction; they exist exactly when it commits."""
     if new:
-        conn.execute(insert(jobs), job_rows(new, now=now, max_attempts=max_attempts))
+        insert_rows(conn, jobs, job_rows(new, now=now, max_attempts=max_attempts))
 
 
 def enqueue_unless_active_sync(

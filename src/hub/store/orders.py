@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hub.domain import payments
 from hub.domain.lifecycle import EventKind, OrderStatus, require_move
 from hub.domain.order import Order, OrderData
+from hub.store.bulk import insert_rows
 from hub.store.event_taps import write_events
 from hub.store.kept import decode_kept
 from hub.store.tables import order_events, order_lines, orders
@@ -91,8 +92,8 @@ def insert_many(
     event_rows: Sequence[dict[str, Any]],
 ) -> None:
     if order_rows:
-        conn.execute(insert(orders), order_rows)
-        conn.execute(insert(order_lines), line_rows)
+        insert_rows(conn, orders, order_rows)
+        insert_rows(conn, order_lines, line_rows)
     if event_rows:
         write_events(conn, event_rows)
 

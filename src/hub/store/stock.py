@@ -8,15 +8,16 @@ transactions that touch the same rows queue instead of deadlocking.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hub.domain.stock import Level, MovementKind
+from hub.store.bulk import insert_rows
 from hub.store.tables import locations, stock_levels, stock_movements
 from hub.store.tables import order_lines as order_lines_table
 
@@ -111,6 +112,31 @@ def record(
             source=source,
             order_id=order_id,
         )
+    )
+
+
+def record_many(
+    conn: Connection, movements: Sequence[dict[str, Any]], final: dict[Key, Level]
+) -> None:
+    """Write many movements (rows of ``stock_movements``: sku, location, kind, quantity,
+    on_hand_after, reserved_after, reason, source, order_id, at) in one driver call, and
+    set each level they touch once, to its value after the last of them (``final``): one
+    statement per (sku, location), whatever the number of movements. The levels must
+    exist and be locked by the caller (``lock_levels``), as for ``record``."""
+    if not movements:
+        return
+    insert_rows(conn, stock_movements, movements)
+    conn.execute(
+        update(stock_levels)
+        .where(
+            stock_levels.c.sku == bindparam("k_sku"),
+            stock_levels.c.location == bindparam("k_location"),
+        )
+        .values(on_hand=bindparam("k_on_hand"), reserved=bindparam("k_reserved")),
+        [
+            {"k_sku": sku, "k_location": loc, "k_on_hand": lvl.on_hand, "k_reserved": lvl.reserved}
+            for (sku, loc), lvl in sorted(final.items())
+        ],
     )
 
 

@@ -27,7 +27,6 @@ from hub.domain.documents import (
 )
 from hub.domain.ids import new_id
 from hub.domain.order import FieldError, Order
-from hub.render import einvoice_obstacle
 from hub.store import documents as store
 from hub.store import jobs as job_store
 from hub.store.jobs import NewJob
@@ -97,7 +96,7 @@ def _write(
     )
     seq = store.next_seq(conn, series.counter(kind))
     content = msgspec.structs.replace(content, number=series.number(seq, kind))
-    einvoice = series.einvoice and kind != "receipt" and einvoice_obstacle(content) is None
+    einvoice = series.einvoice and kind != "receipt" and _einvoice_obstacle(content) is None
     totals = content.totals
     row = {
         "id": document_id, "series": series.code, "counter": series.counter(kind),
@@ -190,3 +189,11 @@ def issue_credit_note(
     return _write(
         conn, series, content, order_id=order_id, credits=bill_row.id, actor=actor, now=now
     )
+
+
+def _einvoice_obstacle(content: Any) -> str | None:
+    """``hub.render.einvoice_obstacle``, imported here on first use: the PDF stack (fpdf,
+    fontTools, lxml, facturx) costs tens of MiB in every process that never renders."""
+    from hub.render import einvoice_obstacle
+
+    return einvoice_obstacle(content)

@@ -15,7 +15,6 @@ from sqlalchemy import Connection
 
 from hub.clock import utcnow
 from hub.domain.lifecycle import EventKind
-from hub.render import render_document
 from hub.services.documents.issue import content_of
 from hub.services.jobs import FatalJobError, JobContext
 from hub.store import documents as store
@@ -33,6 +32,8 @@ async def handle_render_job(ctx: JobContext, job: Job) -> None:
     if row.pdf_at is not None:
         return
     content = content_of(row)
+    from hub.render import render_document  # the PDF stack, loaded on first use
+
     pdf = await asyncio.to_thread(render_document, content, einvoice=row.einvoice)
 
     def keep(conn: Connection) -> None:

@@ -13,7 +13,6 @@ from hub.clock import utcnow
 from hub.domain.fulfilment import FulfilmentStatus
 from hub.domain.papers import PackingSlip, packing_slip
 from hub.errors import Conflict, NotFound
-from hub.render import render_packing_slip
 from hub.services.papers.gather import (
     location_address,
     location_row,
@@ -56,4 +55,6 @@ async def packing_slip_pdf(
     at = now or utcnow()
     async with db.read() as conn:
         slip = await conn.run_sync(lambda c: _slip(c, fulfilment_id, channels, at))
+    from hub.render import render_packing_slip  # the PDF stack, loaded on first use
+
     return await asyncio.to_thread(render_packing_slip, slip)

@@ -15,7 +15,6 @@ from hub.domain.fulfilment import STILL_OPEN
 from hub.domain.order import FieldError
 from hub.domain.papers import PaperFulfilment, pick_list
 from hub.errors import NotFound, Unprocessable
-from hub.render import render_pick_list
 from hub.services.papers.gather import location_row, paper_fulfilment, read_lines
 from hub.store import fulfilment as fulfilment_store
 from hub.store import orders as order_store
@@ -109,4 +108,6 @@ async def pick_list_pdf(
             lambda c: _gather(c, location, fulfilment_ids, released_before, channels, at)
         )
     content = pick_list(location, papers, bins, created_at=at)
+    from hub.render import render_pick_list  # the PDF stack, loaded on first use
+
     return await asyncio.to_thread(render_pick_list, content)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import msgspec
 from sqlalchemy import Connection
@@ -52,7 +53,8 @@ def reserve_orders(
     current: Levels = {k: lvl for k, (_, lvl) in locked.items()}
     by_sku = _by_priority(locked)
     result: dict[str, list[Shortfall]] = {}
-    moved: set[str] = set()
+    movements: list[dict[str, Any]] = []
+    touched: set[tuple[str, str]] = set()
     for order_id in order_ids:
         plans, short = _plan(wanted.get(order_id, {}), current, by_sku)
         result[order_id] = short
@@ -60,22 +62,31 @@ def reserve_orders(
             continue
         for sku, loc, n in plans:
             after = apply(MovementKind.RESERVATION, n, current[(sku, loc)])
-            store.record(
-                conn,
-                sku=sku,
-                location=loc,
-                kind=MovementKind.RESERVATION,
-                quantity=n,
-                after=after,
-                reason="order accepted",
-                source="order",
-                order_id=order_id,
-                now=now,
-            )
+            movements.append(_reservation(sku, loc, n, after, order_id, now))
             current[(sku, loc)] = after
-            moved.add(sku)
-    stock_changed(conn, moved, now=now)
+            touched.add((sku, loc))
+    # One statement for the movements, one update per (sku, location) to its final level,
+    # under the locks taken above in sorted order: the same outcome as order by order.
+    store.record_many(conn, movements, {key: current[key] for key in touched})
+    stock_changed(conn, {sku for sku, _ in touched}, now=now)
     return result
+
+
+def _reservation(
+    sku: str, loc: str, n: int, after: Level, order_id: str, now: datetime
+) -> dict[str, Any]:
+    return {
+        "at": now,
+        "sku": sku,
+        "location": loc,
+        "kind": MovementKind.RESERVATION,
+        "quantity": n,
+        "on_hand_after": after.on_hand,
+        "reserved_after": after.reserved,
+        "reason": "order accepted",
+        "source": "order",
+        "order_id": order_id,
+    }
 
 
 def reservable(conn: Connection, order_ids: Sequence[str]) -> list[str]:
