@@ -123,6 +123,13 @@ def list_notifications(
     return [_notification(r) for r in conn.execute(query)]
 
 
+def failed_since(conn: Connection, since: datetime, *, limit: int) -> list[Notification]:
+    """The notifications that failed since ``since``, newest first."""
+    n = notifications.c
+    query = select(notifications).where(n.status == "failed", n.updated_at >= since)
+    return [_notification(r) for r in conn.execute(query.order_by(n.id.desc()).limit(limit))]
+
+
 def keep_rendered(conn: Connection, notification_id: int, mail: Rendered, *, now: datetime) -> bool:
     """Keep the rendered mail on a queued notification that has none yet (a retry sends the
     very mail the first attempt rendered). False when it had one already."""

@@ -17,6 +17,7 @@ from hub.clock import utcnow
 from hub.store import console as store
 from hub.store import inbound as inbound_store
 from hub.store import jobs as job_store
+from hub.store import notifications as mail_store
 from hub.store.database import Database
 
 QUEUE_LIMIT = 50
@@ -52,11 +53,13 @@ class Today:
     late: list[dict[str, Any]] = field(default_factory=list)
     quarantined: list[Any] = field(default_factory=list)
     dead: list[Any] = field(default_factory=list)
+    failed_mails: list[Any] = field(default_factory=list)  # buyer mails that did not go out
     drift: dict[str, int] = field(default_factory=dict)
 
     @property
     def queue_size(self) -> int:
-        parts = (self.held, self.flagged, self.late, self.quarantined, self.dead)
+        parts = (self.held, self.flagged, self.late, self.quarantined, self.dead,
+                 self.failed_mails)  # fmt: skip
         return sum(len(p) for p in parts) + len(self.drift)
 
 
@@ -97,6 +100,9 @@ async def today(db: Database, reach: Reach) -> Today:
             )
             found.dead = await job_store.list_jobs(
                 conn, state="dead", kind=None, after=None, limit=QUEUE_LIMIT
+            )
+            found.failed_mails = await conn.run_sync(  # a 5xx, or a send job that died
+                lambda c: mail_store.failed_since(c, now - timedelta(days=1), limit=QUEUE_LIMIT)
             )
         if reach.stock:
             found.drift = await store.drift_since(conn, now - timedelta(days=1))
