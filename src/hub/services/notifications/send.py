@@ -84,7 +84,7 @@ class Mailer:
         shop = Shop(name=name or address, email=address)
         ctx = mail_context(conn, n, order, shop=shop, public_url=self.public_url)
         country = order.shipping_address.country if order.shipping_address else None
-        locale = buyer_locale(None, country)
+        locale = buyer_locale(order.locale, country)
         mail = self.templates.brand(self.brand(n.channel)).render_mail(n.event, ctx, locale)
         email, name = order.customer.email, order.customer.name
         to = f"{name} <{email}>" if name else email
