@@ -14,8 +14,9 @@ claim/commit around each delivery is not in these figures.
 
 The default (outbox) mode runs the whole path on a fresh SQLite file: one subscription to the
 local receiver, deliveries queued as the timeline tap queues them (a delivery row and its
-``webhook.deliver`` job), and one hub ``Worker`` that claims, signs, sends and records each
-one (two write transactions per delivery: its outcome and its job's). It prints
+``webhook.deliver`` job), and one hub ``Worker`` that claims them in batches (up to
+``HUB_WEBHOOK_IN_FLIGHT``), signs and sends them ``--per-subscriber`` at a time over
+keep-alive connections, and records the outcomes many to a commit. It prints
 
 - deliveries/s: ``--backlog`` deliveries queued at once, drained by the one worker;
 - commit -> delivery: events committed one per transaction at ``--rate`` per second for
@@ -155,7 +156,7 @@ async def _outbox(port: int, secrets: list[str], args: argparse.Namespace, share
         database_url=url,
         webhook_allow_http_loopback=True,
         worker_concurrency=args.concurrency,
-        webhook_per_subscriber=args.concurrency,
+        webhook_per_subscriber=args.per_subscriber,
         worker_batch=max(64, 2 * args.concurrency),
         forecast_nightly=False,
     )
@@ -223,8 +224,9 @@ def _print_outbox(args: argparse.Namespace, out: dict, counts: dict, load: float
     lat = out["latency_ms"]
     q = statistics.quantiles(lat, n=100)
     print(
-        f"webhooks out through the outbox: 1 worker (concurrency {args.concurrency}), SQLite, "
-        f"1 subscription -> local receiver (cpus: {os.cpu_count()}, load before: {load:.1f})"
+        f"webhooks out through the outbox: 1 worker ({args.per_subscriber} in flight to the "
+        f"subscriber), SQLite, 1 subscription -> local receiver (cpus: {os.cpu_count()}, "
+        f"load before: {load:.1f})"
     )
     print(
         f"  deliveries/s      {args.backlog / out['drain_s']:10.0f}   "
@@ -251,6 +253,9 @@ def main() -> None:
     parser.add_argument("--sender-only", action="store_true", help="WebhookSender alone")
     parser.add_argument("--backlog", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument(
+        "--per-subscriber", type=int, default=8, help="HUB_WEBHOOK_PER_SUBSCRIBER (outbox mode)"
+    )
     args = parser.parse_args()
     secrets = [new_secret(), new_secret()]
     load = os.getloadavg()[0]  # other work on the machine lowers every figure below

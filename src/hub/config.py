@@ -58,6 +58,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhook_cache_seconds: Positive = 5.0
     #: deliveries to one subscriber in flight at once, per worker
     webhook_per_subscriber: PositiveInt = 4
+    #: outbound webhooks: the most deliveries one worker claims and holds at once
+    webhook_in_flight: PositiveInt = 256
     #: buyer mail (hub.notifications): the SMTP server; unset: mails are kept in the database
     smtp_url: str | None = None
     mail_from: str | None = None  # unset: Shop <shop@localhost>; a connection's mail_from wins

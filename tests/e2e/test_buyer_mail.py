@@ -4,6 +4,7 @@ again; 550 fails the notification with the server's words and is not retried; 45
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from email import message_from_bytes, policy
 from typing import Any
@@ -22,6 +23,7 @@ from hub.connections import Connections
 from hub.domain.lifecycle import EventKind
 from hub.notifications.message import message_id
 from hub.services import keys as key_service
+from hub.services.console.followups import followups as console_followups
 from hub.services.notifications.attachments import pdf_source
 from hub.services.notifications.send import Mailer
 from hub.store import jobs as job_store
@@ -216,3 +218,27 @@ async def test_each_parcel_gets_its_shipped_mail(world: Any, smtp: Recorder, db:
     assert all(f"https://shop.example/track/{placed['public_ref']}" in t for t in texts)
     ids = {m["Message-ID"] for m in received(smtp)}
     assert len(ids) == 3  # one confirmation, one mail per parcel
+
+
+@pytest.mark.parametrize("smtp", ["451 4.3.0 try again later"], indirect=True)
+async def test_a_mail_whose_job_dies_is_failed_not_queued(
+    world: Any, smtp: Flaky, db: Database
+) -> None:
+    """The server says 451 until the retry span ends: the job dies, and the notification is
+    failed with the reason (in GET /notifications and the console's work queue)."""
+    client, auth, settings, mails = world
+    smtp.replies = ["451 4.3.0 try again later"] * 50
+    brief = msgspec.structs.replace(settings, partner_retry_hours=0.5 / 3600)  # half a second
+    placed = await place(client, auth, "W-DEAD")
+    await drain(db, brief, mails)
+    await asyncio.sleep(0.6)
+    await drain(db, brief, mails)
+    r = await client.get("/jobs", params={"kind": "notifications.send"}, headers=auth)
+    (job,) = r.json()["items"]
+    assert job["state"] == "dead", job
+    (n,) = await notifications(client, auth, order=placed["id"])
+    assert n["status"] == "failed", n
+    assert "its job died" in n["error"] and "451" in n["error"]
+    found = await console_followups(db, complaints=False, mails=True)
+    assert [m.id for m in found.failed_mails] == [n["id"]]
+    assert smtp.messages == []

@@ -55,3 +55,16 @@ async def test_the_document_names_both_answers(client: AsyncTestClient) -> None:
     doc = (await client.get("/schema/openapi.json")).json()
     ok = doc["paths"]["/track/{public_ref}"]["get"]["responses"]["200"]["content"]
     assert set(ok) == {"application/json", "text/html"}
+
+
+async def test_the_page_speaks_the_orders_locale(
+    client: AsyncTestClient, auth: dict[str, str], db: Database, settings: Settings
+) -> None:
+    """Shipped to France, bought in German (the channel's ``locale``): the page is German."""
+    await location(client, auth, "main")
+    await receive(client, auth, ("TEE", "main", 5))
+    body = order("T-2", ("TEE", 1), country="FR") | {"locale": "de-AT"}
+    r = await client.post("/orders", json=body, headers=auth)
+    assert r.status_code == 201, r.text
+    page = await client.get(f"/track/{r.json()['public_ref']}", headers={"Accept": BROWSER})
+    assert page.status_code == 200 and 'lang="de-AT"' in page.text

@@ -108,6 +108,26 @@ async def test_without_smtp_the_mail_is_rendered_and_kept(db: Database, settings
     assert (n.message_id or "").endswith("@localhost>")
 
 
+async def test_the_channels_locale_wins_over_the_shipping_country(
+    db: Database, settings: Settings
+) -> None:
+    """Shipped to Germany, bought in French (the channel's ``locale``): the mail is French,
+    with the money formatted for fr-CA; a locale the hub ships no templates for falls back
+    to the country's language."""
+    worker = Worker(db, build_registry(settings), settings)
+    french = await new_order(db, channel="callcentre", locale="fr-CA")
+    other = await new_order(db, channel="callcentre", locale="pt-BR", external_id="X-2")
+    async with db.write() as conn:
+        await add_events(conn, [accepted(french), accepted(other)])
+    while await worker.run_once():
+        pass
+    (n,) = await listed(db, event="order_confirmed", order_id=french)
+    assert (n.status, n.language) == ("kept", "fr")
+    assert "confirmée" in (n.subject or "")
+    (m,) = await listed(db, event="order_confirmed", order_id=other)
+    assert m.language == "de"
+
+
 async def test_ship_by_passed_without_a_parcel_is_marked_once(db: Database, tapped: Any) -> None:
     now = utcnow()
     late = await new_order(db, ship_by=(now - timedelta(hours=1)).isoformat())

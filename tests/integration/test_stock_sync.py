@@ -31,12 +31,15 @@ from hub.services import stock_sync
 from hub.services.catalog import SkuIn, upsert_skus
 from hub.services.jobs import JobContext, RetryLater
 from hub.services.stock import LocationIn, MovementIn, add_location, post_movements
+from hub.services.subscriptions import manage
 from hub.store import jobs as job_store
 from hub.store import stock_sync as store
+from hub.store import subscriptions as sub_store
 from hub.store.database import Database
 from hub.store.jobs import Job
 from hub.store.tables import jobs
 from hub.worker import Worker
+from tests.integration.test_webhook_outbox import public_dns
 from tests.support.stock_channel import NAME, FakeStockApi, StockChannel
 
 SKU = "TEE-BLK-M"
@@ -535,3 +538,35 @@ async def test_a_change_signalled_during_an_idle_pass_does_not_wait_for_the_poll
         await task
     assert hub.api["ch"].figures() == [[(SKU, f"ch:{SKU}", 4)]]
     assert took < 0.75, f"the push came {took:.2f} s after the change"
+
+
+async def test_a_resync_that_changes_a_channels_ats_announces_stock_changed(
+    make_hub: Any, settings: Settings
+) -> None:
+    """No stock moves; the merchant sets a buffer of 2 on ch-main and resyncs: ch-main's
+    ATS goes 5 -> 3, and subscribers hear ``stock.changed`` with it. A second resync changes
+    nothing and announces nothing."""
+    hub = await make_hub({"ch-main": {"stock_locations": ["main"]}})
+    await listed(hub.db, [SKU], ["ch-main"])
+    await receive(hub.db, SKU, 5, "main")
+    await hub.drain()
+    assert hub.api["ch-main"].figures()[-1] == [(SKU, f"ch-main:{SKU}", 5)]
+    sub = await manage.create(
+        hub.db, url="https://hooks.example.test/in", event_types=["stock.changed"],
+        allow_private=False, description=None, allow_http_loopback=False, resolver=public_dns,
+    )  # fmt: skip
+    buffered = Connections(
+        [ChannelConnection(code="ch-main", connector=NAME, base_url=base_url("ch-main"),
+                           settings={"stock_locations": ["main"], "stock_buffer": 2})],
+        {NAME: StockChannel(100)},
+    )  # fmt: skip
+    ctx = JobContext(db=hub.db, settings=settings, connections=buffered, http=hub.ctx.http)
+    [summary] = await stock_sync.resync(ctx, ["ch-main"])
+    assert summary.pushed == 1 and hub.api["ch-main"].figures()[-1][0][2] == 3
+    [summary] = await stock_sync.resync(ctx, ["ch-main"])
+    assert summary.pushed == 1  # forced out again, the same figure
+    async with hub.db.read() as conn:
+        found = await sub_store.list_deliveries(conn, sub.id, status=None, after=None, limit=10)
+    assert [msgspec.json.decode(d.body)["data"] for d in found] == [
+        {"sku": SKU, "channels": {"ch-main": 3}}
+    ]

@@ -180,3 +180,8 @@ async def test_orders_from_message_maps_the_body() -> None:
             CONNECTION, BODY, "orders/create", PartnerHttp(client)
         )
     assert reported == normalize("orders_create.json")
+
+
+def test_the_buyers_locale_comes_from_customer_locale() -> None:
+    """The language the buyer shopped in: buyer mails are written in it."""
+    assert normalize("orders_create.json").order.locale == "de-DE"

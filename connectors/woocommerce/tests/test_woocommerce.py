@@ -224,3 +224,18 @@ async def test_orders_from_message_maps_the_body_and_a_ping_gives_none() -> None
         [reported] = await connector.orders_from_message(CONNECTION, BODY, "order.created", http)
         assert await connector.orders_from_message(CONNECTION, PING, None, http) == []
     assert reported == normalize(BODY)
+
+
+@pytest.mark.parametrize(
+    ("extra", "locale"),
+    [
+        ({}, None),  # WooCommerce alone names no language: the shipping country decides
+        ({"lang": "fr"}, "fr"),  # Polylang for WooCommerce
+        ({"meta_data": [{"id": 7, "key": "wpml_language", "value": "de"}]}, "de"),  # WPML
+    ],
+)
+def test_the_buyers_locale_comes_from_the_multilingual_plugin(
+    extra: dict[str, Any], locale: str | None
+) -> None:
+    document = json.loads(BODY) | extra
+    assert normalize(json.dumps(document).encode()).order.locale == locale

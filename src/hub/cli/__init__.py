@@ -92,6 +92,11 @@ COMMANDS: dict[str, Entry] = {
         "serve", "serve", "Serve the HTTP API, with an in-process job worker unless --no-worker."
     ),
     "stock": Entry("stock", "stock", "Stock levels per SKU and location."),
+    "subscriptions": Entry(
+        "subscriptions",
+        "subscriptions",
+        "Outbound webhooks: subscriptions and their deliveries.",
+    ),
     "worker": Entry("worker", "worker", "Run a job worker on its own until SIGTERM or SIGINT."),
 }
 

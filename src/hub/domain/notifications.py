@@ -58,7 +58,7 @@ ALL_EVENTS: frozenset[str] = frozenset(MailEvent)
 class NotificationStatus(StrEnum):
     QUEUED = "queued"  # its job will render and send (or keep) it
     SENT = "sent"  # the SMTP server accepted it
-    FAILED = "failed"  # the server refused it for good (5xx), with its words
+    FAILED = "failed"  # refused for good (5xx, with its words), or its send job died
     KEPT = "kept"  # no HUB_SMTP_URL: rendered and kept in the database, not sent
 
 

@@ -25,6 +25,14 @@ Phone = Annotated[OneLine, Meta(max_length=50)]
 CountryCode = Annotated[str, Meta(pattern="^[A-Z]{2}" + END, description="ISO 3166-1 alpha-2")]
 CurrencyCode = Annotated[str, Meta(pattern="^[A-Z]{3}" + END, description="ISO 4217 code")]
 ChannelCode = Annotated[str, Meta(pattern=CODE, description="connection code")]
+LocaleTag = Annotated[
+    str,
+    Meta(
+        pattern="^[A-Za-z]{2,8}([_-][A-Za-z0-9]{1,8}){0,7}" + END,
+        max_length=35,
+        description="the buyer's language as the channel names it (BCP 47 or POSIX: de-AT, fr_CA)",
+    ),
+]
 UtcDatetime = Annotated[datetime, Meta(tz=True)]
 TaxRate = Annotated[
     str,
@@ -169,6 +177,7 @@ class OrderData(Struct, frozen=True, kw_only=True):
     tags: Annotated[list[ShortText], Meta(max_length=50)] = []
     ship_by: UtcDatetime | None = None  # the marketplace's latest ship date
     note: Annotated[FreeText, Meta(max_length=5000)] | None = None
+    locale: LocaleTag | None = None  # the buyer's language, when the channel says it
 
 
 class Order(OrderData, frozen=True, kw_only=True):

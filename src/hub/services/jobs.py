@@ -20,7 +20,7 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from sqlalchemy import Connection
@@ -90,9 +90,39 @@ class JobContext:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one job of a stream ended: ``error`` None when it is done. ``detail`` is the
+    stream's own record of it, written by ``Stream.record`` in the transaction that records
+    the job, so many outcomes share one commit."""
+
+    job: Job
+    error: BaseException | None = None
+    detail: Any = None
+
+
+class Stream(Protocol):
+    """Jobs of one kind that run many at once, beside the worker's slots: the worker claims
+    up to ``room()`` of them in one transaction, hands them to ``start`` (which must not
+    block: it starts its own tasks and calls ``report`` once per job as each ends), and
+    records the reported outcomes in batches, ``record`` writing the stream's part."""
+
+    def room(self) -> int: ...
+
+    def start(
+        self, ctx: JobContext, jobs: list[Job], report: Callable[[Outcome], None]
+    ) -> None: ...
+
+    def record(self, conn: Connection, outcomes: list[Outcome]) -> None: ...
+
+    async def drain(self, seconds: float) -> None: ...
+
+
 Handler = Callable[[JobContext, Job], Awaitable[None]]
 BatchHandler = Callable[[JobContext, list[Job]], Awaitable[None]]
 LocalHandler = Callable[[Connection, list[Job]], None]
+#: (conn, job, the error it died of, now): settle what the dead job stood for
+DeadHandler = Callable[[Connection, Job, str, datetime], None]
 
 
 @dataclass(slots=True)
@@ -105,11 +135,17 @@ class JobRegistry:
     - ``register_batch``: many jobs of a kind in one call.
     - ``register_local``: a database-only effect, run inside the very transaction that claims
       the jobs and marks them done: exactly once, and one commit for the whole batch.
+    - ``register_stream``: many jobs in flight at once outside the worker's slots, claimed
+      and recorded in batches (``Stream``); webhook deliveries.
+    - ``on_dead``: called in the transaction that parks a job of that kind as dead (its
+      last attempt failed, or its worker died on it), to settle what the job stood for.
     """
 
     single: dict[str, Handler] = field(default_factory=dict)
     batch: dict[str, BatchHandler] = field(default_factory=dict)
     local: dict[str, LocalHandler] = field(default_factory=dict)
+    stream: dict[str, Stream] = field(default_factory=dict)
+    on_dead: dict[str, DeadHandler] = field(default_factory=dict)
     outbound: set[str] = field(default_factory=set)
     #: what the handlers hold open (a pooled client): closed with the hub
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -125,8 +161,13 @@ class JobRegistry:
     def register_local(self, kind: str, handler: LocalHandler) -> None:
         self.local[kind] = handler
 
+    def register_stream(self, kind: str, stream: Stream, *, outbound: bool = False) -> None:
+        self.stream[kind] = stream
+        if outbound:
+            self.outbound.add(kind)
+
     def knows(self, kind: str) -> bool:
-        return kind in self.single or kind in self.batch or kind in self.local
+        return any(kind in d for d in (self.single, self.batch, self.local, self.stream))
 
 
 def retry_at(

@@ -186,10 +186,11 @@ def extend_leases_sync(
         )
 
 
-def reap_expired_sync(conn: Connection, *, now: datetime) -> int:
-    """Jobs whose worker died mid-run (lease expired) run again, or die if out of attempts."""
+def reap_expired_sync(conn: Connection, *, now: datetime, dead: list[Job] | None = None) -> int:
+    """Jobs whose worker died mid-run (lease expired) run again, or die if out of attempts
+    (those are appended to ``dead``)."""
     expired = and_(jobs.c.state == "running", jobs.c.lease_until < now)
-    dead = conn.execute(
+    died = conn.execute(
         update(jobs)
         .where(expired, jobs.c.attempts >= jobs.c.max_attempts)
         .values(
@@ -197,13 +198,16 @@ def reap_expired_sync(conn: Connection, *, now: datetime) -> int:
             last_error="lease expired on the last attempt (the worker stopped mid-job)",
             updated_at=now,
         )
-    )
+        .returning(*jobs.c)
+    ).all()
+    if dead is not None:
+        dead.extend(_job(r) for r in died)
     again = conn.execute(
         update(jobs)
         .where(expired)
         .values(state="pending", run_at=now, locked_by=None, lease_until=None, updated_at=now)
     )
-    return (dead.rowcount or 0) + (again.rowcount or 0)
+    return len(died) + (again.rowcount or 0)
 
 
 def complete_sync(conn: Connection, ids: Sequence[int], *, worker: str, now: datetime) -> None:

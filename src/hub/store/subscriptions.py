@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.domain.ids import new_id
@@ -218,6 +218,70 @@ def for_sending_sync(conn: Connection, delivery_id: str) -> tuple[Delivery, Subs
         return None
     sub = conn.execute(select(subscriptions).where(subscriptions.c.id == row.subscription_id))
     return _delivery(row), _subscription(sub.one())
+
+
+def for_sending_many_sync(
+    conn: Connection, delivery_ids: Sequence[str]
+) -> dict[str, tuple[Delivery, Subscription]]:
+    """``for_sending_sync`` for many deliveries in two queries, by delivery id."""
+    d = webhook_deliveries
+    rows = conn.execute(select(d).where(d.c.id.in_(list(delivery_ids)))).all()
+    sub_ids = sorted({r.subscription_id for r in rows})
+    subs = {
+        r.id: _subscription(r)
+        for r in conn.execute(select(subscriptions).where(subscriptions.c.id.in_(sub_ids)))
+    }
+    return {r.id: (_delivery(r), subs[r.subscription_id]) for r in rows}
+
+
+class Attempt(msgspec.Struct, frozen=True, kw_only=True):
+    """One recorded attempt for ``record_many_sync``: the delivery as it was read before
+    the attempt, its new status, and the answer."""
+
+    delivery: Delivery
+    status: DeliveryStatus
+    status_code: int | None = None
+    response_ms: int | None = None
+    error: str | None = None
+    attempted: bool = True
+
+
+def record_many_sync(conn: Connection, attempts: Sequence[Attempt], *, now: datetime) -> None:
+    """Record many attempts in one statement (each move checked against the transition
+    table; a delivery whose status changed since it was read is left as it is)."""
+    if not attempts:
+        return
+    for a in attempts:
+        require_delivery_move(a.delivery.status, a.status)
+    d = webhook_deliveries
+    rows = [
+        {
+            "b_id": a.delivery.id,
+            "b_from": a.delivery.status.value,
+            "b_status": a.status.value,
+            "b_code": a.status_code,
+            "b_ms": a.response_ms,
+            "b_error": a.error,
+            "b_tried": 1 if a.attempted else 0,
+            "b_delivered": now if a.status is DeliveryStatus.DELIVERED else None,
+        }
+        for a in attempts
+    ]
+    statement = (
+        update(d)
+        .where(d.c.id == bindparam("b_id"), d.c.status == bindparam("b_from"))
+        .values(
+            status=bindparam("b_status"),
+            status_code=bindparam("b_code"),
+            response_ms=bindparam("b_ms"),
+            error=bindparam("b_error"),
+            attempts=d.c.attempts + bindparam("b_tried"),
+            delivered_at=func.coalesce(bindparam("b_delivered", type_=d.c.delivered_at.type),
+                                       d.c.delivered_at),
+            updated_at=now,
+        )
+    )  # fmt: skip
+    conn.execute(statement, rows)
 
 
 def record_sync(

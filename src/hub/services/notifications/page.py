@@ -16,6 +16,7 @@ from hub.domain.lifecycle import EventKind
 from hub.notifications.context import HistoryEntry, Shop, TrackingPage, tracking_page_from
 from hub.notifications.i18n import buyer_locale
 from hub.services.notifications.send import Mailer
+from hub.store import orders as order_store
 from hub.store.database import Database
 from hub.store.tables import order_events
 
@@ -61,9 +62,14 @@ async def tracking_html(
     db: Database, mailer: Mailer, order_id: str, channel: str, public: Any
 ) -> str:
     """The page of the order ``order_id`` whose public view is ``public``."""
+
+    def read(conn: Connection) -> tuple[dict[str, list[HistoryEntry]], str | None]:
+        return history(conn, order_id), order_store.load(conn, order_id).locale
+
     async with db.read() as aconn:
-        entries = await aconn.run_sync(history, order_id)
-    return render_page(public, channel, entries, mailer, return_form_of(public.status))
+        entries, tag = await aconn.run_sync(read)
+    form = return_form_of(public.status)
+    return render_page(public, channel, entries, mailer, form, locale=tag)
 
 
 def render_page(
@@ -72,8 +78,11 @@ def render_page(
     entries: dict[str, list[HistoryEntry]],
     mailer: Mailer,
     return_form: ReturnForm = _no_return_form,
+    *,
+    locale: str | None = None,
 ) -> str:
-    """``public`` is the JSON answer (``PublicTracking``); ``entries`` from ``history``."""
+    """``public`` is the JSON answer (``PublicTracking``); ``entries`` from ``history``;
+    ``locale`` the order's (the channel's ``locale``), else the shipping country decides."""
     name, address = parseaddr(mailer.sender(channel))
     page: TrackingPage = tracking_page_from(
         public,
@@ -81,5 +90,5 @@ def render_page(
         history=entries,
         return_form_url=return_form(public.reference),
     )
-    locale = buyer_locale(None, public.ship_to_country)
-    return mailer.templates.brand(mailer.brand(channel)).render_tracking_page(page, locale)
+    shown = buyer_locale(locale, public.ship_to_country)  # the order's, as in its mails
+    return mailer.templates.brand(mailer.brand(channel)).render_tracking_page(page, shown)

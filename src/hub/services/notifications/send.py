@@ -7,7 +7,9 @@ sends the mail the first attempt rendered, with the same Message-ID), and it is 
 mail can go out twice: the server accepted it and the process died (or lost the database)
 before that commit; the job's lease runs out and the mail is sent again, with the same
 Message-ID. A 5xx answer fails the notification with the server's words (no retry); a 4xx,
-a dropped connection or a timeout is retried on the outbox's backoff.
+a dropped connection or a timeout is retried on the outbox's backoff. When the job dies (its
+24 h of retries ran out, or its worker kept dying on it), ``settle_dead`` marks the
+notification ``failed`` with the job's last error, in the transaction that parks the job.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
 
@@ -83,7 +86,7 @@ class Mailer:
         shop = Shop(name=name or address, email=address)
         ctx = mail_context(conn, n, order, shop=shop, public_url=self.public_url)
         country = order.shipping_address.country if order.shipping_address else None
-        locale = buyer_locale(None, country)
+        locale = buyer_locale(order.locale, country)
         mail = self.templates.brand(self.brand(n.channel)).render_mail(n.event, ctx, locale)
         email, name = order.customer.email, order.customer.name
         to = f"{name} <{email}>" if name else email
@@ -177,5 +180,15 @@ def send_handler(mailer: Mailer) -> Callable[[JobContext, Job], Awaitable[None]]
     return handle
 
 
+def settle_dead(conn: Connection, job: Job, error: str, now: datetime) -> None:
+    """The send job died (its retries ran out, or its worker kept dying): the notification
+    it stood for is ``failed`` with the reason, not left ``queued`` forever."""
+    n = store.get(conn, int(job.payload["notification"]))
+    if n is not None and n.status == Q:
+        reason = f"not sent: its job died ({error})"
+        store.move(conn, n.id, Q, NotificationStatus.FAILED, now=now, error=reason[:2000])
+
+
 def register(registry: JobRegistry, mailer: Mailer) -> None:
     registry.register(SEND_JOB, send_handler(mailer), outbound=True)
+    registry.on_dead[SEND_JOB] = settle_dead

@@ -25,7 +25,9 @@ import msgspec
 from sqlalchemy import Connection
 
 from hub.clock import utcnow
+from hub.domain.webhooks import EventType
 from hub.sdk import FatalError, NotSent, PartnerHttp, RetriableError, StockFigure, is_permanent
+from hub.services import subscriptions as webhooks
 from hub.services.jobs import JobContext, RetryLater
 from hub.services.ratelimit import SharedBucket
 from hub.services.stock_sync.jobs import PUSH_JOB, enqueue_again
@@ -104,6 +106,7 @@ class _Pusher:
         self, ctx: JobContext, t: Target, http: PartnerHttp, limiter: SharedBucket, wait: bool
     ) -> None:
         self.ctx, self.t, self.http, self.limiter, self.wait = ctx, t, http, limiter, wait
+        self.announce: set[str] = set()
 
     def _read(self, conn: Connection) -> tuple[list[Any], dict[str, int], dict[str, str]]:
         rows = store.pending(conn, self.t.code, self.t.batch_size)
@@ -117,6 +120,9 @@ class _Pusher:
         if not rows:
             return 0
         unchanged, refused_before, batch = [], [], []
+        # a forced row (resync, drift) whose figure the channel did not have: its ATS there
+        # changes with no stock movement, so fan_out did not announce it; the push does
+        self.announce = {r.sku for r in rows if r.force and r.pushed_quantity != figs[r.sku]}
         for r in rows:
             figure = (r.sku, r.version, figs[r.sku])
             if not r.force and r.pushed_quantity == figs[r.sku]:
@@ -157,7 +163,10 @@ class _Pusher:
             summary.calls += 1
         taken = [b for b in batch if b[0] not in refused]
         code = self.t.code
-        await self.ctx.db.run_write(lambda conn: _record(conn, code, taken, refused, batch, ids))
+        news = [(s, q) for s, _, q in taken if s in self.announce]
+        await self.ctx.db.run_write(
+            lambda conn: _record(conn, code, taken, refused, batch, ids, news)
+        )
         summary.pushed += len(taken)
         summary.rejected += len(refused)
 
@@ -206,8 +215,13 @@ def _record(
     refused: dict[str, str],
     batch: list[Figure],
     ids: dict[str, str],
+    news: list[tuple[str, int]],
 ) -> None:
-    store.record_pushed(conn, code, taken, now=utcnow())
+    now = utcnow()
+    store.record_pushed(conn, code, taken, now=now)
+    if news:  # stock.changed: this channel's new ATS (README "Outbound webhooks")
+        events = [({"sku": sku, "channels": {code: ats}}, now) for sku, ats in news]
+        webhooks.emit_sync(conn, EventType.STOCK_CHANGED, events)
     for sku, reason in refused.items():
         rows = [(s, v, q, ids.get(s)) for s, v, q in batch if s == sku]
         store.record_refused(conn, code, rows, reason)

@@ -7,16 +7,16 @@ from __future__ import annotations
 from hub.config import Settings
 from hub.services.jobs import JobRegistry
 from hub.services.subscriptions.events import configure, emit_sync, timeline_tap, wants
-from hub.services.subscriptions.send import Outbound, deliver_handler
+from hub.services.subscriptions.send import DeliveryStream, Outbound
 from hub.store.subscriptions import DELIVER_JOB
 
 
 def register(registry: JobRegistry, settings: Settings) -> Outbound:
-    """Register the delivery job (retried on the partner schedule); returns the process's
-    ``Outbound`` (close it with the hub)."""
+    """Register the delivery jobs (a stream, retried on the partner schedule); returns the
+    process's ``Outbound`` (close it with the hub)."""
     configure(settings.webhook_cache_seconds)
     outbound = Outbound(settings)
-    registry.register(DELIVER_JOB, deliver_handler(outbound), outbound=True)
+    registry.register_stream(DELIVER_JOB, DeliveryStream(outbound), outbound=True)
     return outbound
 
 

@@ -9,7 +9,9 @@ bounded by ``HUB_JOB_TIMEOUT_SECONDS``, and its outcome is recorded the moment i
 when its neighbours do. ``run`` keeps up to ``HUB_WORKER_CONCURRENCY`` of them in flight and
 claims more as slots free up, so a job that hangs on a partner holds one slot and nothing
 else; one heartbeat renews the leases of every job in flight. Local jobs (database only)
-run inside their claiming transaction on every pass, whatever is in flight.
+run inside their claiming transaction on every pass, whatever is in flight. Stream jobs
+(``register_stream``: webhook deliveries) are claimed beside the slots, up to what each
+stream has room for, and their outcomes recorded in batches as they come (``streams``).
 """
 
 from __future__ import annotations
@@ -22,14 +24,13 @@ import socket
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection
 
 from hub.clock import utcnow
 from hub.config import Settings
-from hub.domain.webhooks import EventType
 from hub.services import stock_sync
-from hub.services import subscriptions as webhooks
 from hub.services.forecast import schedule as forecast_schedule
 from hub.services.intake.polling import enqueue_due_polls
 from hub.services.jobs import (
@@ -37,15 +38,14 @@ from hub.services.jobs import (
     JobContext,
     JobRegistry,
     JobTimedOut,
-    describe,
-    held_back,
-    retry_at,
 )
 from hub.services.notifications import overdue
 from hub.store import idempotency
 from hub.store import jobs as job_store
 from hub.store.database import Database
 from hub.store.jobs import Job
+from hub.worker.outcomes import Ledger
+from hub.worker.streams import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,8 @@ class Worker:
         self._last_overdue = float("-inf")
         self._held: set[int] = set()  # jobs this worker runs now: their leases are renewed
         self._tasks: set[asyncio.Task[None]] = set()
+        self.ledger = Ledger(registry, settings, self.name)
+        self._streams = Recorder(db, self.ledger.write_streamed, self._held)
 
     @property
     def lease(self) -> timedelta:
@@ -92,6 +94,7 @@ class Worker:
         to end, then cancelled: their leases run out and another worker runs them again,
         as after a crash."""
         heartbeat = asyncio.create_task(self._heartbeat())
+        recorder = asyncio.create_task(self._streams.run())
         try:
             while not stop.is_set():
                 # cleared before the pass, so a signal sent during it wakes the wait below
@@ -100,11 +103,15 @@ class Worker:
                     await self._wait(stop)
         finally:
             await self._finish_in_flight()
+            self._streams.close()
+            await recorder
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
 
     async def _finish_in_flight(self) -> None:
+        for stream in self.registry.stream.values():
+            await stream.drain(STOP_GRACE_SECONDS)
         if not self._tasks:
             return
         _, late = await asyncio.wait(list(self._tasks), timeout=STOP_GRACE_SECONDS)
@@ -129,7 +136,7 @@ class Worker:
                 await overdue.mark_overdue(self.context)  # ship_by passed: the buyer hears
             local = await self._local()
             free = self.settings.worker_concurrency - self.in_flight
-            claimed = await self._claim(free)
+            claimed, more = await self._claim(free)
             for unit in self._units(claimed):
                 task = asyncio.create_task(self._execute(unit))
                 self._tasks.add(task)
@@ -140,7 +147,8 @@ class Worker:
         except Exception:
             log.exception("worker loop error; retrying after a pause")
             return False
-        return local >= self.settings.worker_batch or (free > 0 and len(claimed) >= free)
+        full = free > 0 and len(claimed) >= free
+        return local >= self.settings.worker_batch or full or more
 
     async def _wait(self, stop: asyncio.Event) -> None:
         """Until stop, a signal that jobs wait, a job in flight ends, or the poll interval."""
@@ -163,42 +171,60 @@ class Worker:
         ``worker_concurrency`` at a time, each recorded when it ends; returns how many
         jobs were run (local ones included)."""
         local = await self._local()
-        claimed = await self._claim(self.settings.worker_batch)
-        if not claimed:
+        streamed = self._streams.taken
+        claimed, _ = await self._claim(self.settings.worker_batch)
+        streamed = self._streams.taken - streamed
+        if not claimed and not streamed:
             return local
         gate = asyncio.Semaphore(self.settings.worker_concurrency)
         heartbeat = asyncio.create_task(self._heartbeat())
         try:
             await asyncio.gather(*(self._execute(u, gate) for u in self._units(claimed)))
+            for stream in self.registry.stream.values():
+                await stream.drain(self.settings.job_timeout_seconds)
+            await self._streams.flush()
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
-        return local + len(claimed)
+        return local + len(claimed) + streamed
 
     async def _local(self) -> int:
         return await self.db.run_write(self._run_local) if self.registry.local else 0
 
-    async def _claim(self, limit: int) -> list[Job]:
-        """Put back the jobs of workers whose lease ran out, then claim up to ``limit``."""
+    async def _claim(self, limit: int) -> tuple[list[Job], bool]:
+        """Put back the jobs of workers whose lease ran out (settling those that die of it),
+        then claim up to ``limit`` jobs for the slots and what each stream has room for;
+        the slot jobs, and whether a stream took all it had room for (more may wait)."""
+        rooms = {kind: s.room() for kind, s in self.registry.stream.items()}
 
-        def take(conn: Connection) -> list[Job]:
+        def take(conn: Connection) -> tuple[list[Job], dict[str, list[Job]]]:
             now = utcnow()  # after the local jobs: what they queued is due in this pass
-            job_store.reap_expired_sync(conn, now=now)
+            dead: list[Job] = []
+            job_store.reap_expired_sync(conn, now=now, dead=dead)
+            for job in dead:
+                self.ledger.settle_dead(conn, job, job.last_error or "lease expired", now)
+            streamed = {
+                kind: self._take(conn, now, room, kinds=(kind,))
+                for kind, room in rooms.items()
+                if room > 0
+            }
             if limit <= 0:
-                return []
-            return job_store.claim_sync(
-                conn,
-                worker=self.name,
-                limit=limit,
-                now=now,
-                lease=self.lease,
-                except_kinds=tuple(self.registry.local),
-            )
+                return [], streamed
+            skip = (*self.registry.local, *self.registry.stream)
+            return self._take(conn, now, limit, except_kinds=skip), streamed
 
-        claimed = await self.db.run_write(take)
+        claimed, streamed = await self.db.run_write(take)
         self._held.update(j.id for j in claimed)
-        return claimed
+        for kind, jobs in streamed.items():
+            if jobs:
+                self._streams.start(self.registry.stream[kind], self.context, jobs)
+        return claimed, any(len(jobs) >= rooms[kind] for kind, jobs in streamed.items())
+
+    def _take(self, conn: Connection, now: datetime, limit: int, **which: Any) -> list[Job]:
+        return job_store.claim_sync(
+            conn, worker=self.name, limit=limit, now=now, lease=self.lease, **which
+        )
 
     def _units(self, claimed: list[Job]) -> Iterator[Unit]:
         """One unit per job; the jobs of a batch kind together."""
@@ -235,7 +261,7 @@ class Worker:
                     self.registry.local[kind](conn, group)
             except Exception as exc:
                 failures.update((job.id, exc) for job in group)
-        self._record_sync(conn, claimed, failures, now)
+        self.ledger.record(conn, claimed, failures, now)
         return len(claimed)
 
     async def _heartbeat(self) -> None:
@@ -305,63 +331,9 @@ class Worker:
 
     async def _record(self, claimed: list[Job], failures: dict[int, BaseException]) -> None:
         now = utcnow()
-        await self.db.run_write(lambda conn: self._record_sync(conn, claimed, failures, now))
+        await self.db.run_write(lambda conn: self.ledger.record(conn, claimed, failures, now))
         if failures:
             self.db.signal_jobs()
-
-    def _record_sync(
-        self,
-        conn: Connection,
-        claimed: list[Job],
-        failures: dict[int, BaseException],
-        now: datetime,
-    ) -> None:
-        job_store.complete_sync(
-            conn, [j.id for j in claimed if j.id not in failures], worker=self.name, now=now
-        )
-        for job in claimed:
-            exc = failures.get(job.id)
-            if exc is not None:
-                self._failed(conn, job, exc, now)
-
-    def _failed(self, conn: Connection, job: Job, exc: BaseException, now: datetime) -> None:
-        """A failed attempt: held back (the attempt given back), retried later, or dead."""
-        wait = held_back(exc)
-        if wait is not None:
-            log.info("job %s (%s) waits %.1f s: %s", job.id, job.kind, wait, describe(exc))
-            job_store.defer_sync(
-                conn,
-                job.id,
-                worker=self.name,
-                note=describe(exc),
-                now=now,
-                run_at=now + timedelta(seconds=wait),
-            )
-            return
-        partner = job.kind in self.registry.outbound
-        when = retry_at(
-            job,
-            exc,
-            now=now,
-            base=self.settings.job_backoff_base_seconds,
-            cap=self.settings.job_backoff_cap_seconds,
-            span=timedelta(hours=self.settings.partner_retry_hours) if partner else None,
-        )
-        log.warning(
-            "job %s (%s) attempt %d failed: %s%s",
-            job.id,
-            job.kind,
-            job.attempts,
-            describe(exc),
-            "" if when else "; parked as dead",
-        )
-        job_store.fail_sync(
-            conn, job.id, worker=self.name, error=describe(exc), now=now, retry_at=when
-        )
-        if when is None and job.kind != webhooks.DELIVER_JOB:  # not of itself: no loop
-            data = {"job_id": job.id, "kind": job.kind, "attempts": job.attempts,
-                    "error": describe(exc)}  # fmt: skip
-            webhooks.emit_sync(conn, EventType.JOB_DEAD, [(data, now)])
 
     async def maintenance(self) -> None:
         """Drop idempotency records and finished jobs past their retention."""
