@@ -113,9 +113,20 @@ def _events(order_id: str, placed: datetime, count: int) -> list[dict[str, Any]]
 
 
 async def _put(db: Database, table: Any, rows: list[dict[str, Any]]) -> None:
-    for i in range(0, len(rows), CHUNK):
+    """Bulk rows: COPY on PostgreSQL (asyncpg's binary copy, one per 50,000 rows), an
+    executemany per 5,000 rows on SQLite."""
+    pg = db.dialect == "postgresql"
+    size = CHUNK * 10 if pg else CHUNK
+    for i in range(0, len(rows), size):
+        part = rows[i : i + size]
         async with db.write() as conn:
-            await conn.execute(insert(table), rows[i : i + CHUNK])
+            if pg:
+                raw = (await conn.get_raw_connection()).driver_connection
+                names = list(part[0])
+                records = [tuple(r[n] for n in names) for r in part]
+                await raw.copy_records_to_table(table.name, columns=names, records=records)
+            else:
+                await conn.execute(insert(table), part)
 
 
 async def fill(db: Database, count: int, events: int) -> str:
