@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import tempfile
@@ -207,11 +208,15 @@ def pages(order_id: str) -> dict[str, str]:
     }
 
 
-async def measure(settings: Settings, order_id: str, requests: int) -> dict[str, list[float]]:
+async def measure(
+    settings: Settings, order_id: str, requests: int
+) -> dict[str, tuple[list[float], list[float]]]:
+    """Per page: the wall times and the CPU times (this process, every thread: the app, the
+    test client, SQLite's thread; not PostgreSQL's server) of each request, in ms."""
     db = Database(settings.database_url)
     _, key = await key_service.create(db, f"bench-{uuid.uuid4().hex[:6]}", ["admin"])
     await db.dispose()
-    found: dict[str, list[float]] = {}
+    found: dict[str, tuple[list[float], list[float]]] = {}
     async with AsyncTestClient(app=create_app(settings, run_worker=False)) as client:
         r = await client.post("/console/sign-in", data={"key": key}, follow_redirects=False)
         cookie = {"Cookie": f"{COOKIE}={r.cookies[COOKIE]}"}
@@ -219,21 +224,31 @@ async def measure(settings: Settings, order_id: str, requests: int) -> dict[str,
         for name, path in pages(order_id).items():
             for _ in range(3):
                 await client.get(path, headers=cookie)
-            times = []
+            times: list[float] = []
+            cpu: list[float] = []
             for _ in range(requests):
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 answer = await client.get(path, headers=cookie)
                 times.append((time.perf_counter() - start) * 1000)
+                cpu.append((time.process_time() - start_cpu) * 1000)
                 assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
-            found[name] = times
+            found[name] = (times, cpu)
     return found
 
 
-def report(label: str, found: dict[str, list[float]]) -> None:
-    print(f"\n{label}: ms per page (p50 / p95)")
-    for name, times in found.items():
-        p95 = statistics.quantiles(times, n=20)[18] if len(times) >= 2 else times[0]
-        print(f"  {name:24} {statistics.median(times):7.1f} {p95:7.1f}")
+def _p95(times: list[float]) -> float:
+    return statistics.quantiles(times, n=20)[18] if len(times) >= 2 else times[0]
+
+
+def report(label: str, found: dict[str, tuple[list[float], list[float]]]) -> None:
+    print(f"\n{label}: ms per page, wall p50 / p95, CPU p50 / p95 (load {_load()})")
+    for name, (times, cpu) in found.items():
+        wall = f"{statistics.median(times):7.1f} {_p95(times):7.1f}"
+        print(f"  {name:24} {wall}   {statistics.median(cpu):7.1f} {_p95(cpu):7.1f}")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 async def run_case(url: str, args: argparse.Namespace, label: str) -> None:
@@ -242,7 +257,7 @@ async def run_case(url: str, args: argparse.Namespace, label: str) -> None:
     started = time.perf_counter()
     order_id = await fill(db, args.orders, args.events)
     await db.dispose()
-    print(f"{label}: filled in {time.perf_counter() - started:.0f} s", flush=True)
+    print(f"{label}: filled in {time.perf_counter() - started:.0f} s (load {_load()})", flush=True)
     report(label, await measure(Settings(database_url=url), order_id, args.requests))
 
 
