@@ -34,6 +34,8 @@ async def test_migrated_schema_matches_the_tables(db: Database) -> None:
         def include(item: object, name: object, kind: str, reflected: bool, other: object) -> bool:
             # an index for some databases only (``info["dialects"]``) exists only there
             dialects = getattr(item, "info", {}).get("dialects") if kind == "index" else None
+            if kind == "table" and reflected and str(name).startswith("orders_search"):
+                return False  # SQLite's FTS5 index of the search text (0028), not a table
             return dialects is None or conn.dialect.name in dialects
 
         context = MigrationContext.configure(conn, opts={"include_object": include})
