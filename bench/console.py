@@ -1,13 +1,18 @@
 """Console benchmark: every page rendered server-side with 100,000 orders (2 M timeline
 events) in the database, on SQLite and on PostgreSQL.
 
-Fills a fresh database through SQLAlchemy Core in bulk (orders over 60 days on five
-channels, 1 to 3 lines each, 20 events each, open and late fulfilments, held and flagged
-orders, stock and movements, quarantined messages, dead and done jobs), then signs in to
-the console with an admin key and requests each page through the real app (ASGI, its
-middleware and lifespan; no network), after a warm-up. Prints p50/p95 in ms per page::
+Fills a fresh database in bulk, around the store (orders over 60 days on five channels, 1
+to 3 lines each, 20 events each, open and late fulfilments, held and flagged orders, stock
+and movements, quarantined messages, dead and done jobs): COPY on PostgreSQL, executemany
+on SQLite (whose triggers fill the search index), then rebuilds the console's tallies from
+the orders (``order_tally.recount``). Then it signs in to the console with an admin key and
+requests each page through the real app (ASGI, its middleware and lifespan; no network),
+after a warm-up. Prints per page the wall time p50/p95 in ms, and the CPU time p50/p95 of
+this process (the app, the test client and SQLite's thread; PostgreSQL's server is not in
+it), with the load average: on a shared machine the wall times follow the load, the CPU
+times far less::
 
-    .venv/bin/python bench/console.py                        # both databases, ~10 min
+    .venv/bin/python bench/console.py                        # both databases, ~12 min
     .venv/bin/python bench/console.py --only sqlite --orders 20000 --requests 20
     .venv/bin/python bench/console.py --pg-url postgresql://postgres@127.0.0.1:5432/postgres
 """
