@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.store.console_tables import console_secrets
@@ -80,26 +80,38 @@ async def flagged(
     return [dict(r._mapping) for r in await conn.execute(query)]
 
 
+def _oldest_open(channels: Sequence[str] | None, limit: int) -> Any:
+    """The open fulfilments to look at: every channel's ``limit`` oldest, each status's
+    taken in order from the (status, created_at) index; a channel key's, all of them."""
+    columns = (
+        fulfilments.c.id.label("fulfilment_id"),
+        fulfilments.c.order_id,
+        fulfilments.c.location,
+        fulfilments.c.status.label("fulfilment_status"),
+        fulfilments.c.created_at,
+    )
+    if channels is not None:
+        mine = select(orders.c.id).where(orders.c.channel.in_(channels))
+        where = fulfilments.c.status.in_(OPEN_FULFILMENTS), fulfilments.c.order_id.in_(mine)
+        return select(*columns).where(*where)
+    each = [
+        select(*columns)
+        .where(fulfilments.c.status == status)
+        .order_by(fulfilments.c.created_at)
+        .limit(limit)
+        .subquery()
+        for status in OPEN_FULFILMENTS
+    ]
+    return union_all(*(select(*part.c) for part in each))
+
+
 async def open_fulfilments(
     conn: AsyncConnection, channels: Sequence[str] | None, limit: int
 ) -> list[dict[str, Any]]:
     """Fulfilments not shipped yet, oldest first, with their order's stored document (the
     caller reads ``ship_by`` from it). Every channel: the ``limit`` oldest are taken from
     the status index first, then joined to their orders (not every open one)."""
-    oldest = select(
-        fulfilments.c.id.label("fulfilment_id"),
-        fulfilments.c.order_id,
-        fulfilments.c.location,
-        fulfilments.c.status.label("fulfilment_status"),
-        fulfilments.c.created_at,
-    ).where(fulfilments.c.status.in_(OPEN_FULFILMENTS))
-    if channels is None:
-        oldest = oldest.order_by(fulfilments.c.created_at).limit(limit)
-    else:
-        oldest = oldest.where(
-            fulfilments.c.order_id.in_(select(orders.c.id).where(orders.c.channel.in_(channels)))
-        )
-    part = oldest.subquery()
+    part = _oldest_open(channels, limit).subquery()
     query = (
         select(
             part.c.fulfilment_id,
