@@ -6,12 +6,16 @@ The order store calls ``count_new`` as it inserts orders, ``count_moves`` with t
 status change moved (the UPDATE's RETURNING, so only rows that really moved count) and
 ``count_replaced`` when a channel's new version moves the placed time: in the same
 transaction, so a tally commits or rolls back with its change. Cells are upserted in key
-order (two writers take the rows in the same order). ``recount`` rebuilds both from the
-orders (the benchmark's bulk fill, a repair), ``counted``/``recounted`` compare them.
+order (two writers take the rows in the same order), and on PostgreSQL into one of
+``SLOTS`` slots picked at random per call: a cell is the sum of its slots, so concurrent
+transactions (intake, the worker's moves) seldom wait for the same row until the other
+commits. ``recount`` rebuilds both from the orders (the benchmark's bulk fill, a repair),
+``counted``/``recounted`` compare them.
 """
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -25,18 +29,24 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hub.store.tables import orders
 from hub.store.tally_tables import order_counts, order_hours
 
+SLOTS = 16
+
 
 def hour_of(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def _add(conn: Connection, table: Table, key: str, cells: Counter[tuple[Any, Any]]) -> None:
-    rows = [{"channel": c, key: k, "n": n} for (c, k), n in sorted(cells.items()) if n]
+    pg = conn.dialect.name == "postgresql"
+    slot = random.randrange(SLOTS) if pg else 0  # SQLite has one writer: one slot
+    rows = [
+        {"channel": c, key: k, "slot": slot, "n": n} for (c, k), n in sorted(cells.items()) if n
+    ]
     if not rows:
         return
-    ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+    ins = (pg_insert if pg else sqlite_insert)(table)
     stmt = ins.on_conflict_do_update(
-        index_elements=["channel", key], set_={"n": table.c.n + ins.excluded.n}
+        index_elements=["channel", key, "slot"], set_={"n": table.c.n + ins.excluded.n}
     )
     conn.execute(stmt, rows)
 
@@ -82,10 +92,11 @@ async def status_counts(conn: AsyncConnection, channels: Sequence[str] | None) -
 
 async def placed_hours(conn: AsyncConnection, since: datetime) -> list[tuple[str, datetime, int]]:
     """(channel, hour, orders placed in it) of every hour from ``since`` (an hour's start)."""
-    query = select(order_hours.c.channel, order_hours.c.hour, order_hours.c.n).where(
-        order_hours.c.hour >= since, order_hours.c.n != 0
+    h = order_hours.c
+    query = (
+        select(h.channel, h.hour, func.sum(h.n)).where(h.hour >= since).group_by(h.channel, h.hour)
     )
-    return [(r[0], r[1], int(r[2])) for r in await conn.execute(query)]
+    return [(r[0], r[1], int(r[2])) for r in await conn.execute(query) if r[2]]
 
 
 def _hours_of_orders(conn: Connection) -> Counter[tuple[Any, Any]]:
@@ -107,9 +118,11 @@ def recounted(conn: Connection) -> tuple[dict[tuple[str, str], int], dict[tuple[
 
 def counted(conn: Connection) -> tuple[dict[tuple[str, str], int], dict[tuple[str, Any], int]]:
     """Both tallies as kept (cells at zero left out), in ``recounted``'s shape."""
-    rows = conn.execute(select(order_counts))
-    statuses = {(r.channel, r.status): int(r.n) for r in rows if r.n}
-    hours = {(r.channel, r.hour): int(r.n) for r in conn.execute(select(order_hours)) if r.n}
+    c, h = order_counts.c, order_hours.c
+    by_status = select(c.channel, c.status, func.sum(c.n)).group_by(c.channel, c.status)
+    by_hour = select(h.channel, h.hour, func.sum(h.n)).group_by(h.channel, h.hour)
+    statuses = {(r[0], r[1]): int(r[2]) for r in conn.execute(by_status) if r[2]}
+    hours = {(r[0], r[1]): int(r[2]) for r in conn.execute(by_hour) if r[2]}
     return statuses, hours
 
 
