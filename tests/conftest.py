@@ -31,6 +31,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 TABLES = [
+    "order_counts",
+    "order_hours",
     "webhook_deliveries",
     "subscriptions",
     "documents",

@@ -558,3 +558,21 @@ async def test_local_jobs_run_in_the_claiming_transaction_and_fail_alone(
         kinds = [r.kind for r in await conn.execute(select(jobs.c.kind))]
     assert kinds.count("test.follow") == 3
     assert "test.orphan" not in kinds
+
+
+async def test_counts_with_a_limit_stop_one_past_it(db: Database) -> None:
+    """The console counts each state over the index and stops at limit + 1; the retrying
+    (pending, tried) stay apart from the pending."""
+    now = utcnow()
+    new = [NewJob(OK, {"n": i}) for i in range(5)]
+    async with db.write() as conn:
+        await job_store.enqueue(conn, new, now=now, max_attempts=8)
+        await conn.execute(update(jobs).where(jobs.c.id <= 3).values(state="done"))
+        await conn.execute(update(jobs).where(jobs.c.id == 4).values(attempts=2))
+    async with db.read() as conn:
+        exact = await job_store.counts(conn)
+        capped = await job_store.counts(conn, limit=2)
+    assert exact == {**ZERO, "done": 3, "retrying": 1, "pending": 1}
+    assert capped == {**ZERO, "done": 3, "retrying": 1, "pending": 1}  # 3 is "more than 2"
+    async with db.read() as conn:
+        assert (await job_store.counts(conn, limit=1))["done"] == 2

@@ -121,6 +121,12 @@ async def hundred_thousand(database_url: str) -> AsyncIterator[Database]:
         await db.dispose()
 
 
+def _variants(found: OrderFilter) -> list[tuple[Any, bool]]:
+    """Without and with a cursor; a SKU filter also with its orders taken first."""
+    cursors = [None, (datetime(2024, 7, 1, tzinfo=UTC), "0" * 26)]
+    return [(a, first) for a in cursors for first in ((False, True) if found.skus else (False,))]
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_every_filter_in_every_sort_reads_orders_by_an_index(
     hundred_thousand: Database,
@@ -129,10 +135,11 @@ async def test_every_filter_in_every_sort_reads_orders_by_an_index(
     async with hundred_thousand.read() as conn:
         for name, found in FILTERS.items():
             for sort in OrderSort:
-                for after in (None, (datetime(2024, 7, 1, tzinfo=UTC), "0" * 26)):
-                    query = page_query(found, sort, after, 101)
+                for after, first in _variants(found):
+                    query = page_query(found, sort, after, 101, sku_first=first)
                     plan = "\n".join((await conn.execute(Explain(query))).scalars())
                     if "Seq Scan on orders" in plan:
-                        seq_scans[f"{name}, sort={sort.value}, cursor={after is not None}"] = plan
+                        where = f"cursor={after is not None}, sku_first={first}"
+                        seq_scans[f"{name}, sort={sort.value}, {where}"] = plan
                     assert "orders" in plan
     assert not seq_scans, "\n\n".join(f"{k}:\n{v}" for k, v in seq_scans.items())

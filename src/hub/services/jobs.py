@@ -265,6 +265,7 @@ async def replay(db: Database, job_id: int) -> Job:
     return job
 
 
-async def counts(db: Database) -> dict[str, int]:
+async def counts(db: Database, *, limit: int | None = None) -> dict[str, int]:
+    """Jobs per shown state; with ``limit``, a count stops at ``limit + 1``."""
     async with db.read() as conn:
-        return await job_store.counts(conn)
+        return await job_store.counts(conn, limit=limit)

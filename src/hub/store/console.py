@@ -1,17 +1,18 @@
 """What the operator console reads beyond the other stores' queries: the orders of the last
 day by hour, counts by status, the work queue (held, flagged, late) and each connection's
 last signs of life. Every query is served by an index (see ``tables`` and migration 0017);
-none counts the orders table row by row except ``status_counts`` over its status index.
+none counts the orders table (the counts by status and hour are ``order_tally``'s).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.store.console_tables import console_secrets
@@ -28,20 +29,6 @@ from hub.store.tables import (
 )
 
 OPEN_FULFILMENTS = ("open", "accepted", "partially_shipped")
-
-
-async def placed_since(conn: AsyncConnection, since: datetime) -> list[tuple[str, datetime]]:
-    """(channel, placed_at) of every order placed since ``since`` (the chart's day)."""
-    query = select(orders.c.channel, orders.c.placed_at).where(orders.c.placed_at >= since)
-    return [(r[0], r[1]) for r in await conn.execute(query)]
-
-
-async def status_counts(conn: AsyncConnection, channels: Sequence[str] | None) -> dict[str, int]:
-    """Orders per status (over the status index; a channel key's: over its channels')."""
-    query = select(orders.c.status, func.count()).group_by(orders.c.status)
-    if channels is not None:
-        query = query.where(orders.c.channel.in_(channels))
-    return {r[0]: int(r[1]) for r in await conn.execute(query)}
 
 
 _SHORT = (orders.c.id, orders.c.number, orders.c.channel, orders.c.status)
@@ -94,27 +81,58 @@ async def flagged(
     return [dict(r._mapping) for r in await conn.execute(query)]
 
 
+def _oldest_open(channels: Sequence[str] | None, limit: int) -> Any:
+    """The open fulfilments to look at: every channel's ``limit`` oldest, each status's
+    taken in order from the (status, created_at) index; a channel key's, all of them."""
+    columns = (
+        fulfilments.c.id.label("fulfilment_id"),
+        fulfilments.c.order_id,
+        fulfilments.c.location,
+        fulfilments.c.status.label("fulfilment_status"),
+        fulfilments.c.created_at,
+    )
+    if channels is not None:
+        mine = select(orders.c.id).where(orders.c.channel.in_(channels))
+        where = fulfilments.c.status.in_(OPEN_FULFILMENTS), fulfilments.c.order_id.in_(mine)
+        return select(*columns).where(*where)
+    each = [
+        select(*columns)
+        .where(fulfilments.c.status == status)
+        .order_by(fulfilments.c.created_at)
+        .limit(limit)
+        .subquery()
+        for status in OPEN_FULFILMENTS
+    ]
+    return union_all(*(select(*part.c) for part in each))
+
+
 async def open_fulfilments(
     conn: AsyncConnection, channels: Sequence[str] | None, limit: int
 ) -> list[dict[str, Any]]:
     """Fulfilments not shipped yet, oldest first, with their order's stored document (the
-    caller reads ``ship_by`` from it)."""
-    query = (
+    caller reads ``ship_by`` from it). Every channel: the ``limit`` oldest are taken from
+    the status index first, then joined to their orders (not every open one)."""
+    query = _late_query(None if channels is None else tuple(channels), limit)
+    return [dict(r._mapping) for r in await conn.execute(query)]
+
+
+@lru_cache(maxsize=64)
+def _late_query(channels: tuple[str, ...] | None, limit: int) -> Any:
+    """Built once per (channels, limit): a union of subqueries costs ms to build."""
+    part = _oldest_open(channels, limit).subquery()
+    return (
         select(
-            fulfilments.c.id.label("fulfilment_id"),
-            fulfilments.c.location,
-            fulfilments.c.status.label("fulfilment_status"),
-            fulfilments.c.created_at,
+            part.c.fulfilment_id,
+            part.c.location,
+            part.c.fulfilment_status,
+            part.c.created_at,
             *_SHORT,
             orders.c.doc,
         )
-        .join(orders, orders.c.id == fulfilments.c.order_id)
-        .where(fulfilments.c.status.in_(OPEN_FULFILMENTS))
+        .join(orders, orders.c.id == part.c.order_id)
+        .order_by(part.c.created_at)
+        .limit(limit)
     )
-    if channels is not None:
-        query = query.where(orders.c.channel.in_(channels))
-    query = query.order_by(fulfilments.c.created_at).limit(limit)
-    return [dict(r._mapping) for r in await conn.execute(query)]
 
 
 async def drift_since(conn: AsyncConnection, since: datetime) -> dict[str, int]:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.store.bulk import insert_rows
@@ -292,17 +292,17 @@ async def list_jobs(
     return [_job(r) for r in await conn.execute(keyset(query, [jobs.c.id], key, limit=limit))]
 
 
-async def counts(conn: AsyncConnection) -> dict[str, int]:
-    """Jobs per shown state (``retrying`` apart from ``pending``)."""
-    tried = func.sum(case((jobs.c.attempts > 0, 1), else_=0))
-    rows = await conn.execute(select(jobs.c.state, func.count(), tried).group_by(jobs.c.state))
+async def counts(conn: AsyncConnection, *, limit: int | None = None) -> dict[str, int]:
+    """Jobs per shown state (``retrying`` apart from ``pending``), each counted over the
+    ``state`` index; with ``limit``, a count stops at ``limit + 1`` (more than ``limit``)."""
     found: dict[str, int] = {}
-    for state, n, n_tried in rows:
-        if state == "pending":
-            found["retrying"] = int(n_tried or 0)
-            n -= found["retrying"]
-        found[state] = int(n)
-    return {state: found.get(state, 0) for state in SHOWN_STATES}
+    for state in SHOWN_STATES:
+        some = select(jobs.c.id).where(_state_filter(state))
+        if limit is not None:
+            some = some.limit(limit + 1)
+        n = await conn.scalar(select(func.count()).select_from(some.subquery()))
+        found[state] = int(n or 0)
+    return found
 
 
 async def replay(conn: AsyncConnection, job_id: int, *, now: datetime) -> bool:

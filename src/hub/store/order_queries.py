@@ -5,7 +5,11 @@ Every filter has an index (migration 0014): ``channel`` and ``status`` with the 
 time, ``external_id``, ``number`` (unique), the line SKUs (``order_lines.sku``), the
 placed and updated times (each with ``id``, the sort keys), and on PostgreSQL a trigram
 index on ``search`` for ``q``. ``search`` holds the texts ``q`` looks in, lower-cased; the
-store writes it with the order (``search_text``). On SQLite ``q`` reads every order.
+store writes it with the order (``search_text``). On SQLite ``q`` first finds the orders in
+``orders_search``, an FTS5 trigram index over ``search`` that triggers keep (migration
+0028), then checks ``search`` itself (the same LIKE on both databases); a text found in more
+than ``COMMON`` orders is looked for along the sort's index instead (a page of them comes
+within the first few thousand orders).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, any_, column, func, select, table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.domain.order import Order, OrderData
@@ -79,12 +83,52 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def conditions(f: OrderFilter) -> list[ColumnElement[bool] | None]:
+#: SQLite's FTS5 trigram index over ``orders.search`` (no metadata: a virtual table)
+orders_search = table("orders_search", column("order_id"), column("search"))
+
+
+#: SQLite: a ``q`` found in more orders than this is not looked up in ``orders_search``
+COMMON = 1000
+
+
+def _hits(q: str) -> Select[Any]:
+    phrase = '"' + q.lower().replace('"', '""') + '"'  # trigram MATCH: every 3-letter run
+    return select(orders_search.c.order_id).where(orders_search.c.search.match(phrase))
+
+
+def _searched(q: str, fts: bool) -> ColumnElement[bool]:
+    found = orders.c.search.like(_like(q), escape="\\")
+    # PostgreSQL: the trigram index serves the LIKE itself
+    return orders.c.id.in_(_hits(q)) & found if fts else found
+
+
+async def use_fts(conn: AsyncConnection, q: str | None) -> bool:
+    """SQLite: whether ``q`` is best found through ``orders_search`` (few orders have it)."""
+    if not q or conn.dialect.name != "sqlite":
+        return False
+    some = _hits(q).limit(COMMON + 1).subquery()
+    return int(await conn.scalar(select(func.count()).select_from(some)) or 0) <= COMMON
+
+
+async def few_by_sku(conn: AsyncConnection, skus: Sequence[str] | None) -> bool:
+    """PostgreSQL: whether at most ``COMMON`` order lines have ``skus`` (then the orders are
+    fetched by id and sorted, rather than walked along the sort's index until a page)."""
+    if not skus or conn.dialect.name != "postgresql":
+        return False
+    some = select(order_lines.c.order_id).where(any_of(order_lines.c.sku, skus))
+    some = some.limit(COMMON + 1).subquery()
+    return int(await conn.scalar(select(func.count()).select_from(some)) or 0) <= COMMON
+
+
+def conditions(
+    f: OrderFilter, fts: bool = False, sku_first: bool = False
+) -> list[ColumnElement[bool] | None]:
     c = orders.c
     by_sku = None
     if f.skus is not None:
         lines = select(order_lines.c.order_id).where(any_of(order_lines.c.sku, f.skus))
-        by_sku = c.id.in_(lines)
+        # ``= ANY(ARRAY(...))``: PostgreSQL runs the subquery first (few orders have them)
+        by_sku = c.id == any_(func.array(lines.scalar_subquery())) if sku_first else c.id.in_(lines)
     return [
         any_of(c.channel, f.channels),
         any_of(c.status, f.statuses),
@@ -94,15 +138,21 @@ def conditions(f: OrderFilter) -> list[ColumnElement[bool] | None]:
         c.placed_at >= f.placed_since if f.placed_since else None,
         c.placed_at < f.placed_until if f.placed_until else None,
         c.updated_at >= f.updated_since if f.updated_since else None,
-        c.search.like(_like(f.q), escape="\\") if f.q else None,
+        _searched(f.q, fts) if f.q else None,
     ]
 
 
 def page_query(
-    f: OrderFilter, sort: OrderSort, after: Sequence[Any] | None, limit: int
+    f: OrderFilter,
+    sort: OrderSort,
+    after: Sequence[Any] | None,
+    limit: int,
+    fts: bool = False,
+    sku_first: bool = False,
 ) -> Select[Any]:
-    """The statement ``list_page`` runs (the index test explains it)."""
-    query = where_all(select(orders), *conditions(f))
+    """The statement ``list_page`` runs (the index test explains it); ``fts``: find ``q``
+    through SQLite's ``orders_search``; ``sku_first``: take the orders of the SKUs first."""
+    query = where_all(select(orders), *conditions(f, fts, sku_first))
     return keyset(query, sort.columns, after, limit=limit, descending=sort.descending)
 
 
@@ -114,7 +164,9 @@ async def list_page(
     after: Sequence[Any] | None,
     limit: int,
 ) -> list[Order]:
-    return [to_order(r) for r in await conn.execute(page_query(f, sort, after, limit))]
+    fts, sku_first = await use_fts(conn, f.q), await few_by_sku(conn, f.skus)
+    query = page_query(f, sort, after, limit, fts, sku_first)
+    return [to_order(r) for r in await conn.execute(query)]
 
 
 async def id_by_number(conn: AsyncConnection, number: str) -> str | None:

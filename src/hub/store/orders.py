@@ -20,6 +20,7 @@ from hub.domain.order import Order, OrderData
 from hub.store.bulk import insert_rows
 from hub.store.event_taps import write_events
 from hub.store.kept import decode_kept
+from hub.store.order_tally import count_moves, count_new, count_replaced
 from hub.store.tables import order_events, order_lines, orders
 
 _encoder = msgspec.json.Encoder()
@@ -94,6 +95,7 @@ def insert_many(
     if order_rows:
         insert_rows(conn, orders, order_rows)
         insert_rows(conn, order_lines, line_rows)
+        count_new(conn, order_rows)
     if event_rows:
         write_events(conn, event_rows)
 
@@ -185,8 +187,12 @@ async def move(
             version=expected_version + 1,
             **_leaving_hold(from_status),
         )
+        .returning(orders.c.channel)
     )
-    return bool(result.rowcount)
+    moved = list(result.scalars())
+    if moved:
+        await conn.run_sync(count_moves, moved, from_status, status)
+    return bool(moved)
 
 
 async def replace_content(
@@ -242,9 +248,11 @@ def move_many(
             version=orders.c.version + 1,
             **_leaving_hold(from_status),
         )
-        .returning(orders.c.id)
+        .returning(orders.c.id, orders.c.channel)
     )
-    return list(result.scalars())
+    moved = list(result)
+    count_moves(conn, [r.channel for r in moved], from_status, to_status)
+    return [r.id for r in moved]
 
 
 def _leaving_hold(from_status: str) -> dict[str, Any]:
@@ -343,6 +351,9 @@ def replace_from_channel(
 ) -> None:
     """A channel's changed version of an order: its document, figures and lines replaced;
     ``search`` is what ``q`` finds it by, ``edits`` the operator's edits it keeps."""
+    was = conn.execute(select(orders.c.channel, orders.c.placed_at).where(orders.c.id == order_id))
+    channel, placed_at = was.one()
+    count_replaced(conn, channel, placed_at, data.placed_at or placed_at)
     conn.execute(
         update(orders)
         .where(orders.c.id == order_id)

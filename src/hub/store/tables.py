@@ -28,6 +28,7 @@ from hub.store.notification_tables import notifications  # noqa: F401  (in metad
 from hub.store.payment_tables import payment_transactions  # noqa: F401  (in metadata, too)
 from hub.store.return_tables import return_lines, return_receipts, returns  # noqa: F401
 from hub.store.stock_sync_tables import stock_dirty, stock_drift, stock_sync  # noqa: F401
+from hub.store.tally_tables import order_counts, order_hours  # noqa: F401  (in metadata)
 from hub.store.webhook_tables import subscriptions  # noqa: F401  (in metadata, too)
 
 orders = Table(

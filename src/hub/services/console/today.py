@@ -17,6 +17,7 @@ from hub.clock import utcnow
 from hub.store import console as store
 from hub.store import inbound as inbound_store
 from hub.store import jobs as job_store
+from hub.store import order_tally as tally
 from hub.store.database import Database
 
 QUEUE_LIMIT = 50
@@ -61,12 +62,12 @@ class Today:
 
 
 def _by_hour(
-    placed: list[tuple[str, datetime]], start: datetime, channels: Sequence[str] | None
+    placed: list[tuple[str, datetime, int]], start: datetime, channels: Sequence[str] | None
 ) -> dict[str, list[int]]:
     counts: Counter[tuple[str, int]] = Counter()
-    for channel, at in placed:
+    for channel, hour, n in placed:
         if channels is None or channel in channels:
-            counts[(channel, int((at - start).total_seconds() // 3600))] += 1
+            counts[(channel, int((hour - start).total_seconds() // 3600))] += n
     names = sorted({c for c, _ in counts})
     return {c: [counts[(c, h)] for h in range(HOURS)] for c in names}
 
@@ -85,8 +86,8 @@ async def today(db: Database, reach: Reach) -> Today:
     start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=HOURS - 1)
     channels = sorted(reach.channels) if reach.channels is not None else None
     async with db.read() as conn:
-        placed = await store.placed_since(conn, start)
-        statuses = await store.status_counts(conn, channels)
+        placed = await tally.placed_hours(conn, start)  # the tallies, not the orders
+        statuses = await tally.status_counts(conn, channels)
         found = Today(start=start, hours=_by_hour(placed, start, channels), statuses=statuses)
         found.held = await store.held(conn, channels, QUEUE_LIMIT)
         found.flagged = await store.flagged(conn, channels, QUEUE_LIMIT)
