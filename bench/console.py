@@ -214,6 +214,10 @@ def pages(order_id: str) -> dict[str, str]:
         "catalog": "/console/catalog",
         "connections": "/console/connections",
         "routing (form)": "/console/routing",
+        "returns": "/console/returns",
+        "complaints ?overdue": "/console/complaints?overdue=true",
+        "documents": "/console/documents",
+        "mails ?status=failed": "/console/notifications?status=failed",
     }
 
 
