@@ -103,14 +103,17 @@ class Outcome:
 
 class Stream(Protocol):
     """Jobs of one kind that run many at once, beside the worker's slots: the worker claims
-    up to ``room()`` of them in one transaction, hands them to ``start`` (which must not
-    block: it starts its own tasks and calls ``report`` once per job as each ends), and
-    records the reported outcomes in batches, ``record`` writing the stream's part."""
+    up to ``room()`` of them in one transaction, in which ``prepare`` reads what they need,
+    hands both to ``start`` (which must not block: it starts its own tasks and calls
+    ``report`` once per job as each ends), and records the reported outcomes in batches,
+    ``record`` writing the stream's part."""
 
     def room(self) -> int: ...
 
+    def prepare(self, conn: Connection, jobs: list[Job]) -> Any: ...
+
     def start(
-        self, ctx: JobContext, jobs: list[Job], report: Callable[[Outcome], None]
+        self, ctx: JobContext, jobs: list[Job], prepared: Any, report: Callable[[Outcome], None]
     ) -> None: ...
 
     def record(self, conn: Connection, outcomes: list[Outcome]) -> None: ...

@@ -204,11 +204,11 @@ class Worker:
             job_store.reap_expired_sync(conn, now=now, dead=dead)
             for job in dead:
                 self.ledger.settle_dead(conn, job, job.last_error or "lease expired", now)
-            streamed = {
-                kind: self._take(conn, now, room, kinds=(kind,))
-                for kind, room in rooms.items()
-                if room > 0
-            }
+            streamed: dict[str, tuple[list[Job], Any]] = {}
+            for kind, room in rooms.items():
+                taken = self._take(conn, now, room, kinds=(kind,)) if room > 0 else []
+                if taken:  # what they need, read in this transaction
+                    streamed[kind] = (taken, self.registry.stream[kind].prepare(conn, taken))
             if limit <= 0:
                 return [], streamed
             skip = (*self.registry.local, *self.registry.stream)
@@ -216,10 +216,9 @@ class Worker:
 
         claimed, streamed = await self.db.run_write(take)
         self._held.update(j.id for j in claimed)
-        for kind, jobs in streamed.items():
-            if jobs:
-                self._streams.start(self.registry.stream[kind], self.context, jobs)
-        return claimed, any(len(jobs) >= rooms[kind] for kind, jobs in streamed.items())
+        for kind, (jobs, prepared) in streamed.items():
+            self._streams.start(self.registry.stream[kind], self.context, jobs, prepared)
+        return claimed, any(len(jobs) >= rooms[kind] for kind, (jobs, _) in streamed.items())
 
     def _take(self, conn: Connection, now: datetime, limit: int, **which: Any) -> list[Job]:
         return job_store.claim_sync(

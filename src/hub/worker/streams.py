@@ -40,10 +40,10 @@ class Recorder:
         self._reported = asyncio.Event()
         self._closing = False
 
-    def start(self, stream: Stream, ctx: JobContext, jobs: list[Job]) -> None:
+    def start(self, stream: Stream, ctx: JobContext, jobs: list[Job], prepared: object) -> None:
         self.held.update(j.id for j in jobs)
         self.taken += len(jobs)
-        stream.start(ctx, jobs, self.report)
+        stream.start(ctx, jobs, prepared, self.report)
 
     def report(self, outcome: Outcome) -> None:
         self._outcomes.append(outcome)

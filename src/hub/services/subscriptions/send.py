@@ -9,8 +9,8 @@ subscriber said, many outcomes to one commit.
   time): ``dead`` at once, since no retry can change it; replay once the cause is fixed.
 
 Throughput: the jobs are a worker ``Stream``. The worker claims up to
-``HUB_WEBHOOK_IN_FLIGHT`` of them in one transaction; their deliveries and subscriptions
-are read in one query; each is sent as its own task over the process's one pooled
+``HUB_WEBHOOK_IN_FLIGHT`` of them in one transaction, which also reads their deliveries
+and subscriptions (``prepare``); each is sent as its own task over the process's one pooled
 keep-alive client; and the worker records the outcomes as they come, every outcome ready
 at that moment (delivery rows and jobs) in one transaction. A few transactions per batch
 instead of about five per delivery.
@@ -35,6 +35,7 @@ import logging
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from msgspec.structs import replace
 from sqlalchemy import Connection
@@ -116,9 +117,15 @@ class DeliveryStream:
     def room(self) -> int:
         return max(0, self.settings.webhook_in_flight - self._held)
 
-    def start(self, ctx: JobContext, jobs: list[Job], report: Report) -> None:
+    def prepare(self, conn: Connection, jobs: list[Job]) -> Any:
+        """The claimed jobs' deliveries and subscriptions, read in the claim's transaction
+        (one round trip to the database thread for both)."""
+        ids = [str(j.payload.get("delivery")) for j in jobs]
+        return store.for_sending_many_sync(conn, ids)
+
+    def start(self, ctx: JobContext, jobs: list[Job], prepared: Any, report: Report) -> None:
         self._held += len(jobs)
-        self._spawn(self._begin(ctx, jobs, report))
+        self._begin(ctx, jobs, prepared, report)
 
     def _spawn(self, work) -> None:  # type: ignore[no-untyped-def]
         task = asyncio.create_task(work)
@@ -129,17 +136,10 @@ class DeliveryStream:
         self._held -= 1
         report(outcome)
 
-    async def _begin(self, ctx: JobContext, jobs: list[Job], report: Report) -> None:
-        """Read the batch's deliveries at once, settle those with nothing to send, and
-        queue the rest per subscription."""
-        try:
-            ids = [str(j.payload["delivery"]) for j in jobs]
-            async with ctx.db.read() as aconn:
-                found = await aconn.run_sync(store.for_sending_many_sync, ids)
-        except Exception as exc:  # the read failed: each job is a failed attempt
-            for job in jobs:
-                self._report(report, Outcome(job, exc))
-            return
+    def _begin(self, ctx: JobContext, jobs: list[Job], found: Any, report: Report) -> None:
+        """Settle the claimed jobs with nothing to send, and queue the rest per
+        subscription (``found``: delivery id -> (delivery, subscription))."""
+        ids = [str(j.payload.get("delivery")) for j in jobs]
         touched: set[str] = set()
         for job, delivery_id in zip(jobs, ids, strict=True):
             pair = found.get(delivery_id)
