@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import Connection
 
 from hub.clock import utcnow
-from hub.connections import NotConfigured
 from hub.domain.lifecycle import EventKind
 from hub.domain.order import Order
 from hub.domain.payments import key
-from hub.sdk import ChannelRefund, RefundsOrders, RetriableError
+from hub.sdk import ChannelRefund
 from hub.services.complaints.outcomes import REFUND_JOB, transaction
-from hub.services.jobs import FatalJobError, JobContext, JobRegistry, RetryLater
+from hub.services.jobs import FatalJobError, JobContext, JobRegistry
+from hub.services.payments.on_channel import refund_on_channel
 from hub.services.payments.record import apply
 from hub.store import complaints as store
 from hub.store import orders as order_store
@@ -75,18 +75,7 @@ async def send_refund(ctx: JobContext, complaint_id: str) -> str:
     row, order = found
     if row.refund_state != "queued":
         return "done already"
-    try:
-        connection, connector = ctx.connections.require(row.channel, RefundsOrders)
-    except NotConfigured as exc:
-        raise FatalJobError(str(exc)) from None
-    try:
-        sent = await connector.refund_order(
-            connection,
-            channel_refund(row, order),
-            ctx.partner_http(connection.code, attempts=1),  # a lost answer: the job asks first
-        )
-    except RetriableError as exc:
-        raise RetryLater.after(exc) from None
+    sent = await refund_on_channel(ctx, row.channel, channel_refund(row, order))
     actor = f"connection:{row.channel}"
     await ctx.db.run_write(
         lambda conn: record_refund(conn, complaint_id, sent.reference, actor=actor)

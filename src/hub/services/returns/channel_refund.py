@@ -13,10 +13,10 @@ from typing import Any
 import msgspec
 from sqlalchemy import Connection
 
-from hub.connections import NotConfigured
 from hub.domain.order import Order
-from hub.sdk import ChannelRefund, RefundLine, RefundsOrders, RetriableError
-from hub.services.jobs import FatalJobError, JobContext, RetryLater
+from hub.sdk import ChannelRefund, RefundLine
+from hub.services.jobs import FatalJobError, JobContext
+from hub.services.payments.on_channel import refund_on_channel
 from hub.services.returns.refunds import record_refund
 from hub.store import orders as order_store
 from hub.store import returns as store
@@ -52,18 +52,7 @@ async def send_refund(ctx: JobContext, return_id: str) -> str:
     row, order, lines = found
     if row.refund_state != "queued":
         return "done already"
-    try:
-        connection, connector = ctx.connections.require(row.channel, RefundsOrders)
-    except NotConfigured as exc:
-        raise FatalJobError(str(exc)) from None
-    try:
-        sent = await connector.refund_order(
-            connection,
-            channel_refund(row, order, lines),
-            ctx.partner_http(connection.code, attempts=1),  # a lost answer: the job asks first
-        )
-    except RetriableError as exc:
-        raise RetryLater.after(exc) from None
+    sent = await refund_on_channel(ctx, row.channel, channel_refund(row, order, lines))
     actor = f"connection:{row.channel}"
     await ctx.db.run_write(lambda conn: record_refund(conn, return_id, sent.reference, actor=actor))
     return "found" if sent.already else "sent"
