@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from importlib import resources
 from pathlib import Path
@@ -10,6 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 
 def migrations_dir() -> Path:
@@ -45,6 +47,22 @@ def upgrade(url: str, revision: str = "head") -> None:
     thread.join()
     if errors:
         raise errors[0]
+    if url.startswith("sqlite"):
+        _use_wal(url)
+
+
+def _use_wal(url: str) -> None:
+    """Leave a SQLite file in WAL mode. The mode is kept in the file, so no connection of the
+    hub has to switch to it later: switching takes an exclusive lock, and two processes (or
+    two engines) opening a fresh file at once could otherwise fail with "database is locked"."""
+    path = make_url(url).database
+    if not path or path == ":memory:":
+        return
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+    finally:
+        conn.close()
 
 
 def current(url: str) -> str | None:
